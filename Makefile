@@ -1,0 +1,111 @@
+# sluice: eBPF virtual switch and NAT for container hosts.
+# `make` builds, `make test` tests, `make demo` shows it; `make deps` installs packages.
+
+OUT      := build
+CLANG    ?= clang
+CC       ?= gcc
+BPFTOOL  ?= bpftool
+V        ?= 0
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages the build, the tests and the demo need.
+DEPS_BUILD := clang llvm libbpf-dev bpftool libmnl-dev libelf-dev zlib1g-dev libjson-c-dev \
+	make gcc pkg-config
+DEPS_TEST  := iproute2 iperf3 tcpdump python3-scapy socat ncat iputils-ping iputils-tracepath \
+	curl nftables iptables ethtool util-linux procps libclang-rt-14-dev
+DEPS_BENCH := gnuplot-nox netsniff-ng
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -I$(OUT) -Iuserspace
+LDLIBS   := -lbpf -lelf -lz -lmnl -ljson-c
+
+# clang -target bpf lacks the distro's multiarch include dirs (asm/types.h): add them.
+CLANG_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
+	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ibpf $(CLANG_SYS_INCLUDES)
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+BPF_LIB    := $(wildcard bpf/lib/*.h) include/sluice.h
+
+US_SRCS    := $(wildcard userspace/*.c)
+US_OBJS    := $(patsubst userspace/%.c,$(OUT)/us/%.o,$(US_SRCS))
+US_LIB_OBJS := $(filter-out $(OUT)/us/main.o,$(US_OBJS))
+
+UNIT_SRCS  := $(wildcard selftests/unit/*.c)
+UNIT_OBJS  := $(patsubst selftests/unit/%.c,$(OUT)/unit/%.o,$(UNIT_SRCS))
+
+TOOL_BPF_SRCS := $(wildcard tools/*/*.bpf.c)
+TOOL_SKELS := $(foreach s,$(TOOL_BPF_SRCS),$(OUT)/$(notdir $(s:.bpf.c=.skel.h)))
+TOOLS      := $(foreach d,$(sort $(dir $(wildcard tools/*/main.c))),$(OUT)/$(notdir $(d:/=)))
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all deps test test-unit test-net test-vm test-guest demo bench fuzz clean
+
+all: $(OUT)/sluice $(OUT)/unit_tests $(TOOLS)
+
+deps:
+	$(Q)tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
+
+$(OUT) $(OUT)/us $(OUT)/unit:
+	$(Q)mkdir -p $@
+
+vpath %.bpf.c bpf $(sort $(dir $(TOOL_BPF_SRCS)))
+
+$(OUT)/%.bpf.o: %.bpf.c $(BPF_LIB) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$*) > $@
+
+$(OUT)/us/%.o: userspace/%.c $(wildcard userspace/*.h) include/sluice.h $(SKELS) | $(OUT)/us
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/sluice: $(US_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(OUT)/unit/%.o: selftests/unit/%.c $(wildcard selftests/unit/*.h) include/sluice.h $(SKELS) | $(OUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iselftests/unit -c $< -o $@
+
+$(OUT)/unit_tests: $(UNIT_OBJS) $(US_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# tools/NAME/main.c (+ tools/NAME/*.c, tools/NAME/*.bpf.c) -> build/NAME
+.SECONDEXPANSION:
+$(TOOLS): $(OUT)/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(TOOL_SKELS) | $(OUT)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools/$* $(filter-out %.bpf.c,$(filter %.c,$^)) -o $@ $(LDLIBS)
+
+test: deps all
+	$(Q)selftests/run.sh
+
+test-unit: all
+	$(Q)selftests/run.sh unit
+
+test-net: all
+	$(Q)selftests/run.sh net
+
+demo: deps all
+	$(Q)tools/demo.sh
+
+bench: deps all
+	$(Q)tools/deps.sh $(DEPS_BENCH)
+	$(Q)tools/bench/run.sh
+
+clean:
+	$(Q)rm -rf $(OUT)

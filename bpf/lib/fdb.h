@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* MAC learning and lookup in the (switch, VLAN, MAC) forwarding database. */
+#ifndef SL_FDB_H
+#define SL_FDB_H
+
+#include "maps.h"
+#include "eth.h"
+
+static __always_inline void sl_fdb_key(struct sl_fdb_key *k, __u32 sw, __u16 vid, const __u8 *mac)
+{
+	k->switch_id = sw;
+	k->vid = vid;
+	__builtin_memcpy(k->mac, mac, ETH_ALEN);
+}
+
+/* Learn MAC on IFINDEX. Refreshes at most once a second to keep the
+ * entry's cache line quiet; static entries are never moved. */
+static __always_inline void sl_fdb_learn(__u32 sw, __u16 vid, const __u8 *mac, __u32 ifindex,
+					 struct sl_port_stats *s)
+{
+	struct sl_fdb_key k;
+	struct sl_fdb_entry *e, n = {};
+	__u64 now = bpf_ktime_get_ns();
+
+	sl_fdb_key(&k, sw, vid, mac);
+	e = bpf_map_lookup_elem(&sl_fdb, &k);
+	if (e) {
+		if (e->flags & SL_FDB_F_STATIC)
+			return;
+		if (e->ifindex == ifindex && now - e->last_seen < SL_FDB_REFRESH_NS)
+			return;
+		e->ifindex = ifindex;
+		e->last_seen = now;
+		return;
+	}
+	n.ifindex = ifindex;
+	n.last_seen = now;
+	if (bpf_map_update_elem(&sl_fdb, &k, &n, BPF_NOEXIST) == 0) {
+		if (s)
+			s->learned++;
+	} else if (s && !bpf_map_lookup_elem(&sl_fdb, &k)) {
+		s->learn_failed++;	/* table full, not a race with another CPU */
+	}
+}
+
+/* Port a unicast MAC lives on in (switch, VLAN), or 0. */
+static __always_inline __u32 sl_fdb_dest(__u32 sw, __u16 vid, const __u8 *mac)
+{
+	struct sl_fdb_key k;
+	struct sl_fdb_entry *e;
+
+	sl_fdb_key(&k, sw, vid, mac);
+	e = bpf_map_lookup_elem(&sl_fdb, &k);
+	return e ? e->ifindex : 0;
+}
+
+#endif

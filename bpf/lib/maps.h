@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The switch's maps, shared by both hooks and pinned by name under the
+ * instance's pin root so that every program and every command sees the same state. */
+#ifndef SL_MAPS_H
+#define SL_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "sluice.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_PORTS_MAX);
+	__type(key, __u32);
+	__type(value, struct sl_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, char[SL_NAME_LEN]);
+	__type(value, struct sl_switch);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_switches SEC(".maps");
+
+/* A full FDB refuses new MACs (counted) instead of evicting live ones. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_FDB_MAX);
+	__type(key, struct sl_fdb_key);
+	__type(value, struct sl_fdb_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_fdb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct sl_flood_key);
+	__type(value, struct sl_flood);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_flood SEC(".maps");
+
+/* Key 0 holds frames seen on a device that is no longer a port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, SL_PORTS_MAX + 1);
+	__type(key, __u32);
+	__type(value, struct sl_port_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_stats SEC(".maps");
+
+/* XDP redirect targets: ports flagged SL_PORT_F_XDP_TX. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, SL_PORTS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_tx SEC(".maps");
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Anti-spoofing: a container port may only speak with its own MAC and IPv4. */
+#ifndef SL_SPOOF_H
+#define SL_SPOOF_H
+
+#include <linux/ip.h>
+#include "eth.h"
+#include "sluice.h"
+
+/* ARP for IPv4 over Ethernet, the part that names the sender. */
+struct sl_arp_ipv4 {
+	__be16 htype, ptype;
+	__u8 hlen, plen;
+	__be16 op;
+	__u8 sha[ETH_ALEN];
+	__be32 sip;
+} __attribute__((packed));
+
+/* Returns -1 when the frame may pass, else the drop reason. Headers too short
+ * to hold a source address carry none to check: L2 forwarding passes them. */
+static __always_inline int sl_spoof_check(const struct sl_port *port, const struct ethhdr *eth,
+					  void *l3, void *data_end, __be16 proto)
+{
+	if (!(port->flags & SL_PORT_F_SPOOFCHK))
+		return -1;
+	if (!sl_mac_eq(eth->h_source, port->mac))
+		return SL_DROP_SPOOF_MAC;
+	if (!port->ip)
+		return -1;
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = l3;
+
+		if ((void *)(iph + 1) <= data_end && iph->saddr && iph->saddr != port->ip)
+			return SL_DROP_SPOOF_IP;
+	} else if (proto == bpf_htons(ETH_P_ARP)) {
+		struct sl_arp_ipv4 *arp = l3;
+
+		if ((void *)(arp + 1) <= data_end && arp->sip && arp->sip != port->ip)
+			return SL_DROP_SPOOF_IP;
+	}
+	return -1;
+}
+
+#endif

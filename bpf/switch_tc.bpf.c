@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* tc ingress hook of every switch port: admission, learning, unicast
+ * redirect (straight into the container where possible) and VLAN-aware flooding. */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "lib/switch.h"
+
+/* Put the frame into the encapsulation the destination wants. */
+static __always_inline int sl_tc_vlan_set(struct __sk_buff *skb, struct sl_frame *f, int want_tag)
+{
+	if (want_tag && f->has_tag && skb->vlan_present && skb->vlan_tci == f->tci)
+		return 0;	/* trunk to trunk: the tag, PCP included, stays */
+	if (f->has_tag) {
+		if (bpf_skb_vlan_pop(skb))
+			return -1;
+		f->has_tag = 0;
+	}
+	if (want_tag) {
+		if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), f->tci))
+			return -1;
+		f->has_tag = 1;
+	}
+	return 0;
+}
+
+struct sl_flood_ctx {
+	struct __sk_buff *skb;
+	const struct sl_flood *fl;
+	__u32 from, ingress;
+};
+
+/* bpf_loop callback: clone the frame to ifindex[from + i], unless it is the
+ * ingress port. bpf_loop keeps the verifier's cost flat in SL_FLOOD_MAX. */
+static long sl_tc_flood_one(__u32 i, void *arg)
+{
+	struct sl_flood_ctx *fc = arg;
+	__u32 idx = fc->from + i, ifx;
+
+	if (idx >= SL_FLOOD_MAX)
+		return 1;
+	ifx = fc->fl->ifindex[idx];
+	if (ifx != fc->ingress && bpf_clone_redirect(fc->skb, ifx, 0) == 0)
+		sl_count_tx(ifx, fc->skb->len);
+	return 0;
+}
+
+static __always_inline void sl_tc_flood_range(struct __sk_buff *skb, const struct sl_flood *fl,
+					      __u32 from, __u32 to, __u32 ingress)
+{
+	struct sl_flood_ctx fc = { .skb = skb, .fl = fl, .from = from, .ingress = ingress };
+
+	if (to > SL_FLOOD_MAX)
+		to = SL_FLOOD_MAX;
+	if (to > from)
+		bpf_loop(to - from, sl_tc_flood_one, &fc, 0);
+}
+
+/* Untagged members first, then push the tag once for the tagged ones. */
+static __always_inline int sl_tc_flood(struct __sk_buff *skb, const struct sl_port *port,
+				       struct sl_frame *f, struct sl_port_stats *s)
+{
+	struct sl_flood_key k = { .switch_id = port->switch_id, .vid = f->vid };
+	struct sl_flood *fl = bpf_map_lookup_elem(&sl_flood, &k);
+	__u32 tagged_from, count;
+
+	if (!fl) {
+		sl_count_drop(s, SL_DROP_NO_FLOOD);
+		return TC_ACT_SHOT;
+	}
+	tagged_from = fl->tagged_from;
+	count = fl->count;
+	if (s)
+		s->flooded++;
+	if (tagged_from > 0) {
+		if (sl_tc_vlan_set(skb, f, 0))
+			goto vlan_fail;
+		sl_tc_flood_range(skb, fl, 0, tagged_from, port->ifindex);
+	}
+	if (count > tagged_from) {
+		if (sl_tc_vlan_set(skb, f, 1))
+			goto vlan_fail;
+		sl_tc_flood_range(skb, fl, tagged_from, count, port->ifindex);
+	}
+	return TC_ACT_SHOT;	/* every copy has left; the original is done */
+vlan_fail:
+	sl_count_drop(s, SL_DROP_VLAN_OP);
+	return TC_ACT_SHOT;
+}
+
+SEC("tc")
+int sl_tc_ingress(struct __sk_buff *skb)
+{
+	__u32 in = skb->ifindex;
+	struct sl_port *port = bpf_map_lookup_elem(&sl_ports, &in);
+	struct sl_port_stats *s = sl_stats_of(in);
+	struct sl_frame f = {};
+	struct sl_l2 l2 = {};
+	struct sl_port *dp;
+	void *data, *data_end;
+	__u32 head;
+	int why;
+
+	if (s) {
+		s->rx_packets++;
+		s->rx_bytes += skb->len;
+	}
+	if (!port) {
+		why = SL_DROP_NO_SWITCH;
+		goto drop;
+	}
+	if (skb->len < ETH_HLEN) {
+		why = SL_DROP_RUNT;
+		goto drop;
+	}
+	/* Headers we read (Ethernet, tag, IPv4 or ARP) must be in the linear part. */
+	head = skb->len < 64 ? skb->len : 64;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (data + head > data_end) {
+		bpf_skb_pull_data(skb, head);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	l2.eth = data;
+	l2.data_end = data_end;
+	if ((void *)(l2.eth + 1) > data_end) {
+		why = SL_DROP_RUNT;
+		goto drop;
+	}
+	l2.proto = l2.eth->h_proto;
+	l2.l3 = l2.eth + 1;
+	if (skb->vlan_present) {	/* the stack moved the outer tag out of the data */
+		l2.tagged = 1;
+		l2.tci = skb->vlan_tci;
+		l2.tag_proto = skb->vlan_proto;
+	} else if (sl_proto_is_vlan(l2.proto)) {
+		struct sl_vlan_hdr *vh = l2.l3;
+
+		if ((void *)(vh + 1) > data_end) {
+			why = SL_DROP_RUNT;
+			goto drop;
+		}
+		l2.tagged = 1;
+		l2.tci = bpf_ntohs(vh->tci);
+		l2.tag_proto = l2.proto;
+		l2.proto = vh->proto;
+		l2.l3 = vh + 1;
+	}
+	why = sl_admit(port, s, &l2, &f);
+	if (why >= 0)
+		goto drop;
+	dp = sl_unicast_dest(port, &f, l2.eth->h_dest, &why);
+	if (why >= 0)
+		goto drop;
+	if (!dp)
+		return sl_tc_flood(skb, port, &f, s);
+	if (sl_tc_vlan_set(skb, &f, sl_vlan_egress_tagged(dp, f.vid))) {
+		why = SL_DROP_VLAN_OP;
+		goto drop;
+	}
+	sl_count_tx(dp->ifindex, skb->len);
+	if (dp->flags & SL_PORT_F_PEER)
+		return bpf_redirect_peer(dp->ifindex, 0);
+	return bpf_redirect(dp->ifindex, 0);
+drop:
+	sl_count_drop(s, why);
+	return TC_ACT_SHOT;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* XDP hook a port can take instead of tc for packet rate: known unicast to an
+ * XDP-capable port is forwarded here; floods and everything else go on to tc. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "lib/switch.h"
+
+/* Add, rewrite or remove the 802.1Q tag in the frame's data. */
+static __always_inline int sl_xdp_vlan_set(struct xdp_md *ctx, struct sl_frame *f, int want_tag)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 macs[2 * ETH_ALEN];
+	struct sl_vlan_hdr *vh;
+
+	if (f->has_tag == want_tag && !want_tag)
+		return 0;
+	if (data + ETH_HLEN + sizeof(*vh) > data_end)
+		return -1;
+	if (f->has_tag && want_tag) {
+		vh = data + 2 * ETH_ALEN;	/* the TPID sits where h_proto would */
+		vh->tci = bpf_htons(f->tci);
+		return 0;
+	}
+	__builtin_memcpy(macs, data, sizeof(macs));
+	if (f->has_tag) {		/* pop: the MACs move over the tag */
+		if (bpf_xdp_adjust_head(ctx, (int)sizeof(*vh)))
+			return -1;
+	} else if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*vh))) {
+		return -1;
+	}
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (data + ETH_HLEN + sizeof(*vh) > data_end)
+		return -1;
+	__builtin_memcpy(data, macs, sizeof(macs));
+	if (want_tag) {
+		vh = data + 2 * ETH_ALEN;
+		vh->tci = bpf_htons(ETH_P_8021Q);	/* TPID */
+		vh->proto = bpf_htons(f->tci);		/* TCI; the EtherType follows */
+	}
+	f->has_tag = want_tag;
+	return 0;
+}
+
+SEC("xdp")
+int sl_xdp_ingress(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 in = ctx->ingress_ifindex, len = data_end - data;
+	struct sl_port *port = bpf_map_lookup_elem(&sl_ports, &in);
+	struct sl_port_stats *s = sl_stats_of(in);
+	struct sl_l2 l2 = { .eth = data, .data_end = data_end };
+	struct sl_frame f = {};
+	struct sl_port *dp;
+	int why;
+
+	if (!port) {
+		why = SL_DROP_NO_SWITCH;
+		goto drop;
+	}
+	if ((void *)(l2.eth + 1) > data_end) {
+		why = SL_DROP_RUNT;
+		goto drop;
+	}
+	l2.proto = l2.eth->h_proto;
+	l2.l3 = l2.eth + 1;
+	if (sl_proto_is_vlan(l2.proto)) {
+		struct sl_vlan_hdr *vh = l2.l3;
+
+		if ((void *)(vh + 1) > data_end) {
+			why = SL_DROP_RUNT;
+			goto drop;
+		}
+		l2.tagged = 1;
+		l2.tci = bpf_ntohs(vh->tci);
+		l2.tag_proto = l2.proto;
+		l2.proto = vh->proto;
+		l2.l3 = vh + 1;
+	}
+	why = sl_admit(port, s, &l2, &f);
+	if (why >= 0)
+		goto drop;
+	dp = sl_unicast_dest(port, &f, l2.eth->h_dest, &why);
+	if (why >= 0)
+		goto drop;
+	if (!dp || !(dp->flags & SL_PORT_F_XDP_TX))
+		goto pass;
+	if (sl_xdp_vlan_set(ctx, &f, sl_vlan_egress_tagged(dp, f.vid))) {
+		why = SL_DROP_VLAN_OP;
+		goto drop;
+	}
+	if (s) {
+		s->rx_packets++;
+		s->rx_bytes += len;
+	}
+	sl_count_tx(dp->ifindex, ctx->data_end - ctx->data);
+	return bpf_redirect_map(&sl_tx, dp->ifindex, 0);
+pass:
+	if (s)
+		s->xdp_pass++;	/* tc counts it as received */
+	return XDP_PASS;
+drop:
+	if (s) {
+		s->rx_packets++;
+		s->rx_bytes += len;
+	}
+	sl_count_drop(s, why);
+	return XDP_DROP;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* The one BPF <-> userspace contract: map keys and values, limits, drop reasons.
+ * Fixed-width types and explicit padding only; both sides include this file. */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#ifdef __BPF__
+#include <linux/types.h>
+#else
+#include <linux/types.h>
+#endif
+
+#define SL_NAME_LEN		16	/* switch and interface names (IFNAMSIZ) */
+#define SL_NETNS_LEN		48	/* netns name shown by port show */
+#define SL_VLAN_MAX		4094	/* highest valid VID */
+#define SL_VLAN_DEFAULT		1
+#define SL_VLAN_WORDS		64	/* 4096-bit trunk membership bitmap */
+#define SL_FLOOD_MAX		256	/* ports one (switch, VLAN) can flood to */
+#define SL_PORTS_MAX		1024
+#define SL_FDB_MAX		16384	/* default FDB capacity per instance */
+#define SL_FDB_REFRESH_NS	1000000000ULL /* re-stamp a learned entry at most once a second */
+
+/* Port VLAN modes. */
+enum sl_port_mode {
+	SL_MODE_ACCESS = 0,	/* untagged on the wire, member of pvid */
+	SL_MODE_TRUNK = 1,	/* tagged VIDs of vids[]; untagged -> pvid if non-zero */
+};
+
+/* Port flags. */
+#define SL_PORT_F_PEER		(1u << 0) /* veth whose peer is in another netns: bpf_redirect_peer */
+#define SL_PORT_F_XDP_TX	(1u << 1) /* can receive XDP_REDIRECT (XDP port, peer has NAPI) */
+#define SL_PORT_F_SPOOFCHK	(1u << 2) /* accept only mac/ip as source */
+#define SL_PORT_F_GATEWAY	(1u << 3) /* the host's gateway leg on the switch */
+#define SL_PORT_F_OWNED		(1u << 4) /* sluice created the device and deletes it */
+
+/* How a port's ingress is hooked. */
+enum sl_port_hook {
+	SL_HOOK_TC = 0,
+	SL_HOOK_XDP_NATIVE = 1,
+	SL_HOOK_XDP_GENERIC = 2,
+};
+
+/* ports: key __u32 ifindex (in the managed host netns) */
+struct sl_port {
+	__u32 ifindex;
+	__u32 switch_id;
+	__u16 pvid;		/* access VID, or trunk native VID (0 = none) */
+	__u8 mode;		/* enum sl_port_mode */
+	__u8 hook;		/* enum sl_port_hook */
+	__u32 flags;		/* SL_PORT_F_* */
+	__u8 mac[6];		/* container-side MAC (anti-spoofing) */
+	__u8 pad0[2];
+	__u32 ip;		/* container IPv4, network order; 0 = not checked */
+	char name[SL_NAME_LEN];	/* host-side ifname */
+	char netns[SL_NETNS_LEN]; /* where the peer lives ("" = host) */
+	__u64 vids[SL_VLAN_WORDS]; /* trunk: allowed VIDs */
+};
+
+/* switches: key char[SL_NAME_LEN] name */
+struct sl_switch {
+	__u32 id;		/* 1.. ; ports carry it */
+	__u32 gw_ifindex;	/* host-side gateway interface, 0 = none */
+	__u32 gw_addr;		/* network order */
+	__u8 gw_plen;
+	__u8 pad0[3];
+};
+
+/* fdb: MAC table, one per (switch, VLAN) */
+struct sl_fdb_key {
+	__u32 switch_id;
+	__u16 vid;
+	__u8 mac[6];
+};
+
+#define SL_FDB_F_STATIC		(1u << 0)
+
+struct sl_fdb_entry {
+	__u32 ifindex;
+	__u32 flags;		/* SL_FDB_F_* */
+	__u64 last_seen;	/* bpf_ktime_get_ns() == CLOCK_MONOTONIC */
+};
+
+/* flood: ports of one (switch, VLAN); untagged members first, then tagged */
+struct sl_flood_key {
+	__u32 switch_id;
+	__u32 vid;
+};
+
+struct sl_flood {
+	__u32 count;		/* entries used in ifindex[] */
+	__u32 tagged_from;	/* ifindex[tagged_from..count) egress tagged */
+	__u32 ifindex[SL_FLOOD_MAX];
+};
+
+/* Drop reasons: every dropped frame is counted under exactly one. */
+enum sl_drop {
+	SL_DROP_RUNT = 0,		/* shorter than an Ethernet (or 802.1Q) header */
+	SL_DROP_SRC_MCAST,		/* multicast/broadcast source MAC */
+	SL_DROP_NO_SWITCH,		/* port without a valid switch */
+	SL_DROP_VLAN_TAGGED_ON_ACCESS,	/* 802.1Q tag on an access port */
+	SL_DROP_VLAN_NOT_ALLOWED,	/* VID not in the trunk's list */
+	SL_DROP_VLAN_QINQ,		/* 802.1ad or stacked tags */
+	SL_DROP_VLAN_INVALID,		/* VID 4095 */
+	SL_DROP_VLAN_UNTAGGED,		/* untagged on a trunk without native VID */
+	SL_DROP_SPOOF_MAC,		/* source MAC is not the port's */
+	SL_DROP_SPOOF_IP,		/* source IPv4 / ARP sender is not the port's */
+	SL_DROP_HAIRPIN,		/* destination is the ingress port */
+	SL_DROP_NO_FLOOD,		/* nothing to flood to in this VLAN */
+	SL_DROP_REDIRECT,		/* redirect helper failed */
+	SL_DROP_VLAN_OP,		/* tag push/pop failed */
+	SL_DROP_MAX,
+};
+
+#define SL_DROP_NAMES {						\
+	[SL_DROP_RUNT] = "runt",				\
+	[SL_DROP_SRC_MCAST] = "src_mac_multicast",		\
+	[SL_DROP_NO_SWITCH] = "no_switch",			\
+	[SL_DROP_VLAN_TAGGED_ON_ACCESS] = "vlan_tagged_on_access", \
+	[SL_DROP_VLAN_NOT_ALLOWED] = "vlan_not_allowed",	\
+	[SL_DROP_VLAN_QINQ] = "vlan_qinq",			\
+	[SL_DROP_VLAN_INVALID] = "vlan_invalid",		\
+	[SL_DROP_VLAN_UNTAGGED] = "vlan_untagged_no_native",	\
+	[SL_DROP_SPOOF_MAC] = "spoofed_mac",			\
+	[SL_DROP_SPOOF_IP] = "spoofed_ip",			\
+	[SL_DROP_HAIRPIN] = "hairpin",				\
+	[SL_DROP_NO_FLOOD] = "no_flood_target",			\
+	[SL_DROP_REDIRECT] = "redirect_failed",			\
+	[SL_DROP_VLAN_OP] = "vlan_op_failed",			\
+}
+
+/* stats: per-CPU, key __u32 ifindex */
+struct sl_port_stats {
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 learned;		/* FDB entries written by this port */
+	__u64 learn_failed;	/* FDB full: the MAC was not learned */
+	__u64 flooded;		/* frames this port flooded */
+	__u64 xdp_pass;		/* XDP frames handed to the tc program */
+	__u64 drops[SL_DROP_MAX];
+};
+
+/* Pin layout under /sys/fs/bpf/sluice/<instance>/ */
+#define SL_PIN_BASE		"/sys/fs/bpf/sluice"
+#define SL_PIN_PROG_TC		"prog_tc"
+#define SL_PIN_PROG_XDP		"prog_xdp"
+#define SL_PIN_LINKS		"links"	/* links/<ifindex>_tc, links/<ifindex>_xdp (bpffs forbids dots) */
+
+#endif

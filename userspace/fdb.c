@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: MIT
+/* `sluice fdb`: the (switch, VLAN, MAC) -> port table: show, static add/del,
+ * flush; and the helpers that clear a port's entries and age learned ones. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "ctl.h"
+#include "output.h"
+#include "parse.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns()'s clock */
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Delete entries for which DROP says so; returns how many went. */
+static int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *,
+						     const struct sl_fdb_entry *, const void *),
+			 const void *arg)
+{
+	struct sl_fdb_key k, next;
+	struct sl_fdb_entry e;
+	bool first = true;
+	int n = 0;
+
+	while (bpf_map_get_next_key(c->fdb, first ? NULL : &k, &next) == 0) {
+		if (!bpf_map_lookup_elem(c->fdb, &next, &e) && drop(&next, &e, arg) &&
+		    !bpf_map_delete_elem(c->fdb, &next)) {
+			n++;
+			continue;	/* K still names the entry before the deleted one */
+		}
+		first = false;
+		k = next;
+	}
+	return n;
+}
+
+static bool on_port(const struct sl_fdb_key *k, const struct sl_fdb_entry *e, const void *arg)
+{
+	return e->ifindex == *(const uint32_t *)arg;
+}
+
+int fdb_flush_port(struct ctl *c, uint32_t ifindex)
+{
+	return fdb_delete_if(c, on_port, &ifindex);
+}
+
+struct age_arg {
+	uint64_t now, max_age;
+};
+
+static bool too_old(const struct sl_fdb_key *k, const struct sl_fdb_entry *e, const void *arg)
+{
+	const struct age_arg *a = arg;
+
+	return !(e->flags & SL_FDB_F_STATIC) && a->now > e->last_seen &&
+	       a->now - e->last_seen > a->max_age;
+}
+
+int fdb_age_sweep(struct ctl *c, uint64_t max_age_ns)
+{
+	struct age_arg a = { now_ns(), max_age_ns };
+
+	return fdb_delete_if(c, too_old, &a);
+}
+
+/* What flush and show select: a switch, a port, a VLAN, dynamic entries only. */
+struct fdb_filter {
+	uint32_t switch_id, ifindex;
+	uint16_t vid;
+	bool dynamic;
+};
+
+static bool filter_match(const struct sl_fdb_key *k, const struct sl_fdb_entry *e,
+			 const void *arg)
+{
+	const struct fdb_filter *f = arg;
+
+	return (!f->switch_id || k->switch_id == f->switch_id) &&
+	       (!f->ifindex || e->ifindex == f->ifindex) && (!f->vid || k->vid == f->vid) &&
+	       (!f->dynamic || !(e->flags & SL_FDB_F_STATIC));
+}
+
+static int parse_filter(struct ctl *c, int argc, char **argv, struct fdb_filter *f)
+{
+	struct sl_switch sw;
+	struct sl_port p;
+
+	for (int i = 0; i < argc; i++) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(k, "dynamic")) {
+			f->dynamic = true;
+			continue;
+		}
+		if (!v)
+			return err("fdb: \"%s\" needs a value", k);
+		i++;
+		if (!strcmp(k, "switch")) {
+			if (switch_get(c, v, &sw))
+				return err("switch %s does not exist", v);
+			f->switch_id = sw.id;
+		} else if (!strcmp(k, "port")) {
+			if (port_get_by_name(c, v, &p))
+				return err("port %s does not exist", v);
+			f->ifindex = p.ifindex;
+		} else if (!strcmp(k, "vlan")) {
+			if (parse_vid(v, &f->vid))
+				return err("vlan \"%s\" is not a VLAN id (1-4094)", v);
+		} else {
+			return err("fdb: unknown option \"%s\"", k);
+		}
+	}
+	return 0;
+}
+
+static int fdb_show(struct ctl *c, int argc, char **argv)
+{
+	struct fdb_filter f = {};
+	json_object *arr;
+	struct sl_fdb_key k, next;
+	struct sl_fdb_entry e;
+	bool first = true;
+	uint64_t now;
+	/* ifindex -> port name, cached: a 10k-entry table has few ports */
+	struct { uint32_t ifx; char name[SL_NAME_LEN]; } cache[64];
+	int ncache = 0;
+
+	if (instance_open(c, false) || parse_filter(c, argc, argv, &f))
+		return -1;
+	arr = json_object_new_array();
+	now = now_ns();
+	while (bpf_map_get_next_key(c->fdb, first ? NULL : &k, &next) == 0) {
+		char mac[18], sw[SL_NAME_LEN], pname[SL_NAME_LEN] = "?";
+		json_object *o;
+		int i;
+
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(c->fdb, &next, &e) || !filter_match(&next, &e, &f))
+			continue;
+		for (i = 0; i < ncache && cache[i].ifx != e.ifindex; i++)
+			;
+		if (i < ncache) {
+			memcpy(pname, cache[i].name, sizeof(pname));
+		} else {
+			struct sl_port p;
+
+			if (!bpf_map_lookup_elem(c->ports, &e.ifindex, &p))
+				memcpy(pname, p.name, sizeof(pname));
+			if (ncache < 64) {
+				cache[ncache].ifx = e.ifindex;
+				memcpy(cache[ncache++].name, pname, sizeof(pname));
+			}
+		}
+		format_mac(next.mac, mac);
+		o = json_object_new_object();
+		jadd_str(o, "mac", mac);
+		jadd_str(o, "switch", switch_name_of(c, next.switch_id, sw));
+		jadd_int(o, "vlan", next.vid);
+		jadd_str(o, "port", pname);
+		jadd_str(o, "type", e.flags & SL_FDB_F_STATIC ? "static" : "learned");
+		if (!(e.flags & SL_FDB_F_STATIC))
+			jadd_int(o, "age", now > e.last_seen ? (now - e.last_seen) / 1000000000ULL : 0);
+		json_object_array_add(arr, o);
+	}
+	output_print(arr);
+	return 0;
+}
+
+/* fdb add|del SWITCH MAC [port PORT] [vlan VID] */
+static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
+{
+	struct sl_fdb_key k = {};
+	struct sl_fdb_entry e = { .flags = SL_FDB_F_STATIC };
+	struct sl_switch sw;
+	struct sl_port p;
+	const char *port = NULL;
+	uint16_t vid = SL_VLAN_DEFAULT;
+
+	if (argc < 2)
+		return err("usage: sluice fdb %s SWITCH MAC %s[vlan VID]", add ? "add" : "del",
+			   add ? "port PORT " : "");
+	if (parse_mac(argv[1], k.mac))
+		return err("mac \"%s\" is not a MAC address such as 02:00:00:00:00:01", argv[1]);
+	if (k.mac[0] & 1)
+		return err("mac %s is a multicast address: the FDB holds unicast MACs", argv[1]);
+	for (int i = 2; i < argc; i++) {
+		if (i + 1 >= argc)
+			return err("fdb: \"%s\" needs a value", argv[i]);
+		if (!strcmp(argv[i], "port") && add)
+			port = argv[++i];
+		else if (!strcmp(argv[i], "vlan")) {
+			if (parse_vid(argv[++i], &vid))
+				return err("vlan \"%s\" is not a VLAN id (1-4094)", argv[i]);
+		} else
+			return err("fdb: unknown option \"%s\"", argv[i]);
+	}
+	if (add && !port)
+		return err("fdb add: which port? (port PORT)");
+	if (instance_open(c, false))
+		return -1;
+	if (switch_get(c, argv[0], &sw))
+		return err("switch %s does not exist", argv[0]);
+	k.switch_id = sw.id;
+	k.vid = vid;
+	if (!add) {
+		if (bpf_map_delete_elem(c->fdb, &k))
+			return err("fdb: %s vlan %u is not in switch %s", argv[1], vid, argv[0]);
+		return 0;
+	}
+	if (port_get_by_name(c, port, &p))
+		return err("port %s does not exist", port);
+	if (p.switch_id != sw.id)
+		return err("port %s is not on switch %s", port, argv[0]);
+	e.ifindex = p.ifindex;
+	if (bpf_map_update_elem(c->fdb, &k, &e, BPF_ANY))
+		return err("fdb add %s: map sl_fdb: %s", argv[1], strerror(errno));
+	return 0;
+}
+
+static int fdb_flush(struct ctl *c, int argc, char **argv)
+{
+	struct fdb_filter f = {};
+
+	if (instance_open(c, false) || parse_filter(c, argc, argv, &f))
+		return -1;
+	fdb_delete_if(c, filter_match, &f);
+	return 0;
+}
+
+int cmd_fdb(struct ctl *c, int argc, char **argv)
+{
+	if (argc < 1 || matches(argv[0], "show") || matches(argv[0], "list"))
+		return fdb_show(c, argc > 0 ? argc - 1 : 0, argv + 1);
+	if (matches(argv[0], "add"))
+		return fdb_change(c, argc - 1, argv + 1, true);
+	if (matches(argv[0], "del") || matches(argv[0], "delete"))
+		return fdb_change(c, argc - 1, argv + 1, false);
+	if (matches(argv[0], "flush"))
+		return fdb_flush(c, argc - 1, argv + 1);
+	return err("fdb: unknown command \"%s\" (show, add, del, flush)", argv[0]);
+}

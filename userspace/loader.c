@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: MIT
+/* The instance's pinned objects: maps and programs loaded once through the
+ * skeletons, bpf_links pinned per port so traffic outlives every process. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ctl.h"
+#include "switch_tc.skel.h"
+#include "switch_xdp.skel.h"
+
+#ifndef BPF_TCX_INGRESS
+#define BPF_TCX_INGRESS 46	/* kernel >= 6.6; Debian's libbpf 1.1 headers predate it */
+#endif
+
+static const char *const map_names[] = {
+	"sl_ports", "sl_switches", "sl_fdb", "sl_flood", "sl_stats", "sl_tx",
+};
+
+static int *map_fd_slot(struct ctl *c, int i)
+{
+	int *slots[] = { &c->ports, &c->switches, &c->fdb, &c->flood, &c->stats, &c->tx };
+
+	return slots[i];
+}
+
+static int path_of(struct ctl *c, char *buf, const char *leaf)
+{
+	return snprintf(buf, PATH_MAX, "%s/%s", c->root, leaf) >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int check_bpffs(void)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC)
+		return err("bpffs is not mounted at /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf)");
+	return 0;
+}
+
+/* Serialise commands of one instance: the lock lives on the pin root itself. */
+static int lock_root(struct ctl *c)
+{
+	c->lock_fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->lock_fd < 0)
+		return -errno;
+	for (int i = 0; i < 300; i++) {	/* up to 30 s */
+		if (flock(c->lock_fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return err("instance %s is locked by another sluice command (waited 30 s)", c->instance);
+}
+
+/* Point OBJ's maps at the instance's pinned ones. libbpf 1.1's own pin reuse
+ * refuses devmaps (the kernel adds BPF_F_RDONLY_PROG to their flags), so the
+ * pins are opened here and handed over as fds. */
+static int maps_reuse_pins(struct ctl *c, struct bpf_object *obj)
+{
+	struct bpf_map *m;
+	char path[PATH_MAX];
+
+	bpf_object__for_each_map(m, obj) {
+		int fd;
+
+		path_of(c, path, bpf_map__name(m));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;	/* first load: libbpf creates and pins it */
+		if (bpf_map__reuse_fd(m, fd) || bpf_map__set_pin_path(m, NULL)) {
+			close(fd);
+			return err("map %s: cannot reuse the pinned map", path);
+		}
+		close(fd);	/* reuse_fd took its own copy */
+	}
+	return 0;
+}
+
+static int load_programs(struct ctl *c)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
+	struct switch_tc *tc = switch_tc__open_opts(&opts);
+	struct switch_xdp *xdp = switch_xdp__open_opts(&opts);
+	char path[PATH_MAX];
+	int ret = -1;
+
+	if (!tc || !xdp) {
+		err("open BPF objects: %s", strerror(errno));
+		goto out;
+	}
+	if (maps_reuse_pins(c, tc->obj) || switch_tc__load(tc) ||
+	    maps_reuse_pins(c, xdp->obj) || switch_xdp__load(xdp)) {
+		err("load BPF programs: %s (run with LIBBPF_LOG=1 for the verifier log)",
+		    strerror(errno));
+		goto out;
+	}
+	path_of(c, path, SL_PIN_PROG_TC);
+	if (bpf_program__pin(tc->progs.sl_tc_ingress, path))
+		goto pin_fail;
+	path_of(c, path, SL_PIN_PROG_XDP);
+	if (bpf_program__pin(xdp->progs.sl_xdp_ingress, path))
+		goto pin_fail;
+	ret = 0;
+	goto out;
+pin_fail:
+	err("pin %s: %s", path, strerror(errno));
+out:
+	switch_xdp__destroy(xdp);
+	switch_tc__destroy(tc);
+	return ret;
+}
+
+int instance_open(struct ctl *c, bool create)
+{
+	char path[PATH_MAX];
+
+	if (check_bpffs())
+		return -1;
+	if (snprintf(c->root, sizeof(c->root), "%s/%s", SL_PIN_BASE, c->instance) >= PATH_MAX)
+		return err("instance name too long");
+	if (access(c->root, F_OK)) {
+		if (!create)
+			return err("instance %s has no switch (no pins under %s)", c->instance,
+				   c->root);
+		if ((mkdir(SL_PIN_BASE, 0700) && errno != EEXIST) ||
+		    (mkdir(c->root, 0700) && errno != EEXIST))
+			return err("create %s: %s", c->root, strerror(errno));
+	}
+	if (lock_root(c))
+		return -1;
+	path_of(c, path, SL_PIN_PROG_TC);
+	if (access(path, F_OK)) {
+		if (!create) {
+			instance_close(c);
+			return err("instance %s has no switch (no pins under %s)", c->instance,
+				   c->root);
+		}
+		if (load_programs(c)) {
+			instance_remove(c);
+			return -1;
+		}
+	}
+	path_of(c, path, SL_PIN_LINKS);
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return err("create %s: %s", path, strerror(errno));
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		path_of(c, path, map_names[i]);
+		*map_fd_slot(c, i) = bpf_obj_get(path);
+		if (*map_fd_slot(c, i) < 0)
+			return err("map %s: %s", path, strerror(errno));
+	}
+	path_of(c, path, SL_PIN_PROG_TC);
+	c->prog_tc = bpf_obj_get(path);
+	path_of(c, path, SL_PIN_PROG_XDP);
+	c->prog_xdp = bpf_obj_get(path);
+	if (c->prog_tc < 0 || c->prog_xdp < 0)
+		return err("programs under %s: %s", c->root, strerror(errno));
+	return 0;
+}
+
+void instance_close(struct ctl *c)
+{
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);	/* also drops the lock */
+	c->lock_fd = -1;
+}
+
+int instance_remove(struct ctl *c)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		path_of(c, path, map_names[i]);
+		unlink(path);
+	}
+	path_of(c, path, SL_PIN_PROG_TC);
+	unlink(path);
+	path_of(c, path, SL_PIN_PROG_XDP);
+	unlink(path);
+	path_of(c, path, SL_PIN_LINKS);
+	rmdir(path);
+	if (rmdir(c->root) && errno != ENOENT)
+		return err("remove %s: %s", c->root, strerror(errno));
+	rmdir(SL_PIN_BASE);	/* only when no other instance is left */
+	return 0;
+}
+
+static void link_path(struct ctl *c, char *buf, int ifindex, const char *kind)
+{
+	snprintf(buf, PATH_MAX, "%s/%s/%d_%s", c->root, SL_PIN_LINKS, ifindex, kind);
+}
+
+static int attach_tc(struct ctl *c, int ifindex, const char *name)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1, .prog_fd = c->prog_tc,
+		    .flags = BPF_TC_F_REPLACE);
+	char path[PATH_MAX];
+	int fd, ret;
+
+	fd = bpf_link_create(c->prog_tc, ifindex, BPF_TCX_INGRESS, NULL);
+	if (fd >= 0) {
+		link_path(c, path, ifindex, "tc");
+		ret = bpf_obj_pin(fd, path) ? -errno : 0;
+		close(fd);
+		if (ret)
+			return err("pin %s: %s", path, strerror(-ret));
+		return 0;
+	}
+	/* No tcx (kernel < 6.6): a clsact direct-action filter, which persists by itself. */
+	ret = bpf_tc_hook_create(&hook);
+	if (ret && ret != -EEXIST)
+		return err("port %s: create clsact: %s", name, strerror(-ret));
+	ret = bpf_tc_attach(&hook, &tco);
+	if (ret)
+		return err("port %s: attach tc program: %s", name, strerror(-ret));
+	return 0;
+}
+
+static int attach_xdp(struct ctl *c, int ifindex, const char *name, int hook)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts,
+		    .flags = hook == SL_HOOK_XDP_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
+	char path[PATH_MAX];
+	int fd, ret;
+
+	fd = bpf_link_create(c->prog_xdp, ifindex, BPF_XDP, &opts);
+	if (fd < 0)
+		return err("port %s: attach XDP (%s): %s", name,
+			   hook == SL_HOOK_XDP_NATIVE ? "native" : "generic", strerror(errno));
+	link_path(c, path, ifindex, "xdp");
+	ret = bpf_obj_pin(fd, path) ? -errno : 0;
+	close(fd);
+	if (ret)
+		return err("pin %s: %s", path, strerror(-ret));
+	return 0;
+}
+
+int port_attach(struct ctl *c, int ifindex, const char *name, int hook)
+{
+	if (attach_tc(c, ifindex, name))
+		return -1;
+	if (hook != SL_HOOK_TC && attach_xdp(c, ifindex, name, hook)) {
+		port_detach(c, ifindex);
+		return -1;
+	}
+	return 0;
+}
+
+void port_detach(struct ctl *c, int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
+	char path[PATH_MAX];
+
+	link_path(c, path, ifindex, "xdp");
+	unlink(path);
+	link_path(c, path, ifindex, "tc");
+	if (unlink(path) && errno == ENOENT)
+		bpf_tc_detach(&hook, &tco);	/* legacy clsact filter, if any */
+}

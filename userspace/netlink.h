@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* rtnetlink through libmnl: links, veth pairs, netns moves, addresses, routes.
+ * Every call works in the caller's current network namespace. */
+#ifndef SLUICE_NETLINK_H
+#define SLUICE_NETLINK_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <net/if.h>
+
+/* All functions return 0 (or a positive ifindex where stated) on success and a
+ * negative errno on failure; on failure they print one line to stderr:
+ * "sluice: <what> <object>: <strerror>[: <kernel extack message>]". */
+
+/* ifindex of NAME in the current netns, or -ENODEV (silent: callers probe with it). */
+int nl_link_index(const char *name);
+
+struct nl_link_info {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	char kind[16];		/* "veth", "macvlan", "" for none */
+	uint8_t mac[6];
+	bool up;
+	int mtu;
+	int link_netnsid;	/* -1 when the peer/link is in the same netns */
+	int peer_ifindex;	/* IFLA_LINK (veth peer index, macvlan parent), 0 if none */
+};
+/* Fill INFO for IFINDEX; -ENODEV silently when it does not exist. */
+int nl_link_get(int ifindex, struct nl_link_info *info);
+
+/* Create veth NAME <-> PEER; PEER is created directly in the netns open at
+ * PEER_NETNS_FD (-1 = current netns). Returns the ifindex of NAME. */
+int nl_veth_add(const char *name, const char *peer, int peer_netns_fd);
+
+/* Create a macvlan (mode bridge) NAME of PARENT_IFINDEX, directly in netns
+ * NETNS_FD (-1 = current). Returns 0. */
+int nl_macvlan_add(const char *name, int parent_ifindex, int netns_fd);
+
+int nl_link_del(int ifindex);
+int nl_link_set_up(int ifindex, bool up);
+int nl_link_set_mac(int ifindex, const uint8_t mac[6]);
+int nl_link_set_name(int ifindex, const char *name);
+
+/* Add IPv4 ADDR/PLEN (network order addr) to IFINDEX. */
+int nl_addr_add(int ifindex, uint32_t addr, int plen);
+/* First IPv4 address of IFINDEX: 0 and *addr set, or -ENOENT (silent). */
+int nl_addr_first(int ifindex, uint32_t *addr, int *plen);
+/* Default route via GW (network order). */
+int nl_route_add_default(uint32_t gw);
+
+/* Turn GRO on for IFINDEX (veth: gives it NAPI, so it can take XDP_REDIRECT). */
+int nl_link_set_gro(const char *name, bool on);
+
+#endif

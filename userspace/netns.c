@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/* Network namespaces by name or path, and setns(2) into them. Only the network
+ * namespace changes, so bpffs pins stay visible (unlike `ip netns exec`). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/nsfs.h>
+#include "ctl.h"
+
+int netns_open(const char *spec)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!*spec)
+		return err("netns: empty name"), -EINVAL;
+	if (strchr(spec, '/'))
+		snprintf(path, sizeof(path), "%s", spec);
+	else
+		snprintf(path, sizeof(path), "/var/run/netns/%s", spec);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		err("netns %s: %s (%s)", spec, strerror(e), path);
+		return -e;
+	}
+	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(fd);
+		err("netns %s: %s is not a network namespace", spec, path);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+int netns_enter(int fd, const char *what)
+{
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		int e = errno;
+
+		err("enter netns %s: %s", what, strerror(e));
+		return -e;
+	}
+	return 0;
+}

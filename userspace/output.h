@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* One output layer: commands build json-c documents; this prints them either as
+ * JSON (-j, -p) or as iproute2-style text lines, so the two never diverge. */
+#ifndef SLUICE_OUTPUT_H
+#define SLUICE_OUTPUT_H
+
+#include <json-c/json.h>
+
+void output_init(int json, int pretty);
+/* Print DOC (an object or an array of objects) and release it. */
+void output_print(json_object *doc);
+/* Shorthands for building documents. */
+void jadd_str(json_object *o, const char *key, const char *val);
+void jadd_int(json_object *o, const char *key, int64_t val);
+void jadd_bool(json_object *o, const char *key, int val);
+
+#endif

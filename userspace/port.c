@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: MIT
+/* `sluice port`: container veth pairs and existing devices as switch ports,
+ * their VLAN mode and hook, and the flood lists derived from all ports. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ctl.h"
+#include "netlink.h"
+#include "output.h"
+#include "parse.h"
+
+/* What `port add` and `port set` were asked for. */
+struct port_req {
+	const char *sw, *name, *netns, *ifname;
+	bool dev;
+	bool has_addr, has_gw, has_mac, has_hook, has_vlan;
+	uint32_t addr, gw;
+	int plen;
+	uint8_t mac[6];
+	int hook;
+	int mode;
+	uint16_t pvid;
+	uint64_t vids[SL_VLAN_WORDS];
+	int spoofchk;		/* -1: default */
+};
+
+static const char *hook_name(int hook)
+{
+	return hook == SL_HOOK_XDP_NATIVE ? "xdp native" : hook == SL_HOOK_XDP_GENERIC ?
+	       "xdp generic" : "tc";
+}
+
+/* Options shared by add and set; ADD allows the creation-only ones. */
+static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
+{
+	bool trunk = false;
+
+	for (int i = 0; i < argc; i++) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (add && !strcmp(k, "dev")) {
+			r->dev = true;
+			continue;
+		}
+		if (!v)
+			return err("port: \"%s\" needs a value", k);
+		i++;
+		if (add && !strcmp(k, "netns")) {
+			r->netns = v;
+		} else if (add && !strcmp(k, "ifname")) {
+			if (!name_valid(v, IF_NAMESIZE - 1))
+				return err("ifname \"%s\" is not a valid interface name", v);
+			r->ifname = v;
+		} else if (add && !strcmp(k, "addr")) {
+			if (parse_cidr(v, &r->addr, &r->plen) || r->plen < 1 || r->plen > 32)
+				return err("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.2/24", v);
+			r->has_addr = true;
+		} else if (add && !strcmp(k, "gw")) {
+			if (parse_ipv4(v, &r->gw))
+				return err("gw \"%s\" is not an IPv4 address", v);
+			r->has_gw = true;
+		} else if (add && !strcmp(k, "mac")) {
+			if (parse_mac(v, r->mac))
+				return err("mac \"%s\" is not a MAC address such as 02:00:00:00:00:01", v);
+			if (r->mac[0] & 1)
+				return err("mac %s is a multicast address", v);
+			r->has_mac = true;
+		} else if (!strcmp(k, "xdp")) {
+			if (!strcmp(v, "native"))
+				r->hook = SL_HOOK_XDP_NATIVE;
+			else if (!strcmp(v, "generic"))
+				r->hook = SL_HOOK_XDP_GENERIC;
+			else if (!add && !strcmp(v, "off"))
+				r->hook = SL_HOOK_TC;
+			else
+				return err("xdp \"%s\": expected native or generic%s", v,
+					   add ? "" : " or off");
+			r->has_hook = true;
+		} else if (!strcmp(k, "vlan")) {
+			if (r->has_vlan)
+				return err("vlan %s: the port's VLAN mode is given twice", v);
+			if (parse_vid(v, &r->pvid))
+				return err("vlan \"%s\" is not a VLAN id (1-4094)", v);
+			r->mode = SL_MODE_ACCESS;
+			r->has_vlan = true;
+		} else if (!strcmp(k, "trunk")) {
+			if (r->has_vlan)
+				return err("trunk %s: the port's VLAN mode is given twice", v);
+			if (parse_vid_list(v, r->vids))
+				return err("trunk \"%s\" is not a VLAN list such as 10,20,100-199 "
+					   "(ids 1-4094)", v);
+			r->mode = SL_MODE_TRUNK;
+			r->pvid = 0;
+			r->has_vlan = trunk = true;
+		} else if (!strcmp(k, "native")) {
+			if (!trunk)
+				return err("native %s: only a trunk has a native VLAN", v);
+			if (parse_vid(v, &r->pvid))
+				return err("native \"%s\" is not a VLAN id (1-4094)", v);
+			if (!(r->vids[r->pvid / 64] >> (r->pvid % 64) & 1))
+				return err("native VLAN %u is not in the trunk's list", r->pvid);
+		} else if (!strcmp(k, "spoofchk")) {
+			if (strcmp(v, "on") && strcmp(v, "off"))
+				return err("spoofchk \"%s\": expected on or off", v);
+			r->spoofchk = !strcmp(v, "on");
+		} else {
+			return err("port: unknown option \"%s\"", k);
+		}
+	}
+	return 0;
+}
+
+int port_get_by_name(struct ctl *c, const char *name, struct sl_port *p)
+{
+	uint32_t ifx, next;
+	bool first = true;
+
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		first = false;
+		ifx = next;
+		if (!bpf_map_lookup_elem(c->ports, &next, p) && !strcmp(p->name, name))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int port_install(struct ctl *c, const struct sl_port *p)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sl_port_stats *zero = calloc(ncpu, sizeof(*zero));
+	uint32_t ifx = p->ifindex, unknown = 0;
+	int ret = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	/* Counters first, so the datapath never sees a port without them. */
+	bpf_map_update_elem(c->stats, &unknown, zero, BPF_NOEXIST);
+	if (bpf_map_update_elem(c->stats, &ifx, zero, BPF_ANY) ||
+	    ((p->flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY)) ||
+	    bpf_map_update_elem(c->ports, &ifx, p, BPF_ANY)) {
+		ret = err("port %s: write maps: %s", p->name, strerror(errno));
+		bpf_map_delete_elem(c->tx, &ifx);
+		bpf_map_delete_elem(c->stats, &ifx);
+	}
+	free(zero);
+	return ret;
+}
+
+void port_uninstall(struct ctl *c, const struct sl_port *p)
+{
+	uint32_t ifx = p->ifindex;
+
+	bpf_map_delete_elem(c->ports, &ifx);
+	bpf_map_delete_elem(c->tx, &ifx);
+	bpf_map_delete_elem(c->stats, &ifx);
+}
+
+int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
+{
+	uint32_t ifx = p->ifindex;
+
+	bpf_map_delete_elem(c->ports, &ifx);
+	if (flood_rebuild(c, p->switch_id))
+		return -1;
+	bpf_map_delete_elem(c->tx, &ifx);
+	fdb_flush_port(c, ifx);
+	port_detach(c, ifx);
+	bpf_map_delete_elem(c->stats, &ifx);
+	if (delete_device) {
+		struct nl_link_info li;
+
+		/* Delete only what is still the device we made. */
+		if (nl_link_get(ifx, &li) == 0 && !strcmp(li.name, p->name))
+			nl_link_del(ifx);
+	}
+	return 0;
+}
+
+/* Recompute every (switch, VLAN) flood list of SWITCH_ID from the ports map. */
+int flood_rebuild(struct ctl *c, uint32_t switch_id)
+{
+	struct sl_flood *fl = calloc(SL_VLAN_MAX + 1, sizeof(*fl));
+	uint32_t *tagged = calloc((SL_VLAN_MAX + 1) * SL_FLOOD_MAX, sizeof(uint32_t));
+	uint32_t *ntag = calloc(SL_VLAN_MAX + 1, sizeof(uint32_t));
+	struct sl_flood_key k, next;
+	struct sl_port p;
+	uint32_t ifx, nifx;
+	bool first = true;
+	int ret = 0;
+
+	if (!fl || !tagged || !ntag) {
+		ret = err("flood lists: out of memory");
+		goto out;
+	}
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &nifx) == 0) {
+		first = false;
+		ifx = nifx;
+		if (bpf_map_lookup_elem(c->ports, &nifx, &p) || p.switch_id != switch_id)
+			continue;
+		for (unsigned v = 1; v <= SL_VLAN_MAX; v++) {
+			bool untag = p.pvid == v;
+			bool tag = !untag && p.mode == SL_MODE_TRUNK && (p.vids[v / 64] >> (v % 64) & 1);
+
+			if (untag && fl[v].count < SL_FLOOD_MAX)
+				fl[v].ifindex[fl[v].count++] = p.ifindex;
+			else if (tag && ntag[v] < SL_FLOOD_MAX)
+				tagged[v * SL_FLOOD_MAX + ntag[v]++] = p.ifindex;
+			else if (untag || tag)
+				fprintf(stderr, "sluice: warning: VLAN %u has more than %d ports; "
+					"port %s gets no floods\n", v, SL_FLOOD_MAX, p.name);
+		}
+	}
+	for (unsigned v = 1; v <= SL_VLAN_MAX; v++) {
+		struct sl_flood *f = &fl[v];
+
+		f->tagged_from = f->count;
+		for (uint32_t i = 0; i < ntag[v] && f->count < SL_FLOOD_MAX; i++)
+			f->ifindex[f->count++] = tagged[v * SL_FLOOD_MAX + i];
+		k = (struct sl_flood_key){ .switch_id = switch_id, .vid = v };
+		if (f->count && bpf_map_update_elem(c->flood, &k, f, BPF_ANY)) {
+			ret = err("map sl_flood: %s", strerror(errno));
+			goto out;
+		}
+	}
+	/* Drop the lists of VLANs that lost their last port. */
+	first = true;
+	while (bpf_map_get_next_key(c->flood, first ? NULL : &k, &next) == 0) {
+		first = false;
+		k = next;
+		if (next.switch_id == switch_id && next.vid <= SL_VLAN_MAX && !fl[next.vid].count) {
+			bpf_map_delete_elem(c->flood, &next);
+			first = true;
+		}
+	}
+out:
+	free(fl);
+	free(tagged);
+	free(ntag);
+	return ret;
+}
+
+static void port_fill_vlan(struct sl_port *p, const struct port_req *r)
+{
+	if (!r->has_vlan) {
+		p->mode = SL_MODE_ACCESS;
+		p->pvid = SL_VLAN_DEFAULT;
+		return;
+	}
+	p->mode = r->mode;
+	p->pvid = r->pvid;
+	memcpy(p->vids, r->vids, sizeof(p->vids));
+}
+
+/* Inside the container: name, MAC, address, route, link up; returns its MAC. */
+static int peer_setup(const struct port_req *r, uint8_t mac[6])
+{
+	struct nl_link_info li;
+	int ifx = nl_link_index(r->ifname);
+
+	if (ifx < 0)
+		return err("device %s missing in netns %s", r->ifname, r->netns);
+	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) ||
+	    (r->has_addr && nl_addr_add(ifx, r->addr, r->plen)) ||
+	    (r->hook != SL_HOOK_TC && nl_link_set_gro(r->ifname, true)) ||
+	    nl_link_set_up(ifx, true) || (r->has_gw && nl_route_add_default(r->gw)))
+		return -1;
+	if (nl_link_get(ifx, &li))
+		return -1;
+	memcpy(mac, li.mac, 6);
+	return 0;
+}
+
+static int port_add(struct ctl *c, int argc, char **argv)
+{
+	struct port_req r = { .ifname = "eth0", .spoofchk = -1 };
+	struct sl_port p = {};
+	struct sl_switch sw;
+	int host_ns = -1, ns = -1, ifx = -1, ret = -1;
+
+	if (argc < 3)
+		return err("usage: sluice port add SWITCH NAME netns NS [ifname IF] [addr CIDR] "
+			   "[gw IP] [mac MAC] [xdp native|generic] [vlan VID | trunk VIDS "
+			   "[native VID]] [spoofchk on|off]\n"
+			   "       sluice port add SWITCH NAME dev [xdp native|generic] "
+			   "[vlan VID | trunk VIDS [native VID]]");
+	r.sw = argv[0];
+	r.name = argv[1];
+	if (!name_valid(r.name, IF_NAMESIZE - 1))
+		return err("port name \"%s\" is not a valid interface name", r.name);
+	if (parse_port_opts(&r, argc - 2, argv + 2, true))
+		return -1;
+	if (r.dev == !!r.netns)
+		return err("port %s: give either \"netns NS\" or \"dev\"", r.name);
+	if (r.dev && (r.has_addr || r.has_gw || r.has_mac))
+		return err("port %s: addr, gw and mac are for new container ports, not dev", r.name);
+	if (instance_open(c, false))
+		return -1;
+	if (switch_get(c, r.sw, &sw))
+		return err("switch %s does not exist", r.sw);
+	if (!port_get_by_name(c, r.name, &p))
+		return err("port %s already exists", r.name);
+	if (!r.has_gw && r.has_addr && sw.gw_ifindex && sw.gw_plen &&
+	    !((r.addr ^ sw.gw_addr) & htonl(~0u << (32 - sw.gw_plen)))) {
+		r.gw = sw.gw_addr;	/* the switch's gateway is on the container's subnet */
+		r.has_gw = true;
+	}
+	memset(&p, 0, sizeof(p));
+	p.switch_id = sw.id;
+	p.hook = r.hook;
+	snprintf(p.name, sizeof(p.name), "%s", r.name);
+	port_fill_vlan(&p, &r);
+	if (r.dev) {
+		struct nl_link_info li;
+
+		ifx = nl_link_index(r.name);
+		if (ifx < 0 || nl_link_get(ifx, &li))
+			return err("device %s does not exist in the host netns", r.name);
+		memcpy(p.mac, li.mac, 6);
+		if (r.spoofchk == 1)
+			p.flags |= SL_PORT_F_SPOOFCHK;
+	} else {
+		if (nl_link_index(r.name) > 0)
+			return err("device %s already exists in the host netns", r.name);
+		host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		ns = netns_open(r.netns);
+		if (ns < 0 || host_ns < 0)
+			goto out;
+		if (netns_enter(ns, r.netns))
+			goto out;
+		if (nl_link_index(r.ifname) > 0) {
+			err("device %s already exists in netns %s", r.ifname, r.netns);
+			netns_enter(host_ns, "host");
+			goto out;
+		}
+		if (netns_enter(host_ns, "host"))
+			goto out;
+		ifx = nl_veth_add(r.name, r.ifname, ns);
+		if (ifx < 0)
+			goto out;
+		if (netns_enter(ns, r.netns))
+			goto undo;
+		ret = peer_setup(&r, p.mac);
+		/* Back home before any ifindex is written (FIELD-NOTES). */
+		if (netns_enter(host_ns, "host") || ret)
+			goto undo;
+		ret = -1;
+		p.flags |= SL_PORT_F_OWNED | SL_PORT_F_PEER;
+		if (r.spoofchk != 0)
+			p.flags |= SL_PORT_F_SPOOFCHK;
+		if (r.has_addr)
+			p.ip = r.addr;
+		if (r.hook != SL_HOOK_TC)
+			p.flags |= SL_PORT_F_XDP_TX;
+		snprintf(p.netns, sizeof(p.netns), "%s", r.netns);
+	}
+	p.ifindex = ifx;
+	/* Maps before hooks: the first frame already finds its port. */
+	if (port_install(c, &p))
+		goto undo;
+	if (nl_link_set_up(ifx, true) || port_attach(c, ifx, r.name, r.hook)) {
+		port_uninstall(c, &p);
+		goto undo;
+	}
+	if (flood_rebuild(c, sw.id)) {
+		port_remove(c, &p, !r.dev);
+		goto out;
+	}
+	ret = 0;
+	goto out;
+undo:
+	if (!r.dev && ifx > 0)
+		nl_link_del(ifx);
+out:
+	if (ns >= 0)
+		close(ns);
+	if (host_ns >= 0)
+		close(host_ns);
+	return ret;
+}
+
+static int port_set(struct ctl *c, int argc, char **argv)
+{
+	struct port_req r = { .spoofchk = -1 };
+	struct sl_port p, old;
+	uint32_t ifx;
+
+	if (argc < 2)
+		return err("usage: sluice port set NAME [xdp native|generic|off] "
+			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off]");
+	if (parse_port_opts(&r, argc - 1, argv + 1, false))
+		return -1;
+	if (instance_open(c, false))
+		return -1;
+	if (port_get_by_name(c, argv[0], &p))
+		return err("port %s does not exist", argv[0]);
+	old = p;
+	ifx = p.ifindex;
+	if (r.has_vlan)
+		port_fill_vlan(&p, &r);
+	if (r.spoofchk >= 0)
+		p.flags = r.spoofchk ? p.flags | SL_PORT_F_SPOOFCHK : p.flags & ~SL_PORT_F_SPOOFCHK;
+	if (r.has_hook && r.hook != p.hook) {
+		if (r.hook != SL_HOOK_TC && p.hook != SL_HOOK_TC)
+			return err("port %s: set xdp off before changing the XDP mode", p.name);
+		if (r.hook != SL_HOOK_TC && !(p.flags & SL_PORT_F_PEER))
+			fprintf(stderr, "sluice: note: port %s is not a container veth: frames "
+				"for it still cross tc\n", p.name);
+		if (r.hook == SL_HOOK_TC) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/%s/%u_xdp", c->root, SL_PIN_LINKS, ifx);
+			unlink(path);
+			p.flags &= ~SL_PORT_F_XDP_TX;
+			bpf_map_delete_elem(c->tx, &ifx);
+		} else {
+			if (port_attach(c, ifx, p.name, r.hook))
+				return -1;
+			if (p.flags & SL_PORT_F_PEER) {
+				int host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+				int ns = netns_open(p.netns);
+				struct nl_link_info li;
+				int ok = ns >= 0 && host_ns >= 0 && nl_link_get(ifx, &li) == 0 &&
+					 !netns_enter(ns, p.netns);
+
+				/* The peer needs NAPI (GRO) to take XDP_REDIRECT frames. */
+				if (ok && li.peer_ifindex > 0) {
+					char pname[IF_NAMESIZE];
+
+					if (if_indextoname(li.peer_ifindex, pname) &&
+					    !nl_link_set_gro(pname, true))
+						p.flags |= SL_PORT_F_XDP_TX;
+				}
+				if (host_ns >= 0)
+					netns_enter(host_ns, "host");
+				if (ns >= 0)
+					close(ns);
+				if (host_ns >= 0)
+					close(host_ns);
+			}
+			if ((p.flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY))
+				return err("port %s: map sl_tx: %s", p.name, strerror(errno));
+		}
+		p.hook = r.hook;
+	}
+	if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
+		return err("port %s: map sl_ports: %s", p.name, strerror(errno));
+	if (r.has_vlan && (old.mode != p.mode || old.pvid != p.pvid ||
+			   memcmp(old.vids, p.vids, sizeof(p.vids)))) {
+		fdb_flush_port(c, ifx);	/* what it learned belongs to its old VLANs */
+		return flood_rebuild(c, p.switch_id);
+	}
+	return 0;
+}
+
+static int port_del(struct ctl *c, int argc, char **argv)
+{
+	struct sl_port p;
+
+	if (argc != 1)
+		return err("usage: sluice port del NAME");
+	if (instance_open(c, false))
+		return -1;
+	if (port_get_by_name(c, argv[0], &p))
+		return err("port %s does not exist", argv[0]);
+	if (p.flags & SL_PORT_F_GATEWAY)
+		return err("port %s is the gateway of its switch: it goes with switch del", p.name);
+	return port_remove(c, &p, p.flags & SL_PORT_F_OWNED);
+}
+
+static json_object *port_json(struct ctl *c, const struct sl_port *p)
+{
+	json_object *o = json_object_new_object();
+	char buf[SL_NAME_LEN], mac[18], ip[16], vids[1024];
+
+	jadd_str(o, "name", p->name);
+	jadd_str(o, "switch", switch_name_of(c, p->switch_id, buf));
+	jadd_int(o, "ifindex", p->ifindex);
+	jadd_str(o, "hook", hook_name(p->hook));
+	jadd_str(o, "mode", p->mode == SL_MODE_TRUNK ? "trunk" : "access");
+	if (p->mode == SL_MODE_TRUNK) {
+		format_vid_list((const uint64_t *)p->vids, vids, sizeof(vids));
+		jadd_str(o, "vlans", vids);
+		if (p->pvid)
+			jadd_int(o, "native", p->pvid);
+	} else {
+		jadd_int(o, "vlan", p->pvid);
+	}
+	format_mac(p->mac, mac);
+	jadd_str(o, "mac", mac);
+	if (p->ip) {
+		format_ipv4(p->ip, ip);
+		jadd_str(o, "ip", ip);
+	}
+	jadd_str(o, "netns", p->netns);
+	jadd_bool(o, "spoofchk", p->flags & SL_PORT_F_SPOOFCHK);
+	if (p->flags & SL_PORT_F_GATEWAY)
+		jadd_bool(o, "gateway", 1);
+	return o;
+}
+
+static int port_show(struct ctl *c, int argc, char **argv)
+{
+	json_object *arr = json_object_new_array();
+	struct sl_port p;
+	uint32_t ifx, next;
+	bool first = true;
+	const char *only = argc > 0 ? argv[0] : NULL;
+
+	if (instance_open(c, false)) {
+		json_object_put(arr);
+		return -1;
+	}
+	if (only && port_get_by_name(c, only, &p)) {
+		json_object_put(arr);
+		return err("port %s does not exist", only);
+	}
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		first = false;
+		ifx = next;
+		if (bpf_map_lookup_elem(c->ports, &next, &p) || (only && strcmp(p.name, only)))
+			continue;
+		json_object_array_add(arr, port_json(c, &p));
+	}
+	output_print(arr);
+	return 0;
+}
+
+int cmd_port(struct ctl *c, int argc, char **argv)
+{
+	if (argc < 1 || matches(argv[0], "show") || matches(argv[0], "list"))
+		return port_show(c, argc > 0 ? argc - 1 : 0, argv + 1);
+	if (matches(argv[0], "add"))
+		return port_add(c, argc - 1, argv + 1);
+	if (matches(argv[0], "set"))
+		return port_set(c, argc - 1, argv + 1);
+	if (matches(argv[0], "del") || matches(argv[0], "delete"))
+		return port_del(c, argc - 1, argv + 1);
+	return err("port: unknown command \"%s\" (add, set, del, show)", argv[0]);
+}

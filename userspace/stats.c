@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/* `sluice stats`: per-port counters summed over CPUs, drops by reason. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ctl.h"
+#include "output.h"
+
+static const char *const drop_names[SL_DROP_MAX] = SL_DROP_NAMES;
+
+int stats_read(struct ctl *c, uint32_t ifindex, struct sl_port_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sl_port_stats *per = calloc(ncpu, sizeof(*per));
+
+	memset(sum, 0, sizeof(*sum));
+	if (!per)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(c->stats, &ifindex, per)) {
+		free(per);
+		return -ENOENT;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		sum->rx_packets += per[i].rx_packets;
+		sum->rx_bytes += per[i].rx_bytes;
+		sum->tx_packets += per[i].tx_packets;
+		sum->tx_bytes += per[i].tx_bytes;
+		sum->learned += per[i].learned;
+		sum->learn_failed += per[i].learn_failed;
+		sum->flooded += per[i].flooded;
+		sum->xdp_pass += per[i].xdp_pass;
+		for (int d = 0; d < SL_DROP_MAX; d++)
+			sum->drops[d] += per[i].drops[d];
+	}
+	free(per);
+	return 0;
+}
+
+static json_object *stats_json(const char *name, const struct sl_port_stats *s)
+{
+	json_object *o = json_object_new_object(), *d = json_object_new_object();
+
+	jadd_str(o, "port", name);
+	jadd_int(o, "rx_packets", s->rx_packets);
+	jadd_int(o, "rx_bytes", s->rx_bytes);
+	jadd_int(o, "tx_packets", s->tx_packets);
+	jadd_int(o, "tx_bytes", s->tx_bytes);
+	jadd_int(o, "learned", s->learned);
+	jadd_int(o, "learn_failed", s->learn_failed);
+	jadd_int(o, "flooded", s->flooded);
+	jadd_int(o, "xdp_pass", s->xdp_pass);
+	for (int i = 0; i < SL_DROP_MAX; i++)
+		jadd_int(d, drop_names[i], s->drops[i]);
+	json_object_object_add(o, "drops", d);
+	return o;
+}
+
+int cmd_stats(struct ctl *c, int argc, char **argv)
+{
+	json_object *arr;
+	struct sl_port_stats s;
+	struct sl_port p;
+	uint32_t ifx, next, unknown = 0;
+	bool first = true;
+	const char *only = argc > 0 ? argv[0] : NULL;
+
+	if (argc > 1)
+		return err("usage: sluice stats [PORT]");
+	if (instance_open(c, false))
+		return -1;
+	if (only && port_get_by_name(c, only, &p))
+		return err("port %s does not exist", only);
+	arr = json_object_new_array();
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		first = false;
+		ifx = next;
+		if (bpf_map_lookup_elem(c->ports, &next, &p) || (only && strcmp(p.name, only)) ||
+		    stats_read(c, next, &s))
+			continue;
+		json_object_array_add(arr, stats_json(p.name, &s));
+	}
+	/* Frames seen where a program outlived its port. */
+	if (!only && !stats_read(c, unknown, &s) && s.rx_packets)
+		json_object_array_add(arr, stats_json("(none)", &s));
+	output_print(arr);
+	return 0;
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: MIT
+/* `sluice switch`: logical switches, their ids, and the host's gateway leg on
+ * each (a veth pair: NAME carries the address, NAME-gw is the switch port). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "ctl.h"
+#include "netlink.h"
+#include "output.h"
+#include "parse.h"
+
+#define SWITCH_NAME_MAX 12	/* leaves room for the "-gw" suffix in IFNAMSIZ */
+
+int switch_get(struct ctl *c, const char *name, struct sl_switch *sw)
+{
+	char key[SL_NAME_LEN] = {};
+
+	snprintf(key, sizeof(key), "%s", name);
+	if (bpf_map_lookup_elem(c->switches, key, sw))
+		return -ENOENT;
+	return 0;
+}
+
+const char *switch_name_of(struct ctl *c, uint32_t id, char buf[SL_NAME_LEN])
+{
+	char key[SL_NAME_LEN], *prev = NULL;
+	struct sl_switch sw;
+
+	while (bpf_map_get_next_key(c->switches, prev, key) == 0) {
+		if (!bpf_map_lookup_elem(c->switches, key, &sw) && sw.id == id) {
+			memcpy(buf, key, SL_NAME_LEN);
+			return buf;
+		}
+		memcpy(buf, key, SL_NAME_LEN);
+		prev = buf;
+	}
+	snprintf(buf, SL_NAME_LEN, "#%u", id);
+	return buf;
+}
+
+static uint32_t switch_free_id(struct ctl *c)
+{
+	char key[SL_NAME_LEN], prev[SL_NAME_LEN];
+	struct sl_switch sw;
+	uint32_t max = 0;
+	bool first = true;
+
+	while (bpf_map_get_next_key(c->switches, first ? NULL : prev, key) == 0) {
+		if (!bpf_map_lookup_elem(c->switches, key, &sw) && sw.id > max)
+			max = sw.id;
+		memcpy(prev, key, sizeof(prev));
+		first = false;
+	}
+	return max + 1;
+}
+
+static int switch_count(struct ctl *c)
+{
+	char key[SL_NAME_LEN], prev[SL_NAME_LEN];
+	int n = 0;
+
+	while (bpf_map_get_next_key(c->switches, n ? prev : NULL, key) == 0) {
+		memcpy(prev, key, sizeof(prev));
+		n++;
+	}
+	return n;
+}
+
+/* The gateway: veth NAME (host side, with the address) <-> NAME-gw (port). */
+static int gateway_add(struct ctl *c, const char *name, struct sl_switch *sw)
+{
+	char port_name[SL_NAME_LEN];
+	struct sl_port p = {};
+	struct nl_link_info li;
+	int host, ifx;
+
+	snprintf(port_name, sizeof(port_name), "%s-gw", name);
+	host = nl_veth_add(name, port_name, -1);
+	if (host < 0)
+		return -1;
+	ifx = nl_link_index(port_name);
+	if (ifx < 0 || nl_link_get(host, &li) || nl_addr_add(host, sw->gw_addr, sw->gw_plen) ||
+	    nl_link_set_up(host, true) || nl_link_set_up(ifx, true))
+		goto fail;
+	p.ifindex = ifx;
+	p.switch_id = sw->id;
+	p.pvid = SL_VLAN_DEFAULT;
+	p.mode = SL_MODE_ACCESS;
+	p.hook = SL_HOOK_TC;
+	p.flags = SL_PORT_F_GATEWAY | SL_PORT_F_OWNED;
+	memcpy(p.mac, li.mac, 6);
+	snprintf(p.name, sizeof(p.name), "%s", port_name);
+	if (port_install(c, &p))
+		goto fail;
+	if (port_attach(c, ifx, port_name, SL_HOOK_TC)) {
+		port_uninstall(c, &p);
+		goto fail;
+	}
+	sw->gw_ifindex = host;
+	return 0;
+fail:
+	nl_link_del(host);
+	return -1;
+}
+
+static int switch_add(struct ctl *c, int argc, char **argv)
+{
+	char key[SL_NAME_LEN] = {}, gwport[SL_NAME_LEN];
+	struct sl_switch sw = {};
+	bool has_addr = false;
+	const char *name;
+
+	if (argc < 1)
+		return err("usage: sluice switch add NAME [addr CIDR]");
+	name = argv[0];
+	if (!name_valid(name, SWITCH_NAME_MAX))
+		return err("switch name \"%s\" is invalid (1-%d of A-Z a-z 0-9 _ . -)", name,
+			   SWITCH_NAME_MAX);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "addr") && i + 1 < argc) {
+			int plen;
+
+			if (parse_cidr(argv[++i], &sw.gw_addr, &plen) || plen < 1 || plen > 30)
+				return err("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.1/24",
+					   argv[i]);
+			sw.gw_plen = plen;
+			has_addr = true;
+		} else {
+			return err("switch add: unexpected \"%s\"", argv[i]);
+		}
+	}
+	snprintf(gwport, sizeof(gwport), "%s-gw", name);
+	if (has_addr && (nl_link_index(name) > 0 || nl_link_index(gwport) > 0))
+		return err("switch %s: device %s or %s already exists in the host netns", name,
+			   name, gwport);
+	if (instance_open(c, true))
+		return -1;
+	snprintf(key, sizeof(key), "%s", name);
+	if (!switch_get(c, name, &(struct sl_switch){}))
+		return err("switch %s already exists", name);
+	sw.id = switch_free_id(c);
+	if (has_addr && gateway_add(c, name, &sw))
+		goto fail;
+	if (bpf_map_update_elem(c->switches, key, &sw, BPF_NOEXIST)) {
+		err("switch %s: write map sl_switches: %s", name, strerror(errno));
+		if (sw.gw_ifindex) {
+			struct sl_port p;
+
+			if (!port_get_by_name(c, gwport, &p))
+				port_remove(c, &p, true);
+		}
+		goto fail;
+	}
+	if (has_addr && flood_rebuild(c, sw.id))
+		return -1;
+	return 0;
+fail:
+	if (switch_count(c) == 0)
+		instance_remove(c);
+	return -1;
+}
+
+static int switch_del(struct ctl *c, int argc, char **argv)
+{
+	char key[SL_NAME_LEN] = {};
+	struct sl_switch sw;
+	struct sl_port p;
+	uint32_t ifx, next;
+	bool first = true;
+
+	if (argc != 1)
+		return err("usage: sluice switch del NAME");
+	if (instance_open(c, false))
+		return -1;
+	if (switch_get(c, argv[0], &sw))
+		return err("switch %s does not exist", argv[0]);
+	/* Its ports first (restarting the walk after each removal). */
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		first = false;
+		ifx = next;
+		if (bpf_map_lookup_elem(c->ports, &next, &p) || p.switch_id != sw.id)
+			continue;
+		if (port_remove(c, &p, p.flags & SL_PORT_F_OWNED))
+			return -1;
+		first = true;
+	}
+	snprintf(key, sizeof(key), "%s", argv[0]);
+	bpf_map_delete_elem(c->switches, key);
+	if (switch_count(c) == 0)
+		return instance_remove(c);
+	return 0;
+}
+
+static int switch_show(struct ctl *c, int argc, char **argv)
+{
+	char key[SL_NAME_LEN], prev[SL_NAME_LEN];
+	json_object *arr = json_object_new_array();
+	struct sl_switch sw;
+	bool first = true;
+
+	if (instance_open(c, false))
+		return -1;
+	while (bpf_map_get_next_key(c->switches, first ? NULL : prev, key) == 0) {
+		json_object *o;
+		uint32_t ifx, next;
+		struct sl_port p;
+		int nports = 0;
+		bool pfirst = true;
+
+		memcpy(prev, key, sizeof(prev));
+		first = false;
+		if (bpf_map_lookup_elem(c->switches, key, &sw) ||
+		    (argc > 0 && strcmp(argv[0], key)))
+			continue;
+		while (bpf_map_get_next_key(c->ports, pfirst ? NULL : &ifx, &next) == 0) {
+			pfirst = false;
+			ifx = next;
+			if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.switch_id == sw.id &&
+			    !(p.flags & SL_PORT_F_GATEWAY))
+				nports++;
+		}
+		o = json_object_new_object();
+		jadd_str(o, "name", key);
+		jadd_int(o, "id", sw.id);
+		jadd_int(o, "ports", nports);
+		if (sw.gw_ifindex) {
+			char a[16], cidr[24];
+
+			format_ipv4(sw.gw_addr, a);
+			snprintf(cidr, sizeof(cidr), "%s/%u", a, sw.gw_plen);
+			jadd_str(o, "gateway", key);
+			jadd_str(o, "addr", cidr);
+		}
+		json_object_array_add(arr, o);
+	}
+	if (argc > 0 && json_object_array_length(arr) == 0) {
+		json_object_put(arr);
+		return err("switch %s does not exist", argv[0]);
+	}
+	output_print(arr);
+	return 0;
+}
+
+int cmd_switch(struct ctl *c, int argc, char **argv)
+{
+	if (argc < 1 || matches(argv[0], "show"))
+		return switch_show(c, argc > 0 ? argc - 1 : 0, argv + 1);
+	if (matches(argv[0], "add"))
+		return switch_add(c, argc - 1, argv + 1);
+	if (matches(argv[0], "del") || matches(argv[0], "delete"))
+		return switch_del(c, argc - 1, argv + 1);
+	return err("switch: unknown command \"%s\" (add, del, show)", argv[0]);
+}
