@@ -100,6 +100,9 @@ test-unit: all
 test-net: all
 	$(Q)selftests/run.sh net
 
+test-vm: all
+	$(Q)selftests/run.sh netdevsim
+
 demo: deps all
 	$(Q)tools/demo.sh
 

@@ -18,7 +18,7 @@ static __always_inline int sl_xdp_vlan_set(struct xdp_md *ctx, struct sl_frame *
 	if (data + ETH_HLEN + sizeof(*vh) > data_end)
 		return -1;
 	if (f->has_tag && want_tag) {
-		vh = data + 2 * ETH_ALEN;	/* the TPID sits where h_proto would */
+		vh = data + ETH_HLEN;	/* the TPID sits in h_proto, the tag follows */
 		vh->tci = bpf_htons(f->tci);
 		return 0;
 	}

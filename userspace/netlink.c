@@ -410,22 +410,34 @@ int nl_route_add_default(uint32_t gw)
 	return nl_talk(nlh, NULL, NULL, 0, "add default route via %s", str);
 }
 
-int nl_link_set_gro(const char *name, bool on)
+/* One ethtool on/off feature through the SIOCETHTOOL ioctl. */
+static int ethtool_set(const char *name, uint32_t cmd, const char *what, bool on)
 {
-	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = on };
+	struct ethtool_value ev = { .cmd = cmd, .data = on };
 	struct ifreq ifr = { .ifr_data = (void *)&ev };
 	int fd, ret = 0;
 
-	if ((ret = name_too_long(on ? "enable gro on" : "disable gro on", name)))
+	if ((ret = name_too_long(on ? "enable" : "disable", name)))
 		return ret;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	/* Any socket works as an ioctl handle; it only fixes the netns to ours. */
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
 		ret = -errno;
-		fprintf(stderr, "sluice: %s gro on %s: %s\n", on ? "enable" : "disable", name, strerror(-ret));
+		fprintf(stderr, "sluice: %s %s on %s: %s\n", on ? "enable" : "disable", what, name,
+			strerror(-ret));
 	}
 	if (fd >= 0)
 		close(fd);
 	return ret;
+}
+
+int nl_link_set_gro(const char *name, bool on)
+{
+	return ethtool_set(name, ETHTOOL_SGRO, "gro", on);
+}
+
+int nl_link_set_tx_csum(const char *name, bool on)
+{
+	return ethtool_set(name, ETHTOOL_STXCSUM, "tx checksumming", on);
 }

@@ -48,7 +48,10 @@ int nl_addr_first(int ifindex, uint32_t *addr, int *plen);
 /* Default route via GW (network order). */
 int nl_route_add_default(uint32_t gw);
 
-/* Turn GRO on for IFINDEX (veth: gives it NAPI, so it can take XDP_REDIRECT). */
+/* Turn GRO on for NAME (veth: gives it NAPI, so it can take XDP_REDIRECT). */
 int nl_link_set_gro(const char *name, bool on);
+/* Turn TX checksum offload of NAME on or off. XDP_REDIRECT drops the
+ * CHECKSUM_PARTIAL state, so senders behind XDP ports checksum in software. */
+int nl_link_set_tx_csum(const char *name, bool on);
 
 #endif

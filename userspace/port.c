@@ -257,6 +257,13 @@ static void port_fill_vlan(struct sl_port *p, const struct port_req *r)
 	memcpy(p->vids, r->vids, sizeof(p->vids));
 }
 
+/* A container end behind an XDP port: NAPI (GRO) so it can take XDP_REDIRECT
+ * frames, and software checksums since redirected frames lose CHECKSUM_PARTIAL. */
+static int peer_prepare_xdp(const char *ifname)
+{
+	return nl_link_set_gro(ifname, true) || nl_link_set_tx_csum(ifname, false) ? -1 : 0;
+}
+
 /* Inside the container: name, MAC, address, route, link up; returns its MAC. */
 static int peer_setup(const struct port_req *r, uint8_t mac[6])
 {
@@ -267,7 +274,7 @@ static int peer_setup(const struct port_req *r, uint8_t mac[6])
 		return err("device %s missing in netns %s", r->ifname, r->netns);
 	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) ||
 	    (r->has_addr && nl_addr_add(ifx, r->addr, r->plen)) ||
-	    (r->hook != SL_HOOK_TC && nl_link_set_gro(r->ifname, true)) ||
+	    (r->hook != SL_HOOK_TC && peer_prepare_xdp(r->ifname)) ||
 	    nl_link_set_up(ifx, true) || (r->has_gw && nl_route_add_default(r->gw)))
 		return -1;
 	if (nl_link_get(ifx, &li))
@@ -433,7 +440,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 					char pname[IF_NAMESIZE];
 
 					if (if_indextoname(li.peer_ifindex, pname) &&
-					    !nl_link_set_gro(pname, true))
+					    !peer_prepare_xdp(pname))
 						p.flags |= SL_PORT_F_XDP_TX;
 				}
 				if (host_ns >= 0)

@@ -1,0 +1,102 @@
+# Shared topology helpers for the namespace tests: unique names, one sluice
+# instance per test file, and a cleanup trap that removes everything on exit.
+# shellcheck shell=bash
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SLUICE=$ROOT/build/sluice
+PFX=${PFX:-sl$$}		# every namespace, instance and pin of this run carries it
+HOST=$PFX-host
+NAMESPACES=()
+BG_PIDS=()
+PASS=0
+FAIL=0
+
+# Create namespace $PFX-NAME with lo up; the host namespace is made on first use.
+ns_add() {
+	local ns=$PFX-$1
+	ip netns add "$ns" || return 1
+	NAMESPACES+=("$ns")
+	ip -n "$ns" link set lo up
+	# No IPv6 chatter (DAD, router solicitations): only the tests' own traffic moves the FDB.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+}
+
+# sluice on this test's instance, managing this test's host namespace.
+sl() { "$SLUICE" --instance "$PFX" --netns "$HOST" "$@"; }
+
+# Run a command inside namespace $PFX-NAME.
+in_ns() { local ns=$PFX-$1; shift; ip netns exec "$ns" "$@"; }
+
+# Start a command in the background inside $PFX-NAME; its PID lands in BG_PID.
+# Its output goes to $PFX-bg.log, never to a pipe a check() is reading.
+bg_ns() {
+	local ns=$PFX-$1; shift
+	ip netns exec "$ns" "$@" >>"/tmp/$PFX-bg.log" 2>&1 &
+	BG_PID=$!; BG_PIDS+=("$BG_PID")
+}
+
+# Start the daemon on this instance in the background (PID in DAEMON_PID).
+daemon_start() { "$SLUICE" --instance "$PFX" --netns "$HOST" daemon "$@" 2>/dev/null & DAEMON_PID=$!; BG_PIDS+=("$DAEMON_PID"); }
+
+cleanup() {
+	local pid ns
+	for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	for sw in $("$SLUICE" --instance "$PFX" -j switch show 2>/dev/null |
+		python3 -c 'import json,sys; [print(s["name"]) for s in json.load(sys.stdin)]' 2>/dev/null); do
+		sl switch del "$sw" 2>/dev/null
+	done
+	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	rm -rf "/sys/fs/bpf/sluice/$PFX" "/tmp/$PFX-"*
+	rmdir /sys/fs/bpf/sluice 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+ns_add host
+
+# check NAME COMMAND...: run COMMAND, print "ok NAME" or "FAIL NAME" (with its output).
+check() {
+	local name=$1 out; shift
+	if out=$("$@" 2>&1); then
+		echo "ok $name"; PASS=$((PASS + 1))
+	else
+		echo "FAIL $name"; FAIL=$((FAIL + 1))
+		printf '%s\n' "$out" | tail -15 | sed 's/^/    /'
+	fi
+}
+
+# fails NAME PATTERN COMMAND...: COMMAND must exit 1 with one stderr line matching PATTERN.
+fails() {
+	local name=$1 pat=$2 out rc; shift 2
+	out=$("$@" 2>&1 >/dev/null); rc=$?
+	if [ "$rc" = 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && printf '%s' "$out" | grep -qE "$pat"; then
+		echo "ok $name"; PASS=$((PASS + 1))
+	else
+		echo "FAIL $name"; FAIL=$((FAIL + 1))
+		echo "    exit $rc, stderr: $out (wanted: $pat)"
+	fi
+}
+
+# Everything sluice and the kernel hold for this test: links in every namespace and pins.
+snapshot() {
+	local ns
+	for ns in "${NAMESPACES[@]}"; do echo "== $ns"; ip -n "$ns" -o link show | awk '{print $2}'; done
+	find "/sys/fs/bpf/sluice/$PFX" 2>/dev/null | sort
+	sl -j port show 2>/dev/null; sl -j fdb show 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null
+}
+
+# A container: namespace NAME on SWITCH with address ADDR, extra port options after.
+container_add() {
+	local name=$1 sw=$2 addr=$3; shift 3
+	ns_add "$name" && sl port add "$sw" "p-$name" netns "$PFX-$name" addr "$addr" "$@"
+}
+
+# ping_ok FROM ADDR: a few pings, all answered.
+ping_ok() { in_ns "$1" ping -c 2 -i 0.2 -W 1 -q "$2" >/dev/null; }
+ping_fails() { ! in_ns "$1" ping -c 2 -i 0.2 -W 1 -q "$2" >/dev/null; }
+
+summary() { echo "# $(basename "$0"): $PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }
