@@ -84,7 +84,10 @@ fails() {
 # Everything sluice and the kernel hold for this test: links in every namespace and pins.
 snapshot() {
 	local ns
-	for ns in "${NAMESPACES[@]}"; do echo "== $ns"; ip -n "$ns" -o link show | awk '{print $2}'; done
+	for ns in "${NAMESPACES[@]}"; do
+		[ -e "/var/run/netns/$ns" ] || continue
+		echo "== $ns"; ip -n "$ns" -o link show | awk '{print $2}'
+	done
 	find "/sys/fs/bpf/sluice/$PFX" 2>/dev/null | sort
 	sl -j port show 2>/dev/null; sl -j fdb show 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null
 }

@@ -143,4 +143,21 @@ port_reaped() {
 }
 check "$T.daemon_removes_port_of_deleted_device" port_reaped
 
+# Bad input: one line naming the culprit, exit 1, nothing changed anywhere.
+before=$(snapshot)
+fails "$T.bad_input_unknown_switch" "switch nosuch does not exist" \
+	sl port add nosuch p-x netns "$PFX-c2" addr 10.10.0.50/24
+fails "$T.bad_input_existing_port_name" "port p-c2 already exists" \
+	sl port add sw0 p-c2 netns "$PFX-c2" ifname eth9
+fails "$T.bad_input_bad_cidr" 'addr "10.10.0.300/24"' \
+	sl port add sw0 p-x netns "$PFX-c2" ifname eth9 addr 10.10.0.300/24
+fails "$T.bad_input_missing_netns" "netns $PFX-nosuch" \
+	sl port add sw0 p-x netns "$PFX-nosuch" addr 10.10.0.50/24
+fails "$T.bad_input_bad_mac" 'mac "02:00:00:00:00"' \
+	sl port add sw0 p-x netns "$PFX-c2" ifname eth9 mac 02:00:00:00:00
+fails "$T.bad_input_existing_ifname_in_netns" "device eth0 already exists in netns" \
+	sl port add sw0 p-x netns "$PFX-c2"
+fails "$T.bad_input_existing_switch" "switch sw0 already exists" sl switch add sw0
+check "$T.bad_input_leaves_nothing_behind" test "$before" = "$(snapshot)"
+
 summary
