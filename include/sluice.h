@@ -15,7 +15,7 @@
 #define SL_VLAN_MAX		4094	/* highest valid VID */
 #define SL_VLAN_DEFAULT		1
 #define SL_VLAN_WORDS		64	/* 4096-bit trunk membership bitmap */
-#define SL_FLOOD_MAX		256	/* ports one (switch, VLAN) can flood to */
+#define SL_FLOOD_MAX		1024	/* ports one (switch, VLAN) can flood to */
 #define SL_PORTS_MAX		1024
 #define SL_FDB_MAX		16384	/* default FDB capacity per instance */
 #define SL_FDB_REFRESH_NS	1000000000ULL /* re-stamp a learned entry at most once a second */

@@ -39,7 +39,8 @@ static const char *hook_name(int hook)
 /* Options shared by add and set; ADD allows the creation-only ones. */
 static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 {
-	bool trunk = false;
+	const char *mode_k = NULL, *mode_v = NULL, *native = NULL;
+	char why[80], list[1024];
 
 	for (int i = 0; i < argc; i++) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -51,6 +52,13 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 		if (!v)
 			return err("port: \"%s\" needs a value", k);
 		i++;
+		if (!strcmp(k, "vlan") || !strcmp(k, "trunk")) {
+			if (mode_k)
+				return err("port: both \"%s %s\" and \"%s %s\" given (a port is an "
+					   "access port or a trunk)", mode_k, mode_v, k, v);
+			mode_k = k;
+			mode_v = v;
+		}
 		if (add && !strcmp(k, "netns")) {
 			r->netns = v;
 		} else if (add && !strcmp(k, "ifname")) {
@@ -83,34 +91,38 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 					   add ? "" : " or off");
 			r->has_hook = true;
 		} else if (!strcmp(k, "vlan")) {
-			if (r->has_vlan)
-				return err("vlan %s: the port's VLAN mode is given twice", v);
 			if (parse_vid(v, &r->pvid))
 				return err("vlan \"%s\" is not a VLAN id (1-4094)", v);
 			r->mode = SL_MODE_ACCESS;
 			r->has_vlan = true;
 		} else if (!strcmp(k, "trunk")) {
-			if (r->has_vlan)
-				return err("trunk %s: the port's VLAN mode is given twice", v);
-			if (parse_vid_list(v, r->vids))
-				return err("trunk \"%s\" is not a VLAN list such as 10,20,100-199 "
-					   "(ids 1-4094)", v);
+			if (parse_vid_list(v, r->vids, why, sizeof(why)))
+				return err("trunk \"%s\": %s (expected a list such as 10,20,100-199)",
+					   v, why);
 			r->mode = SL_MODE_TRUNK;
 			r->pvid = 0;
-			r->has_vlan = trunk = true;
+			r->has_vlan = true;
 		} else if (!strcmp(k, "native")) {
-			if (!trunk)
-				return err("native %s: only a trunk has a native VLAN", v);
-			if (parse_vid(v, &r->pvid))
-				return err("native \"%s\" is not a VLAN id (1-4094)", v);
-			if (!(r->vids[r->pvid / 64] >> (r->pvid % 64) & 1))
-				return err("native VLAN %u is not in the trunk's list", r->pvid);
+			if (native)
+				return err("native %s: given twice", v);
+			native = v;
 		} else if (!strcmp(k, "spoofchk")) {
 			if (strcmp(v, "on") && strcmp(v, "off"))
 				return err("spoofchk \"%s\": expected on or off", v);
 			r->spoofchk = !strcmp(v, "on");
 		} else {
 			return err("port: unknown option \"%s\"", k);
+		}
+	}
+	if (native) {	/* after the loop: "native" may come before "trunk" */
+		if (!r->has_vlan || r->mode != SL_MODE_TRUNK)
+			return err("native %s: only a trunk has a native VLAN (give it with \"trunk VIDS\")",
+				   native);
+		if (parse_vid(native, &r->pvid))
+			return err("native \"%s\" is not a VLAN id (1-4094)", native);
+		if (!(r->vids[r->pvid / 64] >> (r->pvid % 64) & 1)) {
+			format_vid_list(r->vids, list, sizeof(list));
+			return err("native VLAN %u is not in the trunk's list %s", r->pvid, list);
 		}
 	}
 	return 0;
@@ -182,6 +194,12 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 	return 0;
 }
 
+static void flood_overflow(const struct sl_port *p, unsigned vid)
+{
+	fprintf(stderr, "sluice: warning: VLAN %u has more than %d ports; port %s gets no floods\n",
+		vid, SL_FLOOD_MAX, p->name);
+}
+
 /* Recompute every (switch, VLAN) flood list of SWITCH_ID from the ports map. */
 int flood_rebuild(struct ctl *c, uint32_t switch_id)
 {
@@ -203,22 +221,30 @@ int flood_rebuild(struct ctl *c, uint32_t switch_id)
 		ifx = nifx;
 		if (bpf_map_lookup_elem(c->ports, &nifx, &p) || p.switch_id != switch_id)
 			continue;
-		for (unsigned v = 1; v <= SL_VLAN_MAX; v++) {
-			bool untag = p.pvid == v;
-			bool tag = !untag && p.mode == SL_MODE_TRUNK && (p.vids[v / 64] >> (v % 64) & 1);
-
-			if (untag && fl[v].count < SL_FLOOD_MAX)
-				fl[v].ifindex[fl[v].count++] = p.ifindex;
-			else if (tag && ntag[v] < SL_FLOOD_MAX)
+		if (p.pvid && p.pvid <= SL_VLAN_MAX) {
+			if (fl[p.pvid].count < SL_FLOOD_MAX)
+				fl[p.pvid].ifindex[fl[p.pvid].count++] = p.ifindex;
+			else
+				flood_overflow(&p, p.pvid);
+		}
+		for (unsigned v = 1; p.mode == SL_MODE_TRUNK && v <= SL_VLAN_MAX; v++) {
+			if (!p.vids[v / 64]) {
+				v |= 63;	/* skip an empty word */
+				continue;
+			}
+			if (v == p.pvid || !(p.vids[v / 64] >> (v % 64) & 1))
+				continue;
+			if (ntag[v] < SL_FLOOD_MAX)
 				tagged[v * SL_FLOOD_MAX + ntag[v]++] = p.ifindex;
-			else if (untag || tag)
-				fprintf(stderr, "sluice: warning: VLAN %u has more than %d ports; "
-					"port %s gets no floods\n", v, SL_FLOOD_MAX, p.name);
+			else
+				flood_overflow(&p, v);
 		}
 	}
 	for (unsigned v = 1; v <= SL_VLAN_MAX; v++) {
 		struct sl_flood *f = &fl[v];
 
+		if (!f->count && !ntag[v])
+			continue;
 		f->tagged_from = f->count;
 		for (uint32_t i = 0; i < ntag[v] && f->count < SL_FLOOD_MAX; i++)
 			f->ifindex[f->count++] = tagged[v * SL_FLOOD_MAX + i];
@@ -291,11 +317,8 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	int host_ns = -1, ns = -1, ifx = -1, ret = -1;
 
 	if (argc < 3)
-		return err("usage: sluice port add SWITCH NAME netns NS [ifname IF] [addr CIDR] "
-			   "[gw IP] [mac MAC] [xdp native|generic] [vlan VID | trunk VIDS "
-			   "[native VID]] [spoofchk on|off]\n"
-			   "       sluice port add SWITCH NAME dev [xdp native|generic] "
-			   "[vlan VID | trunk VIDS [native VID]]");
+		return err("usage: sluice port add SWITCH NAME netns NS|dev [OPTION VALUE]... "
+			   "(sluice --help lists the options)");
 	r.sw = argv[0];
 	r.name = argv[1];
 	if (!name_valid(r.name, IF_NAMESIZE - 1))

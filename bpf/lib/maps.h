@@ -33,9 +33,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_fdb SEC(".maps");
 
+/* 4 KiB values: allocated per (switch, VLAN) in use, not up front. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct sl_flood_key);
 	__type(value, struct sl_flood);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
