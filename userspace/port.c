@@ -290,6 +290,29 @@ static int peer_prepare_xdp(const char *ifname)
 	return nl_link_set_gro(ifname, true) || nl_link_set_tx_csum(ifname, false) ? -1 : 0;
 }
 
+/* Configure the container end of a live port for (or back from) XDP. */
+static int peer_set_xdp(const struct sl_port *p, bool xdp)
+{
+	int host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int ns = netns_open(p->netns), ret = -1;
+	struct nl_link_info li;
+	char pname[IF_NAMESIZE];
+
+	if (ns >= 0 && host_ns >= 0 && nl_link_get(p->ifindex, &li) == 0 && li.peer_ifindex > 0 &&
+	    !netns_enter(ns, p->netns)) {
+		if (if_indextoname(li.peer_ifindex, pname))
+			ret = xdp ? peer_prepare_xdp(pname) :
+			      nl_link_set_tx_csum(pname, true) || nl_link_set_gro(pname, false);
+		if (netns_enter(host_ns, "host"))
+			ret = -1;
+	}
+	if (ns >= 0)
+		close(ns);
+	if (host_ns >= 0)
+		close(host_ns);
+	return ret ? -1 : 0;
+}
+
 /* Inside the container: name, MAC, address, route, link up; returns its MAC. */
 static int peer_setup(const struct port_req *r, uint8_t mac[6])
 {
@@ -444,35 +467,21 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		if (r.hook == SL_HOOK_TC) {
 			char path[PATH_MAX];
 
+			/* No XDP redirects towards it before its hook goes. */
+			p.flags &= ~SL_PORT_F_XDP_TX;
+			p.hook = SL_HOOK_TC;
+			if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
+				return err("port %s: map sl_ports: %s", p.name, strerror(errno));
+			bpf_map_delete_elem(c->tx, &ifx);
 			snprintf(path, sizeof(path), "%s/%s/%u_xdp", c->root, SL_PIN_LINKS, ifx);
 			unlink(path);
-			p.flags &= ~SL_PORT_F_XDP_TX;
-			bpf_map_delete_elem(c->tx, &ifx);
+			if (p.flags & SL_PORT_F_PEER)
+				peer_set_xdp(&p, false);
 		} else {
 			if (port_attach(c, ifx, p.name, r.hook))
 				return -1;
-			if (p.flags & SL_PORT_F_PEER) {
-				int host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-				int ns = netns_open(p.netns);
-				struct nl_link_info li;
-				int ok = ns >= 0 && host_ns >= 0 && nl_link_get(ifx, &li) == 0 &&
-					 !netns_enter(ns, p.netns);
-
-				/* The peer needs NAPI (GRO) to take XDP_REDIRECT frames. */
-				if (ok && li.peer_ifindex > 0) {
-					char pname[IF_NAMESIZE];
-
-					if (if_indextoname(li.peer_ifindex, pname) &&
-					    !peer_prepare_xdp(pname))
-						p.flags |= SL_PORT_F_XDP_TX;
-				}
-				if (host_ns >= 0)
-					netns_enter(host_ns, "host");
-				if (ns >= 0)
-					close(ns);
-				if (host_ns >= 0)
-					close(host_ns);
-			}
+			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(&p, true) == 0)
+				p.flags |= SL_PORT_F_XDP_TX;
 			if ((p.flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY))
 				return err("port %s: map sl_tx: %s", p.name, strerror(errno));
 		}

@@ -56,6 +56,22 @@ arp_flood() {
 }
 check "$T.arp_broadcast_reaches_all_ports" arp_flood
 
+# A live port changes hook without losing its peers: tc -> XDP -> tc.
+hook_change() {
+	if [ "$MODE" = xdp ]; then set -- off native; else set -- native off; fi
+	sl port set p-c2 xdp "$1" || return 1
+	sl port show p-c2 | grep -q "hook $( [ "$1" = off ] && echo tc || echo "xdp $1")" || return 1
+	ping_ok c1 10.10.0.12 && ping_ok c2 10.10.0.13 || return 1
+	in_ns c2 timeout 10 iperf3 -s -1 -p 5202 >/dev/null 2>&1 &
+	local srv=$!
+	sleep 0.3
+	in_ns c1 timeout 10 iperf3 -c 10.10.0.12 -p 5202 -t 1 >/dev/null
+	local rc=$?
+	kill $srv 2>/dev/null; wait $srv 2>/dev/null
+	sl port set p-c2 xdp "$2" && ping_ok c1 10.10.0.12 && [ $rc = 0 ]
+}
+check "$T.port_set_changes_hook_of_live_port" hook_change
+
 sl switch add sw1 || exit 1
 container_add d1 sw1 10.10.0.21/24 "${XDP[@]}" || exit 1
 check "$T.second_switch_is_isolated" ping_fails c1 10.10.0.21
