@@ -34,7 +34,7 @@ BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Iinclude -Ib
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-BPF_LIB    := $(wildcard bpf/lib/*.h) include/sluice.h
+BPF_LIB    := $(wildcard bpf/lib/*.h) $(wildcard include/*.h)
 
 US_SRCS    := $(wildcard userspace/*.c)
 US_OBJS    := $(patsubst userspace/%.c,$(OUT)/us/%.o,$(US_SRCS))
@@ -47,11 +47,20 @@ TOOL_BPF_SRCS := $(wildcard tools/*/*.bpf.c)
 TOOL_SKELS := $(foreach s,$(TOOL_BPF_SRCS),$(OUT)/$(notdir $(s:.bpf.c=.skel.h)))
 TOOLS      := $(foreach d,$(sort $(dir $(wildcard tools/*/main.c))),$(OUT)/$(notdir $(d:/=)))
 
+# libFuzzer harnesses (selftests/fuzz/fuzz_NAME.c), the sources each links besides itself
+FUZZ_SECS    ?= 60
+FUZZ_NAMES   := $(patsubst selftests/fuzz/fuzz_%.c,%,$(wildcard selftests/fuzz/fuzz_*.c))
+FUZZ_REPLAYS := $(foreach n,$(FUZZ_NAMES),$(OUT)/fuzz/$(n)_replay)
+FUZZ_SRCS_datapath := selftests/unit/fixture.c selftests/unit/packet.c \
+	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c
+FUZZ_SRCS_parse := userspace/parse.c
+FUZZ_CFLAGS := -g -O1 -Iinclude -I$(OUT) -Iuserspace -Iselftests/unit
+
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps test test-unit test-net test-vm test-guest demo bench fuzz clean
 
-all: $(OUT)/sluice $(OUT)/unit_tests $(TOOLS)
+all: $(OUT)/sluice $(OUT)/unit_tests $(TOOLS) $(FUZZ_REPLAYS)
 
 deps:
 	$(Q)tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
@@ -69,7 +78,7 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst .,_,$*) > $@
 
-$(OUT)/us/%.o: userspace/%.c $(wildcard userspace/*.h) include/sluice.h $(SKELS) | $(OUT)/us
+$(OUT)/us/%.o: userspace/%.c $(wildcard userspace/*.h) $(wildcard include/*.h) $(SKELS) | $(OUT)/us
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -77,7 +86,7 @@ $(OUT)/sluice: $(US_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(OUT)/unit/%.o: selftests/unit/%.c $(wildcard selftests/unit/*.h) include/sluice.h $(SKELS) | $(OUT)/unit
+$(OUT)/unit/%.o: selftests/unit/%.c $(wildcard selftests/unit/*.h) $(wildcard include/*.h) $(SKELS) | $(OUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iselftests/unit -c $< -o $@
 
@@ -90,6 +99,23 @@ $(OUT)/unit_tests: $(UNIT_OBJS) $(US_LIB_OBJS)
 $(TOOLS): $(OUT)/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(TOOL_SKELS) | $(OUT)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Itools/$* $(filter-out %.bpf.c,$(filter %.c,$^)) -o $@ $(LDLIBS)
+
+# Fuzzing: selftests/fuzz/fuzz_NAME.c is a libFuzzer harness (clang) and, linked with
+# replay.c instead of libFuzzer (gcc), build/fuzz/NAME_replay, which `make test` runs on
+# the saved inputs of selftests/fuzz/regress/NAME/. `make fuzz` fuzzes each FUZZ_SECS.
+$(OUT)/fuzz:
+	$(Q)mkdir -p $@
+
+$(OUT)/fuzz/%_replay: selftests/fuzz/fuzz_%.c selftests/fuzz/replay.c $$(FUZZ_SRCS_$$*) $(SKELS) | $(OUT)/fuzz
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Iselftests/unit $(filter %.c,$^) -o $@ $(LDLIBS)
+
+$(OUT)/fuzz/%_fuzz: selftests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(SKELS) | $(OUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $(filter %.c,$^) -o $@ $(LDLIBS)
+
+fuzz: $(foreach n,$(FUZZ_NAMES),$(OUT)/fuzz/$(n)_fuzz)
+	$(Q)selftests/fuzz/run.sh $(FUZZ_SECS) $(FUZZ_NAMES)
 
 test: deps all
 	$(Q)selftests/run.sh

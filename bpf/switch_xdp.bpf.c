@@ -78,6 +78,11 @@ int sl_xdp_ingress(struct xdp_md *ctx)
 		l2.tag_proto = l2.proto;
 		l2.proto = vh->proto;
 		l2.l3 = vh + 1;
+	} else if (port->mode == SL_MODE_TRUNK) {
+		/* XDP cannot see a tag kept as skb metadata (veth carries a sender's
+		 * offloaded tag out of band, NICs strip it): on a trunk only tc can
+		 * tell a native-VLAN frame from a tagged one. */
+		goto pass;
 	}
 	why = sl_admit(port, s, &l2, &f);
 	if (why >= 0)

@@ -38,6 +38,7 @@ enum sl_port_hook {
 	SL_HOOK_TC = 0,
 	SL_HOOK_XDP_NATIVE = 1,
 	SL_HOOK_XDP_GENERIC = 2,
+	SL_HOOK_XDP_OFFLOAD = 3,	/* native XDP + the ingress filter offloaded to the device */
 };
 
 /* ports: key __u32 ifindex (in the managed host netns) */
@@ -146,5 +147,6 @@ struct sl_port_stats {
 #define SL_PIN_PROG_TC		"prog_tc"
 #define SL_PIN_PROG_XDP		"prog_xdp"
 #define SL_PIN_LINKS		"links"	/* links/<ifindex>_tc, links/<ifindex>_xdp (bpffs forbids dots) */
+#define SL_PIN_OFFLOAD		"offload" /* offload/<ifindex>_{prog,port,stats}: device-bound objects */
 
 #endif

@@ -28,7 +28,13 @@ run() {
 
 for s in "${SUITES[@]}"; do
 	case $s in
-	unit) run unit build/unit_tests ;;
+	unit)
+		run unit build/unit_tests
+		# saved fuzz inputs (seeds and every crash found) replayed without libFuzzer
+		for r in build/fuzz/*_replay; do
+			n=$(basename "$r" _replay)
+			run "fuzz-regress $n" "$r" "$n" "selftests/fuzz/seeds/$n" "selftests/fuzz/regress/$n"
+		done ;;
 	net)
 		# Each test file says which port modes it runs in: "# modes: tc xdp".
 		for t in selftests/net/test_*.sh; do

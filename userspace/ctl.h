@@ -25,8 +25,33 @@ int instance_open(struct ctl *c, bool create);
 void instance_close(struct ctl *c);
 /* Unpin everything when the last switch is gone. */
 int instance_remove(struct ctl *c);
+/* Point OBJ's maps at the instance's pinned ones before it is loaded. */
+struct bpf_object;
+int maps_reuse_pins(struct ctl *c, struct bpf_object *obj);
 int port_attach(struct ctl *c, int ifindex, const char *name, int hook);
 void port_detach(struct ctl *c, int ifindex);
+/* Only the XDP side (native or generic link; detach also drops an offloaded filter). */
+int port_attach_xdp(struct ctl *c, int ifindex, const char *name, int hook);
+void port_detach_xdp(struct ctl *c, int ifindex);
+
+/* offload.c: the ingress filter offloaded to a device (SL_HOOK_XDP_OFFLOAD) */
+#define PORT_HOOK_AUTO	255	/* a request, never stored: offload, else native, else generic */
+/* XDP for P's device as asked (SL_HOOK_XDP_* or PORT_HOOK_AUTO); its tc hook is already
+ * attached. Sets p->hook to what it got; on failure leaves no XDP behind. */
+int port_xdp_attach(struct ctl *c, struct sl_port *p, int want);
+/* Load, configure and attach P's filter on its device, replacing one there already. */
+int offload_attach(struct ctl *c, const struct sl_port *p);
+void offload_detach(struct ctl *c, int ifindex);
+/* Write P's settings into its device's map (nothing to do without an offloaded filter). */
+int offload_sync(struct ctl *c, const struct sl_port *p);
+/* Counters of the offloaded filter: 0, or -ENOENT when the port has none. */
+int offload_stats(struct ctl *c, uint32_t ifindex, struct sl_port_stats *s);
+/* ID of the offloaded program, 0 if none. */
+uint32_t offload_prog_id(struct ctl *c, uint32_t ifindex);
+
+/* prereq.c: capabilities (0 or an error printed); missing kernel features or NULL */
+int prereq_caps(void);
+const char *prereq_kernel_missing(void);
 
 /* netns.c */
 int netns_open(const char *spec);	/* name under /var/run/netns, or a path */
@@ -34,6 +59,9 @@ int netns_enter(int fd, const char *what);
 
 /* switch.c / port.c helpers used across objects */
 int switch_get(struct ctl *c, const char *name, struct sl_switch *sw);
+/* Host leg HOST <-> HOST-gw (access port of VID) with ADDR/PLEN on HOST; returns HOST's ifindex. */
+int gateway_add(struct ctl *c, const char *host, uint32_t switch_id, uint16_t vid,
+		uint32_t addr, int plen);
 const char *switch_name_of(struct ctl *c, uint32_t id, char buf[SL_NAME_LEN]);
 int port_get_by_name(struct ctl *c, const char *name, struct sl_port *p);
 int flood_rebuild(struct ctl *c, uint32_t switch_id);
@@ -43,13 +71,20 @@ int port_install(struct ctl *c, const struct sl_port *p);
 void port_uninstall(struct ctl *c, const struct sl_port *p);
 int fdb_flush_port(struct ctl *c, uint32_t ifindex);
 int fdb_age_sweep(struct ctl *c, uint64_t max_age_ns);
+/* nat.c: the NAT lives in the instance (its pins outlive the last switch); the daemon's
+ * NAT round: expiry, mapping GC, following uplink addresses. */
+bool nat_loaded(struct ctl *c);
+void nat_ct_gc(struct ctl *c);
 
 /* Commands: argv starts after the object word. */
 int cmd_switch(struct ctl *c, int argc, char **argv);
 int cmd_port(struct ctl *c, int argc, char **argv);
 int cmd_fdb(struct ctl *c, int argc, char **argv);
+int cmd_vlan(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_daemon(struct ctl *c, int argc, char **argv);
+int cmd_upgrade(struct ctl *c, int argc, char **argv);
+int cmd_nat(struct ctl *c, int argc, char **argv);
 
 bool matches(const char *arg, const char *word);
 

@@ -67,6 +67,7 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 		if (instance_open(c, false) == 0) {
 			fdb_age_sweep(c, ageing * 1000000000ULL);
 			ports_reap(c);
+			nat_ct_gc(c);
 		}
 		instance_close(c);
 		for (uint32_t t = 0; t < interval * 10 && !stopping; t++)

@@ -63,7 +63,7 @@ static int lock_root(struct ctl *c)
 /* Point OBJ's maps at the instance's pinned ones. libbpf 1.1's own pin reuse
  * refuses devmaps (the kernel adds BPF_F_RDONLY_PROG to their flags), so the
  * pins are opened here and handed over as fds. */
-static int maps_reuse_pins(struct ctl *c, struct bpf_object *obj)
+int maps_reuse_pins(struct ctl *c, struct bpf_object *obj)
 {
 	struct bpf_map *m;
 	char path[PATH_MAX];
@@ -98,8 +98,14 @@ static int load_programs(struct ctl *c)
 	}
 	if (maps_reuse_pins(c, tc->obj) || switch_tc__load(tc) ||
 	    maps_reuse_pins(c, xdp->obj) || switch_xdp__load(xdp)) {
-		err("load BPF programs: %s (run with LIBBPF_LOG=1 for the verifier log)",
-		    strerror(errno));
+		int e = errno;
+		const char *lacks = prereq_kernel_missing();
+
+		if (lacks)
+			err("load BPF programs: this kernel lacks %s", lacks);
+		else
+			err("load BPF programs: %s (run with LIBBPF_LOG=1 for the verifier log)",
+			    strerror(e));
 		goto out;
 	}
 	path_of(c, path, SL_PIN_PROG_TC);
@@ -168,6 +174,15 @@ int instance_open(struct ctl *c, bool create)
 
 void instance_close(struct ctl *c)
 {
+	int *fds[] = { &c->ports, &c->switches, &c->fdb, &c->flood, &c->stats, &c->tx,
+		       &c->prog_tc, &c->prog_xdp };
+
+	/* The daemon opens the instance every round: leaked fds would reach EMFILE. */
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] > 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);	/* also drops the lock */
 	c->lock_fd = -1;
@@ -176,6 +191,9 @@ void instance_close(struct ctl *c)
 int instance_remove(struct ctl *c)
 {
 	char path[PATH_MAX];
+
+	if (nat_loaded(c))
+		return 0;	/* NAT rules still use the instance: `nat del` of the last removes it */
 
 	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
 		path_of(c, path, map_names[i]);
@@ -225,7 +243,7 @@ static int attach_tc(struct ctl *c, int ifindex, const char *name)
 	return 0;
 }
 
-static int attach_xdp(struct ctl *c, int ifindex, const char *name, int hook)
+int port_attach_xdp(struct ctl *c, int ifindex, const char *name, int hook)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts,
 		    .flags = hook == SL_HOOK_XDP_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);
@@ -234,8 +252,10 @@ static int attach_xdp(struct ctl *c, int ifindex, const char *name, int hook)
 
 	fd = bpf_link_create(c->prog_xdp, ifindex, BPF_XDP, &opts);
 	if (fd < 0)
-		return err("port %s: attach XDP (%s): %s", name,
-			   hook == SL_HOOK_XDP_NATIVE ? "native" : "generic", strerror(errno));
+		return err("port %s: attach XDP (%s): %s%s", name,
+			   hook == SL_HOOK_XDP_NATIVE ? "native" : "generic", strerror(errno),
+			   hook == SL_HOOK_XDP_NATIVE && errno == EOPNOTSUPP ?
+			   " (its driver has no native XDP: use xdp generic)" : "");
 	link_path(c, path, ifindex, "xdp");
 	ret = bpf_obj_pin(fd, path) ? -errno : 0;
 	close(fd);
@@ -248,11 +268,20 @@ int port_attach(struct ctl *c, int ifindex, const char *name, int hook)
 {
 	if (attach_tc(c, ifindex, name))
 		return -1;
-	if (hook != SL_HOOK_TC && attach_xdp(c, ifindex, name, hook)) {
+	if (hook != SL_HOOK_TC && port_attach_xdp(c, ifindex, name, hook)) {
 		port_detach(c, ifindex);
 		return -1;
 	}
 	return 0;
+}
+
+void port_detach_xdp(struct ctl *c, int ifindex)
+{
+	char path[PATH_MAX];
+
+	offload_detach(c, ifindex);
+	link_path(c, path, ifindex, "xdp");
+	unlink(path);
 }
 
 void port_detach(struct ctl *c, int ifindex)
@@ -261,8 +290,7 @@ void port_detach(struct ctl *c, int ifindex)
 	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
 	char path[PATH_MAX];
 
-	link_path(c, path, ifindex, "xdp");
-	unlink(path);
+	port_detach_xdp(c, ifindex);
 	link_path(c, path, ifindex, "tc");
 	if (unlink(path) && errno == ENOENT)
 		bpf_tc_detach(&hook, &tco);	/* legacy clsact filter, if any */

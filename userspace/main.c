@@ -19,8 +19,11 @@ static const struct {
 	{ "switch", cmd_switch },
 	{ "port", cmd_port },
 	{ "fdb", cmd_fdb },
+	{ "vlan", cmd_vlan },
 	{ "stats", cmd_stats },
 	{ "daemon", cmd_daemon },
+	{ "upgrade", cmd_upgrade },
+	{ "nat", cmd_nat },
 };
 
 static void usage(FILE *f)
@@ -29,14 +32,18 @@ static void usage(FILE *f)
 		"usage: sluice [-j] [-p] [--instance NAME] [--netns NS] OBJECT COMMAND [ARGS]\n"
 		"  switch add NAME [addr CIDR] | del NAME | show [NAME]\n"
 		"  port   add SWITCH NAME netns NS [ifname IF] [addr CIDR] [gw IP] [mac MAC]\n"
-		"             [xdp native|generic] [vlan VID | trunk VIDS [native VID]] [spoofchk on|off]\n"
-		"         add SWITCH NAME dev [xdp native|generic] [vlan VID | trunk VIDS [native VID]]\n"
-		"         set NAME [xdp native|generic|off] [vlan ...|trunk ...] [spoofchk on|off]\n"
+		"             [xdp native|generic|offload|auto] [vlan VID | trunk VIDS [native VID]] [spoofchk on|off]\n"
+		"         add SWITCH NAME dev [xdp native|generic|offload|auto] [vlan VID | trunk VIDS [native VID]]\n"
+		"         set NAME [xdp native|generic|offload|auto|off] [vlan ...|trunk ...] [spoofchk on|off]\n"
 		"         del NAME | show [NAME]\n"
 		"  fdb    show [switch SW] [port P] [vlan VID] | add SWITCH MAC port PORT [vlan VID]\n"
 		"         del SWITCH MAC [vlan VID] | flush [switch SW] [port P] [vlan VID] [dynamic]\n"
+		"  vlan   add SWITCH VID addr CIDR [name IF] | del SWITCH VID | show [SWITCH]\n"
+		"  nat    add NAME src CIDR out DEV [to ADDR] [ports LO-HI] [random] [conntrack FLOWS]\n"
+		"         del NAME | show | ct show | ct flush | stats | timeouts [NAME SECONDS]...\n"
 		"  stats  [PORT]\n"
-		"  daemon [--fdb-ageing SECONDS] [--interval SECONDS]\n");
+		"  daemon [--fdb-ageing SECONDS] [--interval SECONDS]\n"
+		"  upgrade   (swap this build's programs into every attached port)\n");
 }
 
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -63,8 +70,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else {
-			err("unknown option \"%s\"", argv[i]);
-			usage(stderr);
+			err("unknown option \"%s\" (sluice --help lists them)", argv[i]);
 			return 1;
 		}
 	}
@@ -76,10 +82,8 @@ int main(int argc, char **argv)
 		err("instance name \"%s\" is invalid", c.instance);
 		return 1;
 	}
-	if (geteuid() != 0) {
-		err("needs root (CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN for bpffs and setns)");
+	if (prereq_caps())
 		return 1;
-	}
 	output_init(json, pretty);
 	libbpf_set_print(quiet_libbpf);
 	/* Every ifindex this process reads or writes belongs to the host netns. */
@@ -97,7 +101,6 @@ int main(int argc, char **argv)
 			return ret ? 1 : 0;
 		}
 	}
-	err("unknown object \"%s\"", argv[i]);
-	usage(stderr);
+	err("unknown object \"%s\" (sluice --help lists them)", argv[i]);
 	return 1;
 }

@@ -441,3 +441,19 @@ int nl_link_set_tx_csum(const char *name, bool on)
 {
 	return ethtool_set(name, ETHTOOL_STXCSUM, "tx checksumming", on);
 }
+
+int nl_link_set_xdp(int ifindex, int prog_fd, int expected_fd, uint32_t flags, const char *what)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = link_req(buf, RTM_SETLINK, 0, ifindex);
+	struct nlattr *xdp = mnl_attr_nest_start(nlh, IFLA_XDP);
+
+	mnl_attr_put_u32(nlh, IFLA_XDP_FD, (uint32_t)prog_fd);
+	if (expected_fd >= 0) {
+		mnl_attr_put_u32(nlh, IFLA_XDP_EXPECTED_FD, (uint32_t)expected_fd);
+		flags |= XDP_FLAGS_REPLACE;
+	}
+	mnl_attr_put_u32(nlh, IFLA_XDP_FLAGS, flags);
+	mnl_attr_nest_end(nlh, xdp);
+	return nl_talk(nlh, NULL, NULL, 0, "%s", what);
+}

@@ -54,4 +54,10 @@ int nl_link_set_gro(const char *name, bool on);
  * CHECKSUM_PARTIAL state, so senders behind XDP ports checksum in software. */
 int nl_link_set_tx_csum(const char *name, bool on);
 
+/* Attach PROG_FD (-1: detach) as the XDP program of IFINDEX in the mode of FLAGS
+ * (XDP_FLAGS_*) through netlink, which, unlike bpf_link_create, returns the driver's
+ * reason for a refusal; only in place of EXPECTED_FD when that is >= 0. WHAT starts
+ * the error line. */
+int nl_link_set_xdp(int ifindex, int prog_fd, int expected_fd, uint32_t flags, const char *what);
+
 #endif

@@ -55,6 +55,8 @@ static void print_object(json_object *o, int nested)
 			continue;
 		if (t == json_type_string && !*json_object_get_string(val))
 			continue;
+		if (t == json_type_array && !json_object_array_length(val))
+			continue;
 		if (!first)
 			putchar(' ');
 		if (!(first && !nested))

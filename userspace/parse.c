@@ -85,41 +85,67 @@ int parse_vid(const char *s, uint16_t *vid)
 	return 0;
 }
 
-int parse_vid_list(const char *s, uint64_t words[64])
+/* One item of a VID list: "10" or "100-199". */
+static int parse_vid_item(const char *item, uint16_t *lo, uint16_t *hi, char *why, unsigned len)
 {
 	char buf[16];
+	char *dash;
+
+	if (strlen(item) >= sizeof(buf)) {
+		snprintf(why, len, "%.15s... is not a VLAN id (1-4094)", item);
+		return -EINVAL;
+	}
+	snprintf(buf, sizeof(buf), "%s", item);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = 0;
+	if (parse_vid(buf, lo)) {
+		snprintf(why, len, "%s is not a VLAN id (1-4094)", buf);
+		return -EINVAL;
+	}
+	if (!dash) {
+		*hi = *lo;
+		return 0;
+	}
+	if (parse_vid(dash + 1, hi)) {
+		snprintf(why, len, "%s is not a VLAN id (1-4094)", dash + 1);
+		return -EINVAL;
+	}
+	if (*lo > *hi) {
+		snprintf(why, len, "range %u-%u is reversed", *lo, *hi);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int parse_vid_list(const char *s, uint64_t words[64], char *why, unsigned why_len)
+{
+	char item[64], scratch[80];
 	const char *p = s;
 
+	if (!why) {
+		why = scratch;
+		why_len = sizeof(scratch);
+	}
 	memset(words, 0, 64 * sizeof(uint64_t));
-	if (!*s)
-		return -EINVAL;
-	while (*p) {
+	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		uint16_t lo, hi;
-		char *dash;
 
-		if (n == 0 || n >= sizeof(buf))
+		if (n == 0) {	/* "", "10,,20", ",10", "10," */
+			snprintf(why, why_len, "empty item");
 			return -EINVAL;
-		memcpy(buf, p, n);
-		buf[n] = 0;
-		dash = strchr(buf, '-');
-		if (dash) {
-			*dash = 0;
-			if (parse_vid(buf, &lo) || parse_vid(dash + 1, &hi) || lo > hi)
-				return -EINVAL;
-		} else {
-			if (parse_vid(buf, &lo))
-				return -EINVAL;
-			hi = lo;
 		}
+		snprintf(item, sizeof(item), "%.*s", (int)(n < 63 ? n : 63), p);
+		if (parse_vid_item(item, &lo, &hi, why, why_len))
+			return -EINVAL;
 		for (unsigned v = lo; v <= hi; v++)
 			words[v / 64] |= 1ULL << (v % 64);
-		p += n;
-		if (*p == ',' && !*++p)
-			return -EINVAL;	/* trailing comma */
+		if (!comma)
+			return 0;
+		p = comma + 1;
 	}
-	return 0;
 }
 
 bool name_valid(const char *s, unsigned max)

@@ -14,8 +14,10 @@ int parse_mac(const char *s, uint8_t mac[6]);
 int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 /* 1..4094 */
 int parse_vid(const char *s, uint16_t *vid);
-/* "10,20,100-199" into a 4096-bit map; rejects 0, 4095+, empty items, reversed ranges. */
-int parse_vid_list(const char *s, uint64_t words[64]);
+/* "10,20,100-199" into a 4096-bit map; rejects 0, 4095+, empty items, reversed ranges,
+ * saying which in WHY (WHY_LEN bytes; may be NULL): "empty item",
+ * "4096 is not a VLAN id (1-4094)", "range 20-10 is reversed". */
+int parse_vid_list(const char *s, uint64_t words[64], char *why, unsigned why_len);
 /* An interface or switch name: 1..MAX chars of [A-Za-z0-9_.-], not "." or "..". */
 bool name_valid(const char *s, unsigned max);
 

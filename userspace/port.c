@@ -33,7 +33,7 @@ struct port_req {
 static const char *hook_name(int hook)
 {
 	return hook == SL_HOOK_XDP_NATIVE ? "xdp native" : hook == SL_HOOK_XDP_GENERIC ?
-	       "xdp generic" : "tc";
+	       "xdp generic" : hook == SL_HOOK_XDP_OFFLOAD ? "xdp offload" : "tc";
 }
 
 /* Options shared by add and set; ADD allows the creation-only ones. */
@@ -54,8 +54,8 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 		i++;
 		if (!strcmp(k, "vlan") || !strcmp(k, "trunk")) {
 			if (mode_k)
-				return err("port: both \"%s %s\" and \"%s %s\" given (a port is an "
-					   "access port or a trunk)", mode_k, mode_v, k, v);
+				return err("port: VLAN mode is given twice (\"%s %s\" and \"%s %s\"): "
+					   "a port is an access port or a trunk", mode_k, mode_v, k, v);
 			mode_k = k;
 			mode_v = v;
 		}
@@ -84,10 +84,14 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 				r->hook = SL_HOOK_XDP_NATIVE;
 			else if (!strcmp(v, "generic"))
 				r->hook = SL_HOOK_XDP_GENERIC;
+			else if (!strcmp(v, "offload"))
+				r->hook = SL_HOOK_XDP_OFFLOAD;
+			else if (!strcmp(v, "auto"))
+				r->hook = PORT_HOOK_AUTO;
 			else if (!add && !strcmp(v, "off"))
 				r->hook = SL_HOOK_TC;
 			else
-				return err("xdp \"%s\": expected native or generic%s", v,
+				return err("xdp \"%s\": expected native, generic, offload or auto%s", v,
 					   add ? "" : " or off");
 			r->has_hook = true;
 		} else if (!strcmp(k, "vlan")) {
@@ -365,7 +369,7 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	}
 	memset(&p, 0, sizeof(p));
 	p.switch_id = sw.id;
-	p.hook = r.hook;
+	p.hook = r.hook == PORT_HOOK_AUTO ? SL_HOOK_TC : r.hook;	/* auto: what it gets */
 	snprintf(p.name, sizeof(p.name), "%s", r.name);
 	port_fill_vlan(&p, &r);
 	if (r.dev) {
@@ -416,7 +420,13 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	/* Maps before hooks: the first frame already finds its port. */
 	if (port_install(c, &p))
 		goto undo;
-	if (nl_link_set_up(ifx, true) || port_attach(c, ifx, r.name, r.hook)) {
+	if (nl_link_set_up(ifx, true) || port_attach(c, ifx, r.name, SL_HOOK_TC)) {
+		port_uninstall(c, &p);
+		goto undo;
+	}
+	if (r.hook != SL_HOOK_TC && (port_xdp_attach(c, &p, r.hook) ||
+				     bpf_map_update_elem(c->ports, &p.ifindex, &p, BPF_EXIST))) {
+		port_detach(c, ifx);
 		port_uninstall(c, &p);
 		goto undo;
 	}
@@ -444,7 +454,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	uint32_t ifx;
 
 	if (argc < 2)
-		return err("usage: sluice port set NAME [xdp native|generic|off] "
+		return err("usage: sluice port set NAME [xdp native|generic|offload|auto|off] "
 			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off]");
 	if (parse_port_opts(&r, argc - 1, argv + 1, false))
 		return -1;
@@ -458,6 +468,10 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		port_fill_vlan(&p, &r);
 	if (r.spoofchk >= 0)
 		p.flags = r.spoofchk ? p.flags | SL_PORT_F_SPOOFCHK : p.flags & ~SL_PORT_F_SPOOFCHK;
+	/* xdp offload again: a freshly loaded filter replaces the device's in one step. */
+	if (r.has_hook && r.hook == SL_HOOK_XDP_OFFLOAD && p.hook == SL_HOOK_XDP_OFFLOAD &&
+	    offload_attach(c, &p))
+		return -1;
 	if (r.has_hook && r.hook != p.hook) {
 		if (r.hook != SL_HOOK_TC && p.hook != SL_HOOK_TC)
 			return err("port %s: set xdp off before changing the XDP mode", p.name);
@@ -465,30 +479,28 @@ static int port_set(struct ctl *c, int argc, char **argv)
 			fprintf(stderr, "sluice: note: port %s is not a container veth: frames "
 				"for it still cross tc\n", p.name);
 		if (r.hook == SL_HOOK_TC) {
-			char path[PATH_MAX];
-
 			/* No XDP redirects towards it before its hook goes. */
 			p.flags &= ~SL_PORT_F_XDP_TX;
 			p.hook = SL_HOOK_TC;
 			if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
 				return err("port %s: map sl_ports: %s", p.name, strerror(errno));
 			bpf_map_delete_elem(c->tx, &ifx);
-			snprintf(path, sizeof(path), "%s/%s/%u_xdp", c->root, SL_PIN_LINKS, ifx);
-			unlink(path);
+			port_detach_xdp(c, ifx);
 			if (p.flags & SL_PORT_F_PEER)
 				peer_set_xdp(&p, false);
 		} else {
-			if (port_attach(c, ifx, p.name, r.hook))
+			if (port_xdp_attach(c, &p, r.hook))
 				return -1;
 			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(&p, true) == 0)
 				p.flags |= SL_PORT_F_XDP_TX;
 			if ((p.flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY))
 				return err("port %s: map sl_tx: %s", p.name, strerror(errno));
 		}
-		p.hook = r.hook;
 	}
 	if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
 		return err("port %s: map sl_ports: %s", p.name, strerror(errno));
+	if (offload_sync(c, &p))
+		return -1;
 	if (r.has_vlan && (old.mode != p.mode || old.pvid != p.pvid ||
 			   memcmp(old.vids, p.vids, sizeof(p.vids)))) {
 		fdb_flush_port(c, ifx);	/* what it learned belongs to its old VLANs */
@@ -507,8 +519,15 @@ static int port_del(struct ctl *c, int argc, char **argv)
 		return -1;
 	if (port_get_by_name(c, argv[0], &p))
 		return err("port %s does not exist", argv[0]);
-	if (p.flags & SL_PORT_F_GATEWAY)
+	if (p.flags & SL_PORT_F_GATEWAY) {
+		char sw[SL_NAME_LEN], own[SL_NAME_LEN + 3];
+
+		snprintf(own, sizeof(own), "%s-gw", switch_name_of(c, p.switch_id, sw));
+		if (strcmp(p.name, own))	/* a leg made by `vlan add` */
+			return err("port %s is the gateway of VLAN %u of its switch: it goes with "
+				   "vlan del %s %u", p.name, p.pvid, sw, p.pvid);
 		return err("port %s is the gateway of its switch: it goes with switch del", p.name);
+	}
 	return port_remove(c, &p, p.flags & SL_PORT_F_OWNED);
 }
 
@@ -521,6 +540,8 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 	jadd_str(o, "switch", switch_name_of(c, p->switch_id, buf));
 	jadd_int(o, "ifindex", p->ifindex);
 	jadd_str(o, "hook", hook_name(p->hook));
+	if (p->hook == SL_HOOK_XDP_OFFLOAD)
+		jadd_int(o, "offload_prog", offload_prog_id(c, p->ifindex));
 	jadd_str(o, "mode", p->mode == SL_MODE_TRUNK ? "trunk" : "access");
 	if (p->mode == SL_MODE_TRUNK) {
 		format_vid_list((const uint64_t *)p->vids, vids, sizeof(vids));

@@ -58,6 +58,25 @@ static json_object *stats_json(const char *name, const struct sl_port_stats *s)
 	return o;
 }
 
+/* A port with an offloaded filter: what the device counted, read through its map. */
+static json_object *stats_add_offload(struct ctl *c, uint32_t ifindex, json_object *o)
+{
+	json_object *off, *d;
+	struct sl_port_stats s;
+
+	if (offload_stats(c, ifindex, &s))
+		return o;
+	off = json_object_new_object();
+	d = json_object_new_object();
+	jadd_int(off, "rx_packets", s.rx_packets);
+	jadd_int(off, "rx_bytes", s.rx_bytes);
+	for (int i = 0; i < SL_DROP_MAX; i++)
+		jadd_int(d, drop_names[i], s.drops[i]);
+	json_object_object_add(off, "drops", d);
+	json_object_object_add(o, "offload", off);
+	return o;
+}
+
 int cmd_stats(struct ctl *c, int argc, char **argv)
 {
 	json_object *arr;
@@ -80,7 +99,7 @@ int cmd_stats(struct ctl *c, int argc, char **argv)
 		if (bpf_map_lookup_elem(c->ports, &next, &p) || (only && strcmp(p.name, only)) ||
 		    stats_read(c, next, &s))
 			continue;
-		json_object_array_add(arr, stats_json(p.name, &s));
+		json_object_array_add(arr, stats_add_offload(c, next, stats_json(p.name, &s)));
 	}
 	/* Frames seen where a program outlived its port. */
 	if (!only && !stats_read(c, unknown, &s) && s.rx_packets)

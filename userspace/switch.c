@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* `sluice switch`: logical switches, their ids, and the host's gateway leg on
- * each (a veth pair: NAME carries the address, NAME-gw is the switch port). */
+/* `sluice switch`: logical switches, their ids, and the host's gateway legs
+ * (a veth pair: NAME carries the address, NAME-gw is the switch port; vlan.c adds one per VLAN). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,25 +67,28 @@ static int switch_count(struct ctl *c)
 	return n;
 }
 
-/* The gateway: veth NAME (host side, with the address) <-> NAME-gw (port). */
-static int gateway_add(struct ctl *c, const char *name, struct sl_switch *sw)
+/* A host leg on the switch: veth HOST (address ADDR/PLEN, network order) <->
+ * HOST-gw, an access port of VID. The host routes for that VLAN through it, as
+ * through a bridge's address. Returns HOST's ifindex; undoes everything on failure. */
+int gateway_add(struct ctl *c, const char *host, uint32_t switch_id, uint16_t vid,
+		uint32_t addr, int plen)
 {
 	char port_name[SL_NAME_LEN];
 	struct sl_port p = {};
 	struct nl_link_info li;
-	int host, ifx;
+	int hostx, ifx;
 
-	snprintf(port_name, sizeof(port_name), "%s-gw", name);
-	host = nl_veth_add(name, port_name, -1);
-	if (host < 0)
+	snprintf(port_name, sizeof(port_name), "%s-gw", host);
+	hostx = nl_veth_add(host, port_name, -1);
+	if (hostx < 0)
 		return -1;
 	ifx = nl_link_index(port_name);
-	if (ifx < 0 || nl_link_get(host, &li) || nl_addr_add(host, sw->gw_addr, sw->gw_plen) ||
-	    nl_link_set_up(host, true) || nl_link_set_up(ifx, true))
+	if (ifx < 0 || nl_link_get(hostx, &li) || nl_addr_add(hostx, addr, plen) ||
+	    nl_link_set_up(hostx, true) || nl_link_set_up(ifx, true))
 		goto fail;
 	p.ifindex = ifx;
-	p.switch_id = sw->id;
-	p.pvid = SL_VLAN_DEFAULT;
+	p.switch_id = switch_id;
+	p.pvid = vid;
 	p.mode = SL_MODE_ACCESS;
 	p.hook = SL_HOOK_TC;
 	p.flags = SL_PORT_F_GATEWAY | SL_PORT_F_OWNED;
@@ -97,10 +100,9 @@ static int gateway_add(struct ctl *c, const char *name, struct sl_switch *sw)
 		port_uninstall(c, &p);
 		goto fail;
 	}
-	sw->gw_ifindex = host;
-	return 0;
+	return hostx;
 fail:
-	nl_link_del(host);
+	nl_link_del(hostx);
 	return -1;
 }
 
@@ -140,8 +142,13 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 	if (!switch_get(c, name, &(struct sl_switch){}))
 		return err("switch %s already exists", name);
 	sw.id = switch_free_id(c);
-	if (has_addr && gateway_add(c, name, &sw))
-		goto fail;
+	if (has_addr) {
+		int host = gateway_add(c, name, sw.id, SL_VLAN_DEFAULT, sw.gw_addr, sw.gw_plen);
+
+		if (host < 0)
+			goto fail;
+		sw.gw_ifindex = host;
+	}
 	if (bpf_map_update_elem(c->switches, key, &sw, BPF_NOEXIST)) {
 		err("switch %s: write map sl_switches: %s", name, strerror(errno));
 		if (sw.gw_ifindex) {

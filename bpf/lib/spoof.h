@@ -25,17 +25,20 @@ static __always_inline int sl_spoof_check(const struct sl_port *port, const stru
 		return -1;
 	if (!sl_mac_eq(eth->h_source, port->mac))
 		return SL_DROP_SPOOF_MAC;
-	if (!port->ip)
-		return -1;
-	if (proto == bpf_htons(ETH_P_IP)) {
+	if (proto == bpf_htons(ETH_P_ARP)) {
+		struct sl_arp_ipv4 *arp = l3;
+
+		if ((void *)(arp + 1) > data_end)
+			return -1;
+		/* The sender MAC is what neighbours cache: it must be the port's, too. */
+		if (!sl_mac_eq(arp->sha, port->mac))
+			return SL_DROP_SPOOF_MAC;
+		if (port->ip && arp->sip && arp->sip != port->ip)
+			return SL_DROP_SPOOF_IP;
+	} else if (proto == bpf_htons(ETH_P_IP) && port->ip) {
 		struct iphdr *iph = l3;
 
 		if ((void *)(iph + 1) <= data_end && iph->saddr && iph->saddr != port->ip)
-			return SL_DROP_SPOOF_IP;
-	} else if (proto == bpf_htons(ETH_P_ARP)) {
-		struct sl_arp_ipv4 *arp = l3;
-
-		if ((void *)(arp + 1) <= data_end && arp->sip && arp->sip != port->ip)
 			return SL_DROP_SPOOF_IP;
 	}
 	return -1;

@@ -73,7 +73,7 @@ check() {
 fails() {
 	local name=$1 pat=$2 out rc; shift 2
 	out=$("$@" 2>&1 >/dev/null); rc=$?
-	if [ "$rc" = 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && printf '%s' "$out" | grep -qE "$pat"; then
+	if [ "$rc" = 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && printf '%s' "$out" | grep -qE -- "$pat"; then
 		echo "ok $name"; PASS=$((PASS + 1))
 	else
 		echo "FAIL $name"; FAIL=$((FAIL + 1))

@@ -83,6 +83,17 @@ TEST(spoofchk_drops_arp_claiming_another_ip)
 	check_spoof_dropped(GUARDED, &p, MAC_A, SL_DROP_SPOOF_IP);
 }
 
+/* An ARP from the port's own MAC that names another MAC as sender would point
+ * neighbours' caches at someone else (ARP poisoning by proxy). */
+TEST(spoofchk_drops_arp_naming_another_sender_mac)
+{
+	struct pkt p;
+
+	pkt_eth(&p, MAC_BCAST, MAC_A);
+	pkt_arp(&p, ARPOP_REPLY, MAC_C, IP_A, MAC_ZERO, IP_B);
+	check_spoof_dropped(GUARDED, &p, MAC_A, SL_DROP_SPOOF_MAC);
+}
+
 TEST(spoofchk_passes_own_ipv4)
 {
 	struct pkt p = udp_from(MAC_A, IP_A);

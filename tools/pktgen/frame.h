@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* pktgen's frame template: Ethernet + IPv4 + UDP with valid checksums, built once in userspace;
- * the BPF program only rewrites the UDP source port (and its checksum) per flow. */
+ * the BPF program writes its headers into every frame, then the UDP source port per flow. */
 #ifndef PKTGEN_FRAME_H
 #define PKTGEN_FRAME_H
 

@@ -34,6 +34,7 @@ static int load_program(struct pktgen **skel, const struct options *o, const uin
 	(*skel)->rodata->flows = o->flows;
 	(*skel)->rodata->sport_base = o->spec.sport;
 	(*skel)->rodata->udp_check_base = frame_udp_check(frame);
+	memcpy((*skel)->bss->tmpl_hdr, frame, sizeof((*skel)->bss->tmpl_hdr));
 	err = pktgen__load(*skel);
 	if (err)
 		fprintf(stderr, "pktgen: loading pktgen.bpf.o: %s\n", strerror(-err));

@@ -10,6 +10,10 @@
 
 /* Set by main.c before load; the template carries sport_base and its UDP checksum. */
 const volatile __u32 flows = 1;
+/* The template's headers, rewritten into every frame: live-frames pages come back with the
+ * bytes the receiver left in them (a NAT's rewritten addresses, a router's MACs and TTL, a
+ * pushed VLAN tag), and re-sending those would measure a different flow, or none. */
+__u8 tmpl_hdr[ETH_HLEN + sizeof(struct iphdr) + sizeof(struct udphdr)];
 const volatile __u16 sport_base = 0;	/* host order */
 const volatile __u16 udp_check_base = 0;	/* as in the template (network order) */
 
@@ -54,8 +58,12 @@ int pktgen_xdp(struct xdp_md *ctx)
 	__u64 *count = bpf_map_lookup_elem(&frames, &zero);
 	__u64 n;
 
-	if (!count)
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!count || data + sizeof(tmpl_hdr) > data_end)
 		return XDP_ABORTED;
+	__builtin_memcpy(data, tmpl_hdr, sizeof(tmpl_hdr));
 	n = (*count)++;
 	if (flows > 1)
 		set_flow(ctx, n % flows);

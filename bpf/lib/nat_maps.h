@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The NAT's maps, pinned by name under the instance's pin root next to the switch's.
+ * Sizes are defaults: the controller sets the connection table's size before loading. */
+#ifndef SL_NAT_MAPS_H
+#define SL_NAT_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "sluice_nat.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_NAT_RULES_MAX);
+	__type(key, __u32);
+	__type(value, struct sl_nat_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_nat_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sl_nat_cfg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_nat_cfg SEC(".maps");
+
+/* Two entries per connection; LRU so that a full table forgets the idlest. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 2 * SL_NAT_FLOWS_DEFAULT);
+	__type(key, struct sl_nat_ct_key);
+	__type(value, struct sl_nat_ct);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_nat_ct SEC(".maps");
+
+/* Mappings are never evicted behind the GC's back (a plain hash): an external port
+ * must not change owner while a connection uses it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_NAT_FLOWS_DEFAULT);
+	__type(key, struct sl_nat_map_key);
+	__type(value, struct sl_nat_map);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_nat_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_NAT_FLOWS_DEFAULT);
+	__type(key, struct sl_nat_map_key);
+	__type(value, struct sl_nat_map);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_nat_rmap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SL_NAT_FRAGS_MAX);
+	__type(key, struct sl_nat_frag_key);
+	__type(value, struct sl_nat_frag);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_nat_frag SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sl_nat_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_nat_stats SEC(".maps");
+
+static __always_inline struct sl_nat_stats *sl_nat_stats_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sl_nat_stats, &zero);
+}
+
+static __always_inline void sl_nat_count_drop(struct sl_nat_stats *st, int why)
+{
+	if (st && why >= 0 && why < SL_NAT_DROP_MAX)
+		st->drops[why]++;
+}
+
+#endif

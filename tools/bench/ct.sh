@@ -1,0 +1,69 @@
+# Section 3b, NAT table: memory per connection entry and the cost of a lookup as the table
+# fills (1k, 100k, 1M entries): sluice's pinned CT map once `sluice nat` exists, beside
+# nf_conntrack's own object size.
+# shellcheck shell=bash
+
+CT_FILLS=${CT_FILLS:-1000,100000,1000000}
+
+# Bytes of one nf_conntrack object (the slab's object size; NAT and other extensions are
+# allocated beside it).
+conntrack_obj_bytes() {
+	awk '$1 == "nf_conntrack" { print $4 }' /proc/slabinfo 2>/dev/null
+}
+
+# The sluice NAT connection table pinned in INST: the first LRU hash whose name says so.
+ct_map_path() {
+	local f
+	for f in "/sys/fs/bpf/sluice/$INST"/*; do
+		case ${f##*/} in *ct*|*conn*) ;; *) continue ;; esac
+		bpftool -j map show pinned "$f" 2>/dev/null | grep -q '"type":"lru_hash"' &&
+			{ echo "$f"; return 0; }
+	done
+	return 1
+}
+
+# tablecost_record PATH ARGS...: lookup costs and bytes per entry of one table shape.
+tablecost_record() {
+	local path=$1
+	shift
+	"$BUILD/tablecost" --fill "$CT_FILLS" --runs "$RUNS" -j "$@" >"$WORK/tablecost.json" \
+		2>"$WORK/tablecost.err" || { log error "tablecost: $(tail -1 "$WORK/tablecost.err")"; return 1; }
+	/usr/bin/python3 - "$WORK/tablecost.json" "$path" >>"$RESULTS" <<-'PY'
+	import json, sys
+	t, path = json.load(open(sys.argv[1])), sys.argv[2]
+	for row in t["fills"]:
+	    for metric in ("lookup_ns", "hot_lookup_ns"):
+	        for run, ns in enumerate(row[metric], 1):
+	            print(f"ct\t{metric}_{row['entries']}\t{path}\t{run}\t{ns:.1f}\tns")
+	print(f"ct\tbytes_per_entry\t{path}\t1\t{t['fills'][-1]['memlock'] / t['max_entries']:.0f}\tB")
+	PY
+}
+
+bench_ct() {
+	local obj map
+	obj=$(conntrack_obj_bytes)
+	[ -n "$obj" ] && record ct bytes_per_entry nf_conntrack 1 "$obj" B
+	# The method on a table of a typical 5-tuple shape, until sluice's own table exists.
+	log ct "reference LRU hash, 16-byte key, 64-byte value"
+	tablecost_record lru-ref --key-size 16 --value-size 64 --lru
+	log ct "sluice NAT table"
+	topo_nat sluice
+	case $? in
+	0) ;;
+	2)	record ct bytes_per_entry sluice 1 pending ""
+		record ct lookup_ns sluice 1 pending ""
+		topo_del
+		return 0 ;;
+	*)	record ct bytes_per_entry sluice 1 error ""
+		topo_del
+		return 1 ;;
+	esac
+	if map=$(ct_map_path); then
+		note "ct: sluice's table is $map"
+		tablecost_record sluice --map "$map" || record ct bytes_per_entry sluice 1 error ""
+	else
+		note "ct: no LRU hash named *ct*/*conn* under the instance's pins"
+		record ct bytes_per_entry sluice 1 error ""
+	fi
+	topo_del
+}

@@ -1,0 +1,31 @@
+# Section 3, NAT: container -> outside through iptables MASQUERADE (nft and legacy backends),
+# nftables masquerade and sluice NAT: 64-byte UDP packets/s, TCP throughput, new flows/s.
+# shellcheck shell=bash
+
+NAT_PATHS=(iptables nft iptables-legacy sluice)
+NEW_FLOWS=${NEW_FLOWS:-60000}	# frames of the new-flows run, each one a new UDP flow
+
+bench_nat() {
+	local run path rc metric
+	for run in $(seq "$RUNS"); do
+		for path in "${NAT_PATHS[@]}"; do
+			log nat "$path, run $run"
+			topo_nat "$path"
+			rc=$?
+			if [ $rc = 0 ]; then
+				measure_pps nat pps "$path" "$run"
+				measure_tcp nat "$path" "$run" 1
+				# One frame per source port: every frame makes a conntrack/NAT entry.
+				measure_pps nat newflows "$path" "$run" -n "$NEW_FLOWS" -f "$NEW_FLOWS" \
+					--sport 2000
+			else
+				for metric in pps tcp_1 newflows; do
+					record nat "$metric" "$path" "$run" "$([ $rc = 2 ] && echo pending || echo error)" ""
+				done
+			fi
+			topo_del
+		done
+	done
+	[ "$(grep -c $'^nat\tpps\tsluice\t[0-9]*\tpending' "$RESULTS")" = 0 ] ||
+		note "nat: sluice rows pending: \`sluice nat show\` does not work in this build yet"
+}

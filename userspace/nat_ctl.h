@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Between the NAT's command file (nat.c) and its loader (nat_attach.c): the pinned map
+ * names and fds, loading, and the uplink hooks. */
+#ifndef SLUICE_NAT_CTL_H
+#define SLUICE_NAT_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ctl.h"
+#include "sluice_nat.h"
+
+enum { NAT_RULES, NAT_CFG, NAT_CT, NAT_MAP, NAT_RMAP, NAT_FRAG, NAT_STATS, NAT_MAPS };
+extern const char *const nat_map_names[NAT_MAPS];
+
+/* Load and pin the NAT's programs and maps, the connection table sized for FLOWS. */
+int nat_load(struct ctl *c, uint32_t flows);
+/* Unpin the NAT's programs and maps (links must be gone first). */
+void nat_unload(struct ctl *c);
+/* Hook the NAT on uplink IFINDEX (both directions), or unhook it. */
+int nat_uplink_attach(struct ctl *c, int ifindex, const char *dev);
+void nat_uplink_detach(struct ctl *c, int ifindex);
+
+#endif

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+/* `sluice upgrade`: swaps the running programs for this build's in place, without a lost
+ * frame: new programs on the pinned maps, bpf_link_update on every pinned link. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ctl.h"
+#include "output.h"
+#include "sluice_nat.h"
+#include "switch_tc.skel.h"
+#include "switch_xdp.skel.h"
+#include "nat_tc.skel.h"
+
+#define NEW_PROGS_MAX	16
+#define SWAPS_MAX	(2 * SL_PORTS_MAX + 16)
+
+/* A program of this build, loaded on the instance's maps, by its kernel name. */
+struct new_prog {
+	char name[BPF_OBJ_NAME_LEN];
+	int fd;
+};
+
+/* One hook moved to a new program, kept to move it back if a later one fails. */
+struct swap {
+	int link_fd;		/* -1: a clsact filter on ifindex */
+	int ifindex;
+	int old_fd;
+};
+
+struct upgrade {
+	struct new_prog np[NEW_PROGS_MAX];
+	int nnp;
+	struct swap *sw;
+	int nsw;
+	char pin[NEW_PROGS_MAX][NAME_MAX];	/* prog_* leaves under the pin root */
+	int npins;
+	int links, clsact;
+};
+
+static int prog_name_of(int prog_fd, char name[BPF_OBJ_NAME_LEN])
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	memcpy(name, info.name, BPF_OBJ_NAME_LEN);
+	return 0;
+}
+
+static const struct new_prog *new_prog_find(const struct upgrade *u, int old_fd)
+{
+	char name[BPF_OBJ_NAME_LEN];
+
+	if (prog_name_of(old_fd, name))
+		return NULL;
+	for (int i = 0; i < u->nnp; i++)
+		if (!strncmp(u->np[i].name, name, BPF_OBJ_NAME_LEN))
+			return &u->np[i];
+	return NULL;
+}
+
+/* Keep OBJ's programs (by fd) past the skeleton's destruction. */
+static int new_progs_take(struct upgrade *u, struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj) {
+		struct new_prog *n = &u->np[u->nnp];
+
+		if (u->nnp == NEW_PROGS_MAX)
+			return err("upgrade: more than %d programs", NEW_PROGS_MAX);
+		n->fd = dup(bpf_program__fd(p));
+		if (n->fd < 0 || prog_name_of(n->fd, n->name))
+			return err("upgrade: program %s: %s", bpf_program__name(p), strerror(errno));
+		u->nnp++;
+	}
+	return 0;
+}
+
+/* This build's programs on the pinned maps; maps the build adds are created and pinned. */
+static int new_progs_load(struct ctl *c, struct upgrade *u)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
+	struct switch_tc *tc = switch_tc__open_opts(&opts);
+	struct switch_xdp *xdp = switch_xdp__open_opts(&opts);
+	int ret = -1;
+
+	if (!tc || !xdp) {
+		err("open BPF objects: %s", strerror(errno));
+		goto out;
+	}
+	if (maps_reuse_pins(c, tc->obj) || switch_tc__load(tc) ||
+	    maps_reuse_pins(c, xdp->obj) || switch_xdp__load(xdp)) {
+		err("load BPF programs: %s (maps changed layout? run with LIBBPF_LOG=1 for the "
+		    "verifier log)", strerror(errno));
+		goto out;
+	}
+	ret = new_progs_take(u, tc->obj) || new_progs_take(u, xdp->obj) ? -1 : 0;
+out:
+	switch_xdp__destroy(xdp);
+	switch_tc__destroy(tc);
+	return ret;
+}
+
+/* The NAT's programs, only where the NAT is loaded: loading them elsewhere would create
+ * and pin its maps at their default sizes. */
+static int new_nat_progs_load(struct ctl *c, struct upgrade *u)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
+	char path[PATH_MAX];
+	struct nat_tc *nat;
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", c->root, SL_PIN_PROG_NAT_EGRESS);
+	if (access(path, F_OK))
+		return 0;
+	nat = nat_tc__open_opts(&opts);
+	if (!nat)
+		return err("open the NAT's BPF object: %s", strerror(errno));
+	if (maps_reuse_pins(c, nat->obj) || nat_tc__load(nat))
+		err("load the NAT's BPF programs: %s (maps changed layout? run with LIBBPF_LOG=1 "
+		    "for the verifier log)", strerror(errno));
+	else
+		ret = new_progs_take(u, nat->obj);
+	nat_tc__destroy(nat);
+	return ret;
+}
+
+static void swaps_undo(struct upgrade *u)
+{
+	while (u->nsw > 0) {
+		struct swap *s = &u->sw[--u->nsw];
+
+		if (s->link_fd >= 0) {
+			bpf_link_update(s->link_fd, s->old_fd, NULL);
+			close(s->link_fd);
+		} else {
+			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
+				    .attach_point = BPF_TC_INGRESS);
+			LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1,
+				    .prog_fd = s->old_fd, .flags = BPF_TC_F_REPLACE);
+
+			bpf_tc_attach(&hook, &tco);
+		}
+		close(s->old_fd);
+	}
+}
+
+static void swaps_release(struct upgrade *u)
+{
+	for (int i = 0; i < u->nsw; i++) {
+		if (u->sw[i].link_fd >= 0)
+			close(u->sw[i].link_fd);
+		close(u->sw[i].old_fd);
+	}
+	u->nsw = 0;
+}
+
+/* Point the pinned link PATH at the new program of the same name. */
+static int link_swap(struct upgrade *u, const char *path)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	const struct new_prog *np;
+	int fd, old;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return err("link %s: %s", path, strerror(errno));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    (old = bpf_prog_get_fd_by_id(info.prog_id)) < 0) {
+		err("link %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	np = new_prog_find(u, old);
+	if (!np || bpf_link_update(fd, np->fd, NULL)) {
+		err("link %s: %s", path, np ? strerror(errno) : "its program is not in this build");
+		close(old);
+		close(fd);
+		return -1;
+	}
+	u->sw[u->nsw++] = (struct swap){ .link_fd = fd, .old_fd = old };
+	u->links++;
+	return 0;
+}
+
+static int links_swap(struct ctl *c, struct upgrade *u)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%s", c->root, SL_PIN_LINKS);
+	d = opendir(dir);
+	if (!d)
+		return err("open %s: %s", dir, strerror(errno));
+	while (!ret && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (u->nsw == SWAPS_MAX)
+			ret = err("upgrade: more than %d links", SWAPS_MAX);
+		else if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= PATH_MAX)
+			ret = err("link %s/%s: path too long", dir, de->d_name);
+		else
+			ret = link_swap(u, path);
+	}
+	closedir(d);
+	return ret;
+}
+
+/* Kernels without tcx (< 6.6) hold a port's tc program as a clsact filter: replace it. */
+static int clsact_swap(struct ctl *c, struct upgrade *u)
+{
+	uint32_t ifx, next;
+	bool first = true;
+
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = next, .attach_point = BPF_TC_INGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, q, .handle = 1, .priority = 1);
+		char path[PATH_MAX];
+		const struct new_prog *np;
+		int old;
+
+		first = false;
+		ifx = next;
+		snprintf(path, sizeof(path), "%s/%s/%u_tc", c->root, SL_PIN_LINKS, next);
+		if (!access(path, F_OK) || bpf_tc_query(&hook, &q))
+			continue;	/* a tcx link (done), or no filter on this port */
+		old = bpf_prog_get_fd_by_id(q.prog_id);
+		if (old < 0)
+			continue;	/* replaced or detached meanwhile */
+		np = new_prog_find(u, old);
+		if (u->nsw == SWAPS_MAX || !np) {
+			close(old);
+			return err("port ifindex %u: its tc program is not in this build", next);
+		}
+		{
+			LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1, .prog_fd = np->fd,
+				    .flags = BPF_TC_F_REPLACE);
+			int ret = bpf_tc_attach(&hook, &tco);
+
+			if (ret) {
+				close(old);
+				return err("port ifindex %u: replace tc filter: %s", next,
+					   strerror(-ret));
+			}
+		}
+		u->sw[u->nsw++] = (struct swap){ .link_fd = -1, .ifindex = next, .old_fd = old };
+		u->clsact++;
+	}
+	return 0;
+}
+
+/* The instance's pinned programs: the prog_* leaves of its pin root. */
+static int pins_list(struct ctl *c, struct upgrade *u)
+{
+	struct dirent *de;
+	DIR *d = opendir(c->root);
+
+	if (!d)
+		return err("open %s: %s", c->root, strerror(errno));
+	u->npins = 0;
+	while ((de = readdir(d)) && u->npins < NEW_PROGS_MAX)
+		if (!strncmp(de->d_name, "prog_", 5) && strlen(de->d_name) < NAME_MAX - 8)
+			snprintf(u->pin[u->npins++], sizeof(u->pin[0]), "%s", de->d_name);
+	closedir(d);
+	return 0;
+}
+
+/* Pin each new program next to the old pin as upgrade_<leaf>. */
+static int pins_stage(struct ctl *c, struct upgrade *u)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+
+	for (int i = 0; i < u->npins; i++) {
+		const struct new_prog *np;
+		int old, ret = 0;
+
+		snprintf(path, sizeof(path), "%s/%s", c->root, u->pin[i]);
+		snprintf(tmp, sizeof(tmp), "%s/upgrade_%s", c->root, u->pin[i]);
+		old = bpf_obj_get(path);
+		np = old >= 0 ? new_prog_find(u, old) : NULL;
+		unlink(tmp);	/* left by an interrupted upgrade */
+		if (!np)
+			ret = err("program %s: %s", path, old < 0 ? strerror(errno) :
+				  "not in this build");
+		else if (bpf_obj_pin(np->fd, tmp))
+			ret = err("pin %s: %s", tmp, strerror(errno));
+		if (old >= 0)
+			close(old);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* bpffs renames atomically: a command opening prog_* sees the old or the new one. */
+static int pins_commit(struct ctl *c, struct upgrade *u)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+
+	for (int i = 0; i < u->npins; i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->root, u->pin[i]);
+		snprintf(tmp, sizeof(tmp), "%s/upgrade_%s", c->root, u->pin[i]);
+		if (rename(tmp, path))
+			return err("replace %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static void pins_unstage(struct ctl *c, struct upgrade *u)
+{
+	char tmp[PATH_MAX];
+
+	for (int i = 0; i < u->npins; i++) {
+		snprintf(tmp, sizeof(tmp), "%s/upgrade_%s", c->root, u->pin[i]);
+		unlink(tmp);
+	}
+}
+
+int cmd_upgrade(struct ctl *c, int argc, char **argv)
+{
+	struct upgrade u = {};
+	json_object *o;
+	int ret = -1;
+
+	if (argc > 0)
+		return err("usage: sluice upgrade");
+	if (instance_open(c, false))
+		return -1;
+	u.sw = calloc(SWAPS_MAX, sizeof(*u.sw));
+	if (!u.sw)
+		return err("upgrade: out of memory");
+	if (new_progs_load(c, &u) || new_nat_progs_load(c, &u))
+		goto out;
+	/* Stage the pins first: a failure there changes nothing that runs. */
+	if (pins_list(c, &u) || pins_stage(c, &u))
+		goto unstage;
+	if (links_swap(c, &u) || clsact_swap(c, &u) || pins_commit(c, &u)) {
+		swaps_undo(&u);
+		goto unstage;
+	}
+	swaps_release(&u);
+	o = json_object_new_object();
+	jadd_str(o, "instance", c->instance);
+	jadd_int(o, "programs", u.npins);
+	jadd_int(o, "links", u.links);
+	jadd_int(o, "clsact", u.clsact);
+	output_print(o);
+	ret = 0;
+	goto out;
+unstage:
+	pins_unstage(c, &u);
+out:
+	swaps_release(&u);
+	for (int i = 0; i < u.nnp; i++)
+		close(u.np[i].fd);
+	free(u.sw);
+	return ret;
+}
