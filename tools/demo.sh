@@ -57,6 +57,42 @@ step "switch state"
 run sl -p fdb show
 run sl stats
 
+step "two VLANs on one switch: 10 (c10a, c10b) and 20 (c20), a host gateway in each"
+for n in c10a c10b c20; do
+	ip netns add "$P-$n"; NSS+=("$P-$n")
+	ip -n "$P-$n" link set lo up
+	ip netns exec "$P-$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+done
+run sl port add sw0 veth-c10a netns "$P-c10a" addr 10.77.10.11/24 gw 10.77.10.1 vlan 10
+run sl port add sw0 veth-c10b netns "$P-c10b" addr 10.77.10.12/24 gw 10.77.10.1 vlan 10
+run sl port add sw0 veth-c20 netns "$P-c20" addr 10.77.20.21/24 gw 10.77.20.1 vlan 20
+run sl vlan add sw0 10 addr 10.77.10.1/24
+run sl vlan add sw0 20 addr 10.77.20.1/24
+run sl vlan show
+
+step "VLAN 10 talks inside itself; its ARP broadcasts never reach VLAN 20"
+run ip netns exec "$P-c10a" ping -c 2 -i 0.2 10.77.10.12
+TCPD=()
+for n in c10b c20; do	# who hears c10a's ARP broadcasts?
+	ip netns exec "$P-$n" timeout 3 tcpdump -l -n -i eth0 arp 2>/dev/null >"/tmp/$P-$n.arp" &
+	TCPD+=($!)
+done
+sleep 0.5
+run ip netns exec "$P-c10a" ip route add 10.77.20.21/32 dev eth0	# pretend c20 is on-link
+run ip netns exec "$P-c10a" ping -c 2 -W 1 10.77.20.21 || true
+wait "${TCPD[@]}" || true
+echo "ARP requests from c10a heard by c10b (VLAN 10): $(grep -c 'tell 10.77.10.11' "/tmp/$P-c10b.arp")," \
+	"by c20 (VLAN 20): $(grep -c 'tell 10.77.10.11' "/tmp/$P-c20.arp")"
+rm -f "/tmp/$P-c10b.arp" "/tmp/$P-c20.arp"
+run ip netns exec "$P-c10a" ip route del 10.77.20.21/32 dev eth0
+
+step "between VLANs only through the host's gateways, and only when it forwards"
+run ip netns exec "$HOST" sysctl -w net.ipv4.ip_forward=0
+run ip netns exec "$P-c10a" ping -c 2 -W 1 10.77.20.21 || true
+run ip netns exec "$HOST" sysctl -w net.ipv4.ip_forward=1
+run ip netns exec "$P-c10a" ping -c 2 -i 0.2 10.77.20.21	# ttl 63: one hop, the host
+run sl fdb show
+
 step "teardown"
 run sl switch del sw0
 echo "done: every namespace and pin of this demo is removed on exit"

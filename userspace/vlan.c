@@ -105,6 +105,7 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 	struct sl_port p;
 	uint32_t addr = 0;
 	int plen = 0, hostx;
+	bool has_addr = false;
 	uint16_t vid;
 
 	if (argc < 2)
@@ -122,6 +123,7 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 		if (!strcmp(k, "addr")) {
 			if (parse_cidr(v, &addr, &plen) || plen < 1 || plen > 30)
 				return err("addr \"%s\" is not an IPv4 CIDR such as 10.0.10.1/24", v);
+			has_addr = true;
 		} else if (!strcmp(k, "name")) {
 			if (!name_valid(v, GW_HOST_MAX))
 				return err("name \"%s\" is not an interface name of 1-%d characters "
@@ -131,19 +133,19 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 			return err("vlan add: unexpected \"%s\"", k);
 		}
 	}
-	if (!addr)
+	if (!has_addr)
 		return err("vlan add %s %u: give the gateway's \"addr CIDR\"", sw_name, vid);
-	snprintf(host, sizeof(host), "%s.%u", sw_name, vid);
+	if (instance_open(c, false))
+		return -1;
+	if (switch_get(c, sw_name, &sw))
+		return err("switch %s does not exist", sw_name);
+	snprintf(host, sizeof(host), "%s.%u", sw_name, vid);	/* switch names are <= 12 */
 	if (!name && strlen(host) > GW_HOST_MAX)
 		return err("vlan %u of switch %s: gateway name %s is longer than %d characters "
 			   "(choose one with \"name IF\")", vid, sw_name, host, GW_HOST_MAX);
 	if (name)
 		snprintf(host, sizeof(host), "%s", name);
 	snprintf(port, sizeof(port), "%s-gw", host);
-	if (instance_open(c, false))
-		return -1;
-	if (switch_get(c, sw_name, &sw))
-		return err("switch %s does not exist", sw_name);
 	if (!gateway_find(c, sw.id, vid, &other))
 		return err("vlan %u of switch %s already has a gateway (%s)", vid, sw_name,
 			   other.host[0] ? other.host : other.port.name);

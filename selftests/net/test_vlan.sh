@@ -59,8 +59,8 @@ all_seen() {
 	seen "$1" "$2" "$3" && ! seen "$1" "$2" "($3) and not ($4)"
 }
 
-for l in "a2 eth0" "b1 eth0" "b2 eth0" "tr2 eth0" "host sw0.10" "host sw0.20"; do
-	listen $l || exit 1
+for l in a2/eth0 b1/eth0 b2/eth0 tr2/eth0 host/sw0.10 host/sw0.20; do
+	listen "${l%/*}" "${l#*/}" || exit 1
 done
 listen tr eth0 --answer 10/10.30.10.50 --answer 20/10.30.20.50 || exit 1
 TR_MAC=$(in_ns tr cat /sys/class/net/eth0/address)

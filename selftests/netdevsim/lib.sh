@@ -64,13 +64,12 @@ nsim_add() {
 nsim_knob() { echo "$2" >"$NSIM_DBG/$1"; }
 
 # XDP programs on a port as iproute2 reports them: "drv=ID hw=ID " (generic: skb=ID), sorted.
+# jq rather than python: python takes seconds to start under TCG.
 xdp_ids() {
-	ip -n "$HOST" -j -d link show dev "$1" | /usr/bin/python3 -c '
-import json, sys
-x = json.load(sys.stdin)[0].get("xdp")
-names = {1: "drv", 2: "skb", 3: "hw"}
-progs = x.get("attached", [x]) if x else []
-print("".join(sorted("%s=%d " % (names[p["mode"]], p["prog"]["id"]) for p in progs)), end="")'
+	ip -n "$HOST" -j -d link show dev "$1" | jq -r '.[0].xdp // empty |
+		if .attached then .attached[] else . end |
+		"\({"1": "drv", "2": "skb", "3": "hw"}[.mode | tostring])=\(.prog.id)"' |
+		sort | tr '\n' ' '
 }
 
 # The ids of the programs bound to the current device, one per line.
@@ -79,8 +78,8 @@ bound_prog_ids() { cat "$NSIM_DBG"/bpf_bound_progs/*/id 2>/dev/null; }
 # tc filters on a port's ingress (the clsact fallback where there is no tcx).
 tc_filters() { tc -n "$HOST" filter show dev "$1" ingress 2>/dev/null; }
 
-# sluice -j output field: jfield 'python expression on d' COMMAND...
+# jfield FILTER COMMAND...: a jq filter on COMMAND's JSON output.
 jfield() {
-	local expr=$1; shift
-	"$@" | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($expr)"
+	local filter=$1; shift
+	"$@" | jq -r "$filter"
 }

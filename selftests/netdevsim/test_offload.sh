@@ -9,7 +9,7 @@ nsim_add 2 || { echo "FAIL nsim.setup: cannot create a netdevsim device"; exit 1
 P0=${NSIM_IFS[0]} P1=${NSIM_IFS[1]}
 OFFDIR=/sys/fs/bpf/sluice/$PFX/offload
 
-port_field() { jfield "d[0].get('$2', '')" sl -j port show "$1"; }
+port_field() { jfield ".[0].$2 // empty" sl -j port show "$1"; }
 offloaded_id() { cat "$NSIM_DBG/ports/$1/bpf_offloaded_id"; }
 
 offload_visible() {
@@ -29,14 +29,14 @@ offload_visible() {
 }
 check nsim.offload_accepted_and_visible offload_visible
 
-# The port as the device's map holds it: "pvid mode flags vids[0]" (struct sl_port layout).
+# The port as the device's map holds it: "pvid mode spoofchk vids[0]" (struct sl_port layout).
 offloaded_port() {
-	bpftool -j map dump pinned "$OFFDIR/$(port_field "$P0" ifindex)_port" | /usr/bin/python3 -c '
-import json, sys
-e = [x for x in json.load(sys.stdin) if int(x["key"][0], 16) == 0][0]
-v = bytes(int(b, 16) for b in e["value"])
-u = lambda a, b: int.from_bytes(v[a:b], "little")
-print(u(8, 10), v[10], u(12, 16) & 4, u(96, 104))'
+	local v
+	mapfile -t v < <(bpftool -j map dump pinned "$OFFDIR/$(port_field "$P0" ifindex)_port" |
+		jq -r '.[] | select(.key == ["0x00", "0x00", "0x00", "0x00"]) | .value[]')
+	[ ${#v[@]} -ge 104 ] || return 1
+	echo "$((v[8] + (v[9] << 8))) $((v[10])) $((v[12] & 4))" \
+		"$((v[96] + (v[97] << 8) + (v[98] << 16) + (v[99] << 24)))"
 }
 map_follows_port_set() {
 	local got
@@ -51,17 +51,16 @@ check nsim.offloaded_map_follows_port_set map_follows_port_set
 
 # netdevsim transmits (and counts) what the switch floods to it; it never runs the
 # offloaded filter, so the device's counters of the filter stay at zero but readable.
-tx_of() { jfield 'd[0]["stats64"]["tx"]["packets"]' ip -n "$HOST" -s -j link show dev "$1"; }
+tx_of() { jfield '.[0].stats64.tx.packets' ip -n "$HOST" -s -j link show dev "$1"; }
 port_counters() {
 	local dev0 sl0 off
 	dev0=$(tx_of "$P0")
-	sl0=$(jfield 'd[0]["tx_packets"]' sl -j stats "$P0")
+	sl0=$(jfield '.[0].tx_packets' sl -j stats "$P0")
 	in_ns c1 ping -c 2 -i 0.2 -W 1 10.20.0.99 >/dev/null 2>&1	# ARP: flooded
 	echo "stats: $(sl stats "$P0"); device tx $dev0 -> $(tx_of "$P0")"
-	[ "$(jfield 'd[0]["tx_packets"]' sl -j stats "$P0")" -gt "$sl0" ] || return 1
+	[ "$(jfield '.[0].tx_packets' sl -j stats "$P0")" -gt "$sl0" ] || return 1
 	[ "$(tx_of "$P0")" -gt "$dev0" ] || return 1
-	off=$(jfield 'd[0]["offload"]["rx_packets"], sum(d[0]["offload"]["drops"].values())' \
-		sl -j stats "$P0")
+	off=$(jfield '.[0].offload | "\(.rx_packets) \([.drops[]] | add)"' sl -j stats "$P0")
 	[ "$off" = "0 0" ]
 }
 container_add c1 sw0 10.20.0.11/24 || exit 1
@@ -126,7 +125,7 @@ two_native_ports() {
 	echo "ip link: $(xdp_ids "$P0") / $(xdp_ids "$P1"); tx $t0 -> $(tx_of "$P0"), $t1 -> $(tx_of "$P1")"
 	xdp_ids "$P0" | grep -qx "drv=[0-9]* " && xdp_ids "$P1" | grep -qx "drv=[0-9]* " || return 1
 	[ "$(tx_of "$P0")" -gt "$t0" ] && [ "$(tx_of "$P1")" -gt "$t1" ] || return 1
-	[ "$(jfield 'len([p for p in d if p["hook"] == "xdp native"])' sl -j port show)" = 2 ]
+	[ "$(jfield '[.[] | select(.hook == "xdp native")] | length' sl -j port show)" = 2 ]
 }
 check nsim.two_netdevsim_ports_native two_native_ports
 

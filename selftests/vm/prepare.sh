@@ -27,7 +27,7 @@ if [ -z "$kver" ]; then
 fi
 series=$(echo "$kver" | cut -d. -f1-2)
 "$deps" "linux-image-$kver" "linux-headers-$kver" "linux-source-$series" qemu-system-x86 \
-	busybox-static kmod xz-utils cpio gcc make >&2
+	busybox-static kmod xz-utils cpio gcc make jq >&2
 
 cache=${SLUICE_VM_CACHE:-/var/cache/sluice-vm}/$kver
 mkdir -p "$cache"
