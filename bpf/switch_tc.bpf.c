@@ -40,8 +40,12 @@ static long sl_tc_flood_one(__u32 i, void *arg)
 	if (idx >= SL_FLOOD_MAX)
 		return 1;
 	ifx = fc->fl->ifindex[idx];
-	if (ifx != fc->ingress && bpf_clone_redirect(fc->skb, ifx, 0) == 0)
-		sl_count_tx(ifx, fc->skb->len);
+	if (ifx != fc->ingress && bpf_clone_redirect(fc->skb, ifx, 0) == 0) {
+		struct sl_port *dp = bpf_map_lookup_elem(&sl_ports, &ifx);
+
+		if (dp)
+			sl_count_tx(dp, fc->skb->len);
+	}
 	return 0;
 }
 
@@ -93,7 +97,7 @@ int sl_tc_ingress(struct __sk_buff *skb)
 {
 	__u32 in = skb->ifindex;
 	struct sl_port *port = bpf_map_lookup_elem(&sl_ports, &in);
-	struct sl_port_stats *s = sl_stats_of(in);
+	struct sl_port_stats *s = sl_stats_of(port);
 	struct sl_frame f = {};
 	struct sl_l2 l2 = {};
 	struct sl_port *dp;
@@ -159,7 +163,7 @@ int sl_tc_ingress(struct __sk_buff *skb)
 		why = SL_DROP_VLAN_OP;
 		goto drop;
 	}
-	sl_count_tx(dp->ifindex, skb->len);
+	sl_count_tx(dp, skb->len);
 	if (dp->flags & SL_PORT_F_PEER)
 		return bpf_redirect_peer(dp->ifindex, 0);
 	return bpf_redirect(dp->ifindex, 0);

@@ -50,7 +50,7 @@ int sl_xdp_ingress(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 in = ctx->ingress_ifindex, len = data_end - data;
 	struct sl_port *port = bpf_map_lookup_elem(&sl_ports, &in);
-	struct sl_port_stats *s = sl_stats_of(in);
+	struct sl_port_stats *s = sl_stats_of(port);
 	struct sl_l2 l2 = { .eth = data, .data_end = data_end };
 	struct sl_frame f = {};
 	struct sl_port *dp;
@@ -100,7 +100,7 @@ int sl_xdp_ingress(struct xdp_md *ctx)
 		s->rx_packets++;
 		s->rx_bytes += len;
 	}
-	sl_count_tx(dp->ifindex, ctx->data_end - ctx->data);
+	sl_count_tx(dp, ctx->data_end - ctx->data);
 	return bpf_redirect_map(&sl_tx, dp->ifindex, 0);
 pass:
 	if (s)

@@ -52,6 +52,7 @@ struct sl_port {
 	__u8 mac[6];		/* container-side MAC (anti-spoofing) */
 	__u8 pad0[2];
 	__u32 ip;		/* container IPv4, network order; 0 = not checked */
+	__u32 slot;		/* index into sl_stats, 1..SL_PORTS_MAX (0: no port) */
 	char name[SL_NAME_LEN];	/* host-side ifname */
 	char netns[SL_NETNS_LEN]; /* where the peer lives ("" = host) */
 	__u64 vids[SL_VLAN_WORDS]; /* trunk: allowed VIDs */
@@ -129,7 +130,8 @@ enum sl_drop {
 	[SL_DROP_VLAN_OP] = "vlan_op_failed",			\
 }
 
-/* stats: per-CPU, key __u32 ifindex */
+/* stats: per-CPU array indexed by the port's slot; slot 0 counts frames seen
+ * where a program outlived its port */
 struct sl_port_stats {
 	__u64 rx_packets;
 	__u64 rx_bytes;

@@ -67,7 +67,7 @@ int port_get_by_name(struct ctl *c, const char *name, struct sl_port *p);
 int flood_rebuild(struct ctl *c, uint32_t switch_id);
 int port_remove(struct ctl *c, struct sl_port *p, bool delete_device);
 /* Write a new port into the maps (ports, stats, XDP targets). */
-int port_install(struct ctl *c, const struct sl_port *p);
+int port_install(struct ctl *c, struct sl_port *p);
 void port_uninstall(struct ctl *c, const struct sl_port *p);
 int fdb_flush_port(struct ctl *c, uint32_t ifindex);
 int fdb_age_sweep(struct ctl *c, uint64_t max_age_ns);

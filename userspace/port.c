@@ -146,26 +146,54 @@ int port_get_by_name(struct ctl *c, const char *name, struct sl_port *p)
 	return -ENOENT;
 }
 
-int port_install(struct ctl *c, const struct sl_port *p)
+/* Lowest counter slot no port uses (1..SL_PORTS_MAX), or 0 when all are taken. */
+static uint32_t slot_free(struct ctl *c)
+{
+	static bool used[SL_PORTS_MAX + 1];
+	struct sl_port p;
+	uint32_t ifx, next;
+	bool first = true;
+
+	memset(used, 0, sizeof(used));
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		first = false;
+		ifx = next;
+		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.slot <= SL_PORTS_MAX)
+			used[p.slot] = true;
+	}
+	for (uint32_t s = 1; s <= SL_PORTS_MAX; s++)
+		if (!used[s])
+			return s;
+	return 0;
+}
+
+/* Start a slot's counters from zero (slots are reused). */
+static int stats_zero(struct ctl *c, uint32_t slot)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct sl_port_stats *zero = calloc(ncpu, sizeof(*zero));
-	uint32_t ifx = p->ifindex, unknown = 0;
-	int ret = 0;
+	int ret = zero ? bpf_map_update_elem(c->stats, &slot, zero, BPF_ANY) : -ENOMEM;
 
-	if (!zero)
-		return -ENOMEM;
-	/* Counters first, so the datapath never sees a port without them. */
-	bpf_map_update_elem(c->stats, &unknown, zero, BPF_NOEXIST);
-	if (bpf_map_update_elem(c->stats, &ifx, zero, BPF_ANY) ||
-	    ((p->flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY)) ||
-	    bpf_map_update_elem(c->ports, &ifx, p, BPF_ANY)) {
-		ret = err("port %s: write maps: %s", p->name, strerror(errno));
-		bpf_map_delete_elem(c->tx, &ifx);
-		bpf_map_delete_elem(c->stats, &ifx);
-	}
 	free(zero);
 	return ret;
+}
+
+int port_install(struct ctl *c, struct sl_port *p)
+{
+	uint32_t ifx = p->ifindex;
+
+	p->slot = slot_free(c);
+	if (!p->slot)
+		return err("port %s: switch ports are full (%d per instance)", p->name,
+			   SL_PORTS_MAX);
+	/* Counters first, so the datapath never counts into a stale slot. */
+	if (stats_zero(c, p->slot) ||
+	    ((p->flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY)) ||
+	    bpf_map_update_elem(c->ports, &ifx, p, BPF_ANY)) {
+		bpf_map_delete_elem(c->tx, &ifx);
+		return err("port %s: write maps: %s", p->name, strerror(errno));
+	}
+	return 0;
 }
 
 void port_uninstall(struct ctl *c, const struct sl_port *p)
@@ -174,7 +202,6 @@ void port_uninstall(struct ctl *c, const struct sl_port *p)
 
 	bpf_map_delete_elem(c->ports, &ifx);
 	bpf_map_delete_elem(c->tx, &ifx);
-	bpf_map_delete_elem(c->stats, &ifx);
 }
 
 int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
@@ -187,7 +214,6 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 	bpf_map_delete_elem(c->tx, &ifx);
 	fdb_flush_port(c, ifx);
 	port_detach(c, ifx);
-	bpf_map_delete_elem(c->stats, &ifx);
 	if (delete_device) {
 		struct nl_link_info li;
 

@@ -11,7 +11,7 @@
 
 static const char *const drop_names[SL_DROP_MAX] = SL_DROP_NAMES;
 
-int stats_read(struct ctl *c, uint32_t ifindex, struct sl_port_stats *sum)
+int stats_read(struct ctl *c, uint32_t slot, struct sl_port_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct sl_port_stats *per = calloc(ncpu, sizeof(*per));
@@ -19,7 +19,7 @@ int stats_read(struct ctl *c, uint32_t ifindex, struct sl_port_stats *sum)
 	memset(sum, 0, sizeof(*sum));
 	if (!per)
 		return -ENOMEM;
-	if (bpf_map_lookup_elem(c->stats, &ifindex, per)) {
+	if (bpf_map_lookup_elem(c->stats, &slot, per)) {
 		free(per);
 		return -ENOENT;
 	}
@@ -97,7 +97,7 @@ int cmd_stats(struct ctl *c, int argc, char **argv)
 		first = false;
 		ifx = next;
 		if (bpf_map_lookup_elem(c->ports, &next, &p) || (only && strcmp(p.name, only)) ||
-		    stats_read(c, next, &s))
+		    stats_read(c, p.slot, &s))
 			continue;
 		json_object_array_add(arr, stats_add_offload(c, next, stats_json(p.name, &s)));
 	}

@@ -43,9 +43,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_flood SEC(".maps");
 
-/* Key 0 holds frames seen on a device that is no longer a port. */
+/* Indexed by port slot (an array: no hashing on the per-packet path); slot 0
+ * holds frames seen on a device that is no longer a port. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SL_PORTS_MAX + 1);
 	__type(key, __u32);
 	__type(value, struct sl_port_stats);

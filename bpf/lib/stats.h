@@ -5,16 +5,11 @@
 
 #include "maps.h"
 
-static __always_inline struct sl_port_stats *sl_stats_of(__u32 ifindex)
+static __always_inline struct sl_port_stats *sl_stats_of(const struct sl_port *port)
 {
-	struct sl_port_stats *s = bpf_map_lookup_elem(&sl_stats, &ifindex);
+	__u32 slot = port ? port->slot : 0;
 
-	if (!s) {
-		__u32 unknown = 0;
-
-		s = bpf_map_lookup_elem(&sl_stats, &unknown);
-	}
-	return s;
+	return bpf_map_lookup_elem(&sl_stats, &slot);
 }
 
 static __always_inline void sl_count_drop(struct sl_port_stats *s, enum sl_drop why)
@@ -23,9 +18,10 @@ static __always_inline void sl_count_drop(struct sl_port_stats *s, enum sl_drop 
 		s->drops[why]++;
 }
 
-static __always_inline void sl_count_tx(__u32 ifindex, __u64 bytes)
+static __always_inline void sl_count_tx(const struct sl_port *dest, __u64 bytes)
 {
-	struct sl_port_stats *s = bpf_map_lookup_elem(&sl_stats, &ifindex);
+	__u32 slot = dest->slot;
+	struct sl_port_stats *s = bpf_map_lookup_elem(&sl_stats, &slot);
 
 	if (s) {
 		s->tx_packets++;

@@ -150,6 +150,7 @@ void sw_port(struct sw *sw, int n, const struct port_opts *o)
 		.hook = SL_HOOK_XDP_GENERIC,
 		.flags = o->flags | (o->tc_only ? 0 : SL_PORT_F_XDP_TX),
 		.ip = o->ip,
+		.slot = n + 1,	/* slot 0 counts frames of devices that are no port */
 	};
 	if (o->mac)
 		memcpy(p->mac, o->mac, sizeof(p->mac));
@@ -160,7 +161,7 @@ void sw_port(struct sw *sw, int n, const struct port_opts *o)
 	    (o->tc_only ? bpf_map_delete_elem(sw->tx, &ifx) && errno != ENOENT :
 			  bpf_map_update_elem(sw->tx, &ifx, &ifx, BPF_ANY)))
 		runner_fail(__FILE__, __LINE__, "install port %d: %s", n, strerror(errno));
-	stats_zero(sw, ifx);
+	stats_zero(sw, p->slot);
 	if (p->pvid)
 		flood_update(sw, p->switch_id, p->pvid);
 	for (int i = 0; i < 8 && o->vids[i]; i++)
@@ -197,7 +198,7 @@ struct sl_port_stats sw_stats(struct sw *sw, int n)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct sl_port_stats *per = calloc(ncpu, sizeof(*per)), sum = {};
-	__u32 key = n < 0 ? 0 : sw_ifindex(n);
+	__u32 key = n < 0 ? 0 : (sw_ifindex(n), (__u32)n + 1);	/* checks N */
 	__u64 *dst = (__u64 *)&sum;
 
 	if (!per || bpf_map_lookup_elem(sw->stats, &key, per))
