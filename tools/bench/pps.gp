@@ -16,4 +16,4 @@ unset colorbox
 set cbrange [1:3]
 plot datafile using 0:2:5:xtic(1) with boxes lc palette, \
      datafile using 0:2:3:4 with yerrorbars lc rgb "black" pt -1, \
-     datafile using 0:4:(sprintf("%.2f", $2)) with labels offset 0,0.8
+     datafile using 0:4:(sprintf("%.2f", $2)) with labels offset 0,1.2

@@ -71,9 +71,12 @@ class Results:
         return a / b if a is not None and b else None
 
     def overlap(self, section, metric, a, b):
-        """Do the min-max ranges of paths A and B overlap (a difference within noise)?"""
+        """Is the difference within run-to-run noise: each median inside the other's range?"""
         va, vb = self.values.get((section, metric, a)), self.values.get((section, metric, b))
-        return bool(va and vb) and min(va) <= max(vb) and min(vb) <= max(va)
+        if not va or not vb:
+            return False
+        ma, mb = statistics.median(va), statistics.median(vb)
+        return min(vb) <= ma <= max(vb) and min(va) <= mb <= max(va)
 
 
 def fmt_ratio(r, pct=False):
@@ -133,8 +136,9 @@ def section_nat(r):
             f"| {r.cell('nat', 'newflows', p, 1e3, '{:.0f}')} "
             f"| {fmt_ratio(r.ratio('nat', 'newflows', p, 'nat', 'iptables'))} |")
     out += ["", "Connection table: lookups timed with BPF_PROG_TEST_RUN on private tables of the "
-            "same shape (tools/tablecost), sized for 1.1M entries and filled to each size; "
-            "ns include ~20 ns of probe overhead (loop, key, random number).", "",
+            "same shape (tools/tablecost), sized for 1.1M entries and filled to each size; the "
+            "ns include the probe's own loop, key building and random number, the same at "
+            "every size.", "",
             "| table | bytes per entry | random keys, ns: 1k | 100k | 1M | 1M vs 1k "
             "| one hot key, ns: 1k | 1M | 1M vs 1k |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -245,12 +249,16 @@ def main():
           f"- command: `make bench` (`{meta.get('command', '?')}`), tree {meta.get('commit', '?')}",
           f"- method: {meta.get('runs', '?')}; cells are median (min–max); "
           "ratios are medians of the same run",
-          f"- load (shared machine): loadavg {meta.get('load_start', '?')} at start, "
-          f"{meta.get('load_end', '?')} at the end; the run took {meta.get('duration', '?')}",
+          f"- load (shared machine, 1/5/15-min loadavg): {meta.get('load_start', '?')} at the "
+          f"start, {meta.get('load_end', '?')} at the end; the run took "
+          f"{meta.get('duration', '?')}",
           "", "![packets/s per path](pps.png)", ""]
-    for part in (section_goals(r), section_l2(r), section_vlan(r), section_nat(r),
-                 section_ctl(r, meta)):
-        md += part + [""]
+    ran = {k[0] for k in list(r.values) + list(r.words)}
+    md += section_goals(r) + [""]
+    for sections, part in ((("l2",), section_l2), (("vlan",), section_vlan),
+                           (("nat", "ct"), section_nat), (("ctl",), lambda r: section_ctl(r, meta))):
+        if ran & set(sections):
+            md += part(r) + [""]
     if notes:
         md += ["### Notes from this run", ""] + [f"- {n}" for n in notes] + [""]
     with open(f"{a.out}/latest.md", "w") as f:

@@ -55,7 +55,7 @@ meta commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT
 meta runs "$RUNS runs of ${TIME} s each; pktgen: 1 thread on $([ "$GEN_CPU" = auto ] && echo "the idlest CPU" || echo "CPU $GEN_CPU"), 64-byte frames (60 on the wire), batch 64"
 meta ctl_ports "$CTL_PORTS"
 meta fdb_entries "$FDB_ENTRIES"
-meta load_start "$(cut -d' ' -f1-3 /proc/loadavg), $(ip netns list | wc -l) network namespaces on the machine"
+meta load_start "$(cut -d' ' -f1-3 /proc/loadavg) ($(ip netns list | wc -l) network namespaces)"
 START=$EPOCHREALTIME
 
 for s in ${SECTIONS//,/ }; do
@@ -65,7 +65,7 @@ for s in ${SECTIONS//,/ }; do
 	esac
 done
 
-meta load_end "$(cut -d' ' -f1-3 /proc/loadavg), $(ip netns list | wc -l) network namespaces on the machine"
+meta load_end "$(cut -d' ' -f1-3 /proc/loadavg) ($(ip netns list | wc -l) network namespaces)"
 meta duration "$(echo "$START $EPOCHREALTIME" | awk '{ printf "%.0f s", $2 - $1 }')"
 cp "$RESULTS" "$OUT/latest.tsv"
 /usr/bin/python3 "$HERE/report.py" --results "$RESULTS" --meta "$WORK/meta.tsv" \
