@@ -9,7 +9,7 @@
 /* Put the frame into the encapsulation the destination wants. */
 static __always_inline int sl_tc_vlan_set(struct __sk_buff *skb, struct sl_frame *f, int want_tag)
 {
-	if (want_tag && f->has_tag && skb->vlan_present && skb->vlan_tci == f->tci)
+	if (want_tag && f->has_tag && f->tag_meta && f->wire_tci == f->tci)
 		return 0;	/* trunk to trunk: the tag, PCP included, stays */
 	if (f->has_tag) {
 		if (bpf_skb_vlan_pop(skb))
@@ -20,6 +20,8 @@ static __always_inline int sl_tc_vlan_set(struct __sk_buff *skb, struct sl_frame
 		if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), f->tci))
 			return -1;
 		f->has_tag = 1;
+		f->tag_meta = 1;	/* bpf_skb_vlan_push keeps the tag as metadata */
+		f->wire_tci = f->tci;
 	}
 	return 0;
 }
@@ -103,6 +105,7 @@ int sl_tc_ingress(struct __sk_buff *skb)
 	struct sl_port *dp;
 	void *data, *data_end;
 	__u32 head;
+	__u8 meta = 0;
 	int why;
 
 	if (s) {
@@ -132,28 +135,22 @@ int sl_tc_ingress(struct __sk_buff *skb)
 		why = SL_DROP_RUNT;
 		goto drop;
 	}
-	l2.proto = l2.eth->h_proto;
-	l2.l3 = l2.eth + 1;
+	why = sl_parse_l2(&l2);	/* a tag in the data: test_run, generic paths */
+	if (why >= 0)
+		goto drop;
 	if (skb->vlan_present) {	/* the stack moved the outer tag out of the data */
-		l2.tagged = 1;
-		l2.tci = skb->vlan_tci;
-		l2.tag_proto = skb->vlan_proto;
-	} else if (sl_proto_is_vlan(l2.proto)) {
-		struct sl_vlan_hdr *vh = l2.l3;
-
-		if ((void *)(vh + 1) > data_end) {
-			why = SL_DROP_RUNT;
+		if (l2.tagged) {	/* and another one follows: stacked tags */
+			why = SL_DROP_VLAN_QINQ;
 			goto drop;
 		}
-		l2.tagged = 1;
-		l2.tci = bpf_ntohs(vh->tci);
-		l2.tag_proto = l2.proto;
-		l2.proto = vh->proto;
-		l2.l3 = vh + 1;
+		l2.tagged = meta = 1;
+		l2.tci = skb->vlan_tci;
+		l2.tag_proto = skb->vlan_proto;
 	}
 	why = sl_admit(port, s, &l2, &f);
 	if (why >= 0)
 		goto drop;
+	f.tag_meta = meta;
 	dp = sl_unicast_dest(port, &f, l2.eth->h_dest, &why);
 	if (why >= 0)
 		goto drop;

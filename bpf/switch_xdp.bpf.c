@@ -60,25 +60,10 @@ int sl_xdp_ingress(struct xdp_md *ctx)
 		why = SL_DROP_NO_SWITCH;
 		goto drop;
 	}
-	if ((void *)(l2.eth + 1) > data_end) {
-		why = SL_DROP_RUNT;
+	why = sl_parse_l2(&l2);
+	if (why >= 0)
 		goto drop;
-	}
-	l2.proto = l2.eth->h_proto;
-	l2.l3 = l2.eth + 1;
-	if (sl_proto_is_vlan(l2.proto)) {
-		struct sl_vlan_hdr *vh = l2.l3;
-
-		if ((void *)(vh + 1) > data_end) {
-			why = SL_DROP_RUNT;
-			goto drop;
-		}
-		l2.tagged = 1;
-		l2.tci = bpf_ntohs(vh->tci);
-		l2.tag_proto = l2.proto;
-		l2.proto = vh->proto;
-		l2.l3 = vh + 1;
-	} else if (port->mode == SL_MODE_TRUNK) {
+	if (!l2.tagged && port->mode == SL_MODE_TRUNK) {
 		/* XDP cannot see a tag kept as skb metadata (veth carries a sender's
 		 * offloaded tag out of band, NICs strip it): on a trunk only tc can
 		 * tell a native-VLAN frame from a tagged one. */

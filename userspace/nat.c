@@ -583,6 +583,7 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	free(per);
 	o = json_object_new_object();
 	d = json_object_new_object();
+	jadd_str(o, "instance", c->instance);
 	jadd_int(o, "entries", map_count(n.fd[NAT_CT], sizeof(struct sl_nat_ct_key),
 					 SL_NAT_DIR_ORIG));
 	jadd_int(o, "capacity", ct_flows(&n));
@@ -645,6 +646,7 @@ static int nat_timeouts(struct ctl *c, int argc, char **argv)
 	if (argc || ret)
 		return ret;
 	o = json_object_new_object();
+	jadd_str(o, "instance", c->instance);
 	for (int st = 0; st < SL_NAT_ST_MAX; st++)
 		jadd_int(o, timeout_names[st], cfg.timeout[st]);
 	output_print(o);

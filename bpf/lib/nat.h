@@ -27,11 +27,14 @@ static __always_inline const struct sl_nat_rule *sl_nat_rule_out(const struct sl
 								 __u32 *slot)
 {
 	for (__u32 i = 0; i < SL_NAT_RULES_MAX; i++) {
+		/* A copy as the key: with &i itself the counter lives on the stack and
+		 * 6.1's verifier reports "infinite loop detected". */
+		__u32 key = i;
 		const struct sl_nat_rule *r;
 
 		if (i >= cfg->nrules)
 			break;
-		r = bpf_map_lookup_elem(&sl_nat_rules, &i);
+		r = bpf_map_lookup_elem(&sl_nat_rules, &key);
 		if (r && r->used && r->out_ifindex == ifindex &&
 		    (saddr & r->src_mask) == r->src_addr) {
 			*slot = i;
@@ -46,11 +49,14 @@ static __always_inline const struct sl_nat_rule *sl_nat_rule_in(const struct sl_
 								__u32 ifindex, __be32 daddr)
 {
 	for (__u32 i = 0; i < SL_NAT_RULES_MAX; i++) {
+		/* A copy as the key: with &i itself the counter lives on the stack and
+		 * 6.1's verifier reports "infinite loop detected". */
+		__u32 key = i;
 		const struct sl_nat_rule *r;
 
 		if (i >= cfg->nrules)
 			break;
-		r = bpf_map_lookup_elem(&sl_nat_rules, &i);
+		r = bpf_map_lookup_elem(&sl_nat_rules, &key);
 		if (r && r->used && r->out_ifindex == ifindex && r->ext_addr == daddr)
 			return r;
 	}

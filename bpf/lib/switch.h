@@ -23,6 +23,29 @@ struct sl_l2 {
 	__u8 pad;
 };
 
+/* Parse the Ethernet header and an 802.1Q tag carried in the data.
+ * Returns -1, or SL_DROP_RUNT when a header is cut short. */
+static __always_inline int sl_parse_l2(struct sl_l2 *l2)
+{
+	struct sl_vlan_hdr *vh;
+
+	if ((void *)(l2->eth + 1) > l2->data_end)
+		return SL_DROP_RUNT;
+	l2->proto = l2->eth->h_proto;
+	l2->l3 = l2->eth + 1;
+	if (!sl_proto_is_vlan(l2->proto))
+		return -1;
+	vh = l2->l3;
+	if ((void *)(vh + 1) > l2->data_end)
+		return SL_DROP_RUNT;
+	l2->tagged = 1;
+	l2->tci = bpf_ntohs(vh->tci);
+	l2->tag_proto = l2->proto;
+	l2->proto = vh->proto;
+	l2->l3 = vh + 1;
+	return -1;
+}
+
 /* Admission: VLAN, source MAC sanity, anti-spoofing, then learning.
  * Returns -1 if admitted (F filled), else the drop reason. */
 static __always_inline int sl_admit(const struct sl_port *port, struct sl_port_stats *s,

@@ -14,8 +14,9 @@
 struct sl_frame {
 	__u16 vid;		/* VLAN the frame belongs to */
 	__u16 tci;		/* TCI to use when it leaves tagged */
+	__u16 wire_tci;		/* TCI of the tag on the frame now, if any */
 	__u8 has_tag;		/* a tag (possibly VID 0) is on the frame now */
-	__u8 pad[3];
+	__u8 tag_meta;		/* tc: that tag is skb metadata, not in the data */
 };
 
 static __always_inline int sl_vid_in(const __u64 *words, __u16 vid)
@@ -42,6 +43,7 @@ static __always_inline int sl_vlan_classify(const struct sl_port *port, int tagg
 	__u16 vid = tci & SL_VID_MASK;
 
 	f->has_tag = tagged;
+	f->wire_tci = tci;
 	f->tci = tagged ? tci & SL_PCP_MASK : 0;
 	if (tagged) {
 		if (tag_proto == bpf_htons(ETH_P_8021AD) || sl_proto_is_vlan(inner_proto))
