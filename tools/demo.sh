@@ -93,6 +93,40 @@ run ip netns exec "$HOST" sysctl -w net.ipv4.ip_forward=1
 run ip netns exec "$P-c10a" ping -c 2 -i 0.2 10.77.20.21	# ttl 63: one hop, the host
 run sl fdb show
 
+step "masquerade: containers reach an outside server through the host's uplink"
+for n in rtr out; do
+	ip netns add "$P-$n"; NSS+=("$P-$n")
+	ip -n "$P-$n" link set lo up
+done
+ip -n "$HOST" link add up0 type veth peer name r0 netns "$P-rtr"
+ip -n "$P-rtr" link add r1 type veth peer name o0 netns "$P-out"
+ip -n "$HOST" addr add 198.51.100.2/24 dev up0
+ip -n "$HOST" link set up0 up
+ip -n "$HOST" route add default via 198.51.100.1
+ip netns exec "$HOST" sysctl -qw net.ipv4.ip_forward=1
+ip -n "$P-rtr" addr add 198.51.100.1/24 dev r0
+ip -n "$P-rtr" addr add 203.0.113.1/24 dev r1
+ip -n "$P-rtr" link set r0 up
+ip -n "$P-rtr" link set r1 up
+ip netns exec "$P-rtr" sysctl -qw net.ipv4.ip_forward=1
+ip -n "$P-out" addr add 203.0.113.10/24 dev o0
+ip -n "$P-out" link set o0 up
+ip -n "$P-out" route add default via 203.0.113.1
+echo "host uplink up0 198.51.100.2 -> router $P-rtr -> outside server 203.0.113.10 (no route back to 10.77.0.0/24)"
+ip netns exec "$P-out" /usr/bin/python3 selftests/net/nat_peers.py http 80 >/dev/null 2>&1 &
+HTTPD=$!
+sleep 0.5
+run sl nat add masq src 10.77.0.0/24 out up0
+run sl nat show
+echo "the server answers with the client address it saw:"
+run ip netns exec "$P-c1" curl -s --max-time 5 http://203.0.113.10/
+run ip netns exec "$P-c2" ping -c 2 -i 0.2 203.0.113.10
+run sl nat ct show
+run sl nat stats
+echo "netfilter rules in the host namespace: $(ip netns exec "$HOST" iptables-save -t nat 2>/dev/null | grep -c '^-A')"
+kill "$HTTPD" 2>/dev/null; wait "$HTTPD" 2>/dev/null || true
+run sl nat del masq
+
 step "teardown"
 run sl switch del sw0
 echo "done: every namespace and pin of this demo is removed on exit"
