@@ -177,6 +177,22 @@ struct sl_nat_frag {
 	__u32 pad;
 };
 
+/* sl_nat_local: LPM trie of the subnets behind the instance's gateways (each switch's
+ * address and each VLAN gateway's), kept by the controller. Traffic from a masqueraded
+ * prefix to them is the host's to route, never translated. */
+#define SL_NAT_LOCAL_MAX	(SL_PORTS_MAX + 256)	/* every gateway is a port; + switches */
+
+struct sl_nat_local_key {
+	__u32 prefixlen;	/* LPM trie key: bits of addr that count */
+	__be32 addr;		/* network order, host bits zero */
+};
+
+struct sl_nat_local {
+	__u32 switch_id;	/* the switch whose gateway owns the subnet */
+	__u16 vid;		/* its VLAN */
+	__u16 pad;
+};
+
 /* Drop reasons of the NAT: every packet from a masqueraded subnet that leaves untranslated
  * is dropped and counted under exactly one. */
 enum sl_nat_drop {

@@ -378,7 +378,8 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 			goto undo;
 		slot = 0;
 	}
-	if (rule_put(&n, slot, &r))
+	/* The gateways' subnets stay untranslated from the rule's first packet on. */
+	if (nat_local_sync(c) || rule_put(&n, slot, &r))
 		goto undo;
 	if (!uplink_in_use(&n, ifx, slot) && nat_uplink_attach(c, ifx, dev)) {
 		rule_put(&n, slot, &(struct sl_nat_rule){});

@@ -109,6 +109,8 @@ void nat_unload(struct ctl *c)
 		pin_path(c, path, nat_map_names[i]);
 		unlink(path);
 	}
+	pin_path(c, path, NAT_LOCAL_MAP);
+	unlink(path);
 }
 
 static void link_path(struct ctl *c, char *buf, int ifindex, const char *kind)

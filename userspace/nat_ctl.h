@@ -11,6 +11,9 @@
 
 enum { NAT_RULES, NAT_CFG, NAT_CT, NAT_MAP, NAT_RMAP, NAT_FRAG, NAT_STATS, NAT_MAPS };
 extern const char *const nat_map_names[NAT_MAPS];
+/* The gateway-subnet trie (nat_local.c), outside NAT_MAPS: an instance loaded by a build
+ * before it has none until `sluice upgrade` creates it. */
+#define NAT_LOCAL_MAP	"sl_nat_local"
 
 /* Load and pin the NAT's programs and maps, the connection table sized for FLOWS. */
 int nat_load(struct ctl *c, uint32_t flows);

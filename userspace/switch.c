@@ -161,6 +161,15 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 	}
 	if (has_addr && flood_rebuild(c, sw.id))
 		return -1;
+	if (has_addr && nat_local_sync(c)) {
+		struct sl_port p;
+
+		if (!port_get_by_name(c, gwport, &p))
+			port_remove(c, &p, true);
+		bpf_map_delete_elem(c->switches, key);
+		nat_local_sync(c);
+		goto fail;
+	}
 	return 0;
 fail:
 	if (switch_count(c) == 0)
@@ -194,6 +203,8 @@ static int switch_del(struct ctl *c, int argc, char **argv)
 	}
 	snprintf(key, sizeof(key), "%s", argv[0]);
 	bpf_map_delete_elem(c->switches, key);
+	if (nat_local_sync(c))
+		return -1;
 	if (switch_count(c) == 0)
 		return instance_remove(c);
 	return 0;

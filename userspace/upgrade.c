@@ -340,7 +340,9 @@ int cmd_upgrade(struct ctl *c, int argc, char **argv)
 	u.sw = calloc(SWAPS_MAX, sizeof(*u.sw));
 	if (!u.sw)
 		return err("upgrade: out of memory");
-	if (new_progs_load(c, &u) || new_nat_progs_load(c, &u))
+	/* A build that brings sl_nat_local finds it created empty: fill it before any hook
+	 * runs the programs that read it. */
+	if (new_progs_load(c, &u) || new_nat_progs_load(c, &u) || nat_local_sync(c))
 		goto out;
 	/* Stage the pins first: a failure there changes nothing that runs. */
 	if (pins_list(c, &u) || pins_stage(c, &u))

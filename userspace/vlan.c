@@ -165,9 +165,10 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 	hostx = gateway_add(c, host, sw.id, vid, addr, plen);
 	if (hostx < 0)
 		return -1;
-	if (flood_rebuild(c, sw.id)) {
+	if (flood_rebuild(c, sw.id) || nat_local_sync(c)) {
 		if (!port_get_by_name(c, port, &p))
 			port_remove(c, &p, true);
+		nat_local_sync(c);
 		return -1;
 	}
 	return 0;
@@ -192,7 +193,9 @@ static int vlan_del(struct ctl *c, int argc, char **argv)
 	if (sw.gw_ifindex && gw.host_ifindex == (int)sw.gw_ifindex)
 		return err("vlan %u of switch %s: its gateway %s is the switch's own address "
 			   "(it goes with switch del)", vid, argv[0], gw.host);
-	return port_remove(c, &gw.port, true);
+	if (port_remove(c, &gw.port, true))
+		return -1;
+	return nat_local_sync(c);
 }
 
 static int cmp_port_name(const void *a, const void *b)

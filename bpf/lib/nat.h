@@ -5,7 +5,6 @@
 #define SL_NAT_H
 
 #include <linux/pkt_cls.h>
-#include "maps.h"
 #include "nat_maps.h"
 #include "csum.h"
 #include "l4.h"
@@ -63,38 +62,14 @@ static __always_inline const struct sl_nat_rule *sl_nat_rule_in(const struct sl_
 	return NULL;
 }
 
-struct bpf_map;
-
-struct sl_nat_excl {
-	__be32 daddr;
-	__u32 hit;
-};
-
-static long sl_nat_switch_covers(struct bpf_map *map, const void *key, void *value, void *arg)
-{
-	const struct sl_switch *sw = value;
-	struct sl_nat_excl *x = arg;
-	__u32 plen = sw->gw_plen, mask;
-
-	if (!sw->gw_ifindex || plen == 0 || plen > 32)
-		return 0;
-	mask = plen == 32 ? ~0u : ~(0xffffffffu >> plen);
-	if (((bpf_ntohl(x->daddr) ^ bpf_ntohl(sw->gw_addr)) & mask) == 0) {
-		x->hit = 1;
-		return 1;
-	}
-	return 0;
-}
-
-/* Destinations that stay untranslated: the rule's own prefix and the switches' subnets. */
+/* Destinations that stay untranslated: the rule's own prefix and the gateways' subnets. */
 static __always_inline int sl_nat_dst_excluded(const struct sl_nat_rule *r, __be32 daddr)
 {
-	struct sl_nat_excl x = { .daddr = daddr };
+	struct sl_nat_local_key k = { .prefixlen = 32, .addr = daddr };
 
 	if ((daddr & r->src_mask) == r->src_addr)
 		return 1;
-	bpf_for_each_map_elem(&sl_switches, sl_nat_switch_covers, &x, 0);
-	return x.hit;
+	return bpf_map_lookup_elem(&sl_nat_local, &k) != NULL;
 }
 
 static __always_inline __u32 sl_nat_hash(__u32 a, __u32 b, __u32 seed)
@@ -353,6 +328,36 @@ static __always_inline __u8 sl_ct_repair_state(const struct sl_pkt *p)
 	return SL_NAT_ST_ESTABLISHED;
 }
 
+/* Inbound P found no REPLY half (key RK): if the external port's owner has a live ORIG half
+ * to P's sender, the LRU evicted the REPLY half alone; re-create it, else P is unsolicited
+ * (endpoint-independent mapping, address-and-port-dependent filtering). */
+static __always_inline struct sl_nat_ct *sl_nat_reply_repair(const struct sl_pkt *p,
+							     const struct sl_nat_ct_key *rk, __u64 now,
+							     struct sl_nat_stats *st)
+{
+	struct sl_nat_map_key mk = { .addr = p->daddr, .port = p->dport, .proto = p->proto };
+	struct sl_nat_map *owner = bpf_map_lookup_elem(&sl_nat_rmap, &mk);
+	struct sl_nat_ct rv = { .expires = now };
+	struct sl_nat_ct_key ok;
+	struct sl_nat_ct *ct;
+
+	if (!owner)
+		return NULL;	/* not a mapped port: the host's own traffic */
+	rv.addr = owner->addr;
+	rv.port = owner->port;
+	sl_ct_key_orig(&ok, p->proto, rv.addr, rv.port, p->saddr, p->sport);
+	ct = bpf_map_lookup_elem(&sl_nat_ct, &ok);
+	if (!ct || ct->expires <= now || ct->addr != p->daddr || ct->port != p->dport) {
+		if (st)
+			st->unsolicited++;
+		return NULL;
+	}
+	rv.rule = ct->rule;
+	if (bpf_map_update_elem(&sl_nat_ct, rk, &rv, BPF_NOEXIST) == 0 && st)
+		st->repaired++;
+	return bpf_map_lookup_elem(&sl_nat_ct, rk);
+}
+
 /* Inbound packet P to an external address: translate it back if it belongs to a live
  * connection. Anything else is the host's own traffic and passes untouched. */
 static __always_inline int sl_nat_dnat_flow(struct __sk_buff *skb, struct sl_pkt *p,
@@ -369,14 +374,10 @@ static __always_inline int sl_nat_dnat_flow(struct __sk_buff *skb, struct sl_pkt
 		return SL_NAT_PASS;	/* echo requests are for the host */
 	sl_ct_key_reply(&rk, p->proto, p->saddr, p->sport, p->daddr, p->dport);
 	rct = bpf_map_lookup_elem(&sl_nat_ct, &rk);
-	if (!rct) {
-		struct sl_nat_map_key mk = { .addr = p->daddr, .port = p->dport, .proto = p->proto };
-
-		/* Endpoint-independent mapping, address-and-port-dependent filtering. */
-		if (bpf_map_lookup_elem(&sl_nat_rmap, &mk) && st)
-			st->unsolicited++;
+	if (!rct)
+		rct = sl_nat_reply_repair(p, &rk, now, st);
+	if (!rct)
 		return SL_NAT_PASS;
-	}
 	in_addr = rct->addr;
 	in_port = rct->port;
 	sl_ct_key_orig(&ok, p->proto, in_addr, in_port, p->saddr, p->sport);

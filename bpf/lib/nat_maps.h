@@ -61,6 +61,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_nat_frag SEC(".maps");
 
+/* A trie lookup per new connection instead of a walk over every switch. LPM tries
+ * allocate on update only (the kernel requires BPF_F_NO_PREALLOC); lookups never do. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SL_NAT_LOCAL_MAX);
+	__type(key, struct sl_nat_local_key);
+	__type(value, struct sl_nat_local);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_nat_local SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

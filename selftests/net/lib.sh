@@ -7,6 +7,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SLUICE=$ROOT/build/sluice
 PFX=${PFX:-sl$$}		# every namespace, instance and pin of this run carries it
 HOST=$PFX-host
+# In the test VM (qemu TCG, selftests/vm) everything runs several times slower: thresholds on
+# time, rate or count are divided, waits multiplied by SLOW.
+SLOW=1
+grep -qw sluice_vm=1 /proc/cmdline 2>/dev/null && SLOW=10
+# pause SECONDS: sleep, SLOW times longer in the test VM (a server starting, a daemon round).
+pause() { sleep "$(awk -v s="$1" -v k="$SLOW" 'BEGIN { print s * k }')"; }
 NAMESPACES=()
 BG_PIDS=()
 PASS=0
@@ -96,6 +102,15 @@ snapshot() {
 container_add() {
 	local name=$1 sw=$2 addr=$3; shift 3
 	ns_add "$name" && sl port add "$sw" "p-$name" netns "$PFX-$name" addr "$addr" "$@"
+}
+
+# The subnets the NAT leaves untranslated, as its trie holds them: "A.B.C.D/LEN " each, sorted.
+nat_local_subnets() {
+	bpftool -j map dump pinned "/sys/fs/bpf/sluice/$PFX/sl_nat_local" | /usr/bin/python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    k = [int(b, 16) for b in e["key"]]
+    print("%d.%d.%d.%d/%d" % (*k[4:8], k[0]))' | sort | tr '\n' ' '
 }
 
 # ping_ok FROM ADDR: a few pings, all answered.

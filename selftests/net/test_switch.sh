@@ -64,7 +64,7 @@ hook_change() {
 	ping_ok c1 10.10.0.12 && ping_ok c2 10.10.0.13 || return 1
 	in_ns c2 timeout 10 iperf3 -s -1 -p 5202 >/dev/null 2>&1 &
 	local srv=$!
-	sleep 0.3
+	pause 0.3
 	in_ns c1 timeout 10 iperf3 -c 10.10.0.12 -p 5202 -t 1 >/dev/null
 	local rc=$?
 	kill $srv 2>/dev/null; wait $srv 2>/dev/null

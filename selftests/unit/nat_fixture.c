@@ -75,7 +75,7 @@ struct nat *nat_open(void)
 	n->rmap = bpf_map__fd(n->skel->maps.sl_nat_rmap);
 	n->frag = bpf_map__fd(n->skel->maps.sl_nat_frag);
 	n->stats = bpf_map__fd(n->skel->maps.sl_nat_stats);
-	n->switches = bpf_map__fd(n->skel->maps.sl_switches);
+	n->local = bpf_map__fd(n->skel->maps.sl_nat_local);
 	memcpy(cfg.timeout, defaults, sizeof(defaults));
 	r.out_ifindex = n->uplink;
 	rule_put(n, &r);
@@ -107,6 +107,15 @@ void nat_timeout(struct nat *n, enum sl_nat_state st, __u32 seconds)
 	cfg.timeout[st] = seconds;
 	if (bpf_map_update_elem(n->cfg, &zero, &cfg, BPF_ANY))
 		runner_fail(__FILE__, __LINE__, "sl_nat_cfg: %s", strerror(errno));
+}
+
+void nat_local_add(struct nat *n, __u32 addr, __u32 plen)
+{
+	struct sl_nat_local_key k = { .prefixlen = plen, .addr = addr };
+	struct sl_nat_local v = { .switch_id = 1, .vid = 1 };
+
+	if (bpf_map_update_elem(n->local, &k, &v, BPF_ANY))
+		runner_fail(__FILE__, __LINE__, "sl_nat_local: %s", strerror(errno));
 }
 
 static struct run nat_run(struct nat *n, struct bpf_program *prog, const struct pkt *p)

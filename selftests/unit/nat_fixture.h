@@ -21,7 +21,7 @@
 
 struct nat {
 	struct nat_tc *skel;
-	int rules, cfg, ct, map, rmap, frag, stats, switches;	/* map fds */
+	int rules, cfg, ct, map, rmap, frag, stats, local;	/* map fds */
 	int uplink;						/* ifindex of ut0 */
 };
 
@@ -31,6 +31,8 @@ struct nat *nat_open(void);
 /* Replace rule slot 0's port range and flags. */
 void nat_rule_ports(struct nat *n, __u16 lo, __u16 hi, __u32 flags);
 void nat_timeout(struct nat *n, enum sl_nat_state st, __u32 seconds);
+/* Enter ADDR/PLEN in the gateway-subnet trie, as the controller does for a switch. */
+void nat_local_add(struct nat *n, __u32 addr, __u32 plen);
 
 /* Run P through the egress (SNAT) or ingress (DNAT) hook of ut0. */
 struct run nat_out(struct nat *n, const struct pkt *p);

@@ -352,15 +352,13 @@ TEST(nat_lru_evicted_halves_are_repaired)
 TEST(nat_untouched_traffic)
 {
 	struct nat *n = nat_open();
-	struct sl_switch sw = { .id = 1, .gw_ifindex = 1, .gw_addr = ipv4(10, 9, 0, 1), .gw_plen = 16 };
-	char key[SL_NAME_LEN] = "sw9";
 	struct pkt other_src = udp(ipv4(10, 1, 0, 10), 5000, NAT_REM, 53);
 	struct pkt own_subnet = udp(NAT_IN1, 5000, NAT_IN2, 53);
 	struct pkt to_switch = udp(NAT_IN1, 5000, ipv4(10, 9, 3, 4), 53);
 	struct pkt host_own = udp(NAT_EXT, 5000, NAT_REM, 53);
 	const struct pkt *all[] = { &other_src, &own_subnet, &to_switch, &host_own };
 
-	ASSERT_OK(bpf_map_update_elem(n->switches, key, &sw, BPF_ANY));
+	nat_local_add(n, ipv4(10, 9, 0, 0), 16);	/* a switch's gateway subnet */
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		struct run r = nat_out(n, all[i]);
 
@@ -368,6 +366,27 @@ TEST(nat_untouched_traffic)
 		ASSERT_MEM_EQ(r.out, r.len, all[i]->data, all[i]->len);
 	}
 	ASSERT_EQ(nat_stats(n).flows, 0);
+	ASSERT_NAT_NO_DROPS(n);
+}
+
+/* The gateway-subnet trie matches its prefixes only: next door is translated. */
+TEST(nat_gateway_subnets_are_matched_by_prefix)
+{
+	struct nat *n = nat_open();
+	struct pkt vlan_gw = udp(NAT_IN1, 5000, ipv4(10, 9, 40, 1), 53);
+	struct pkt next_door = udp(NAT_IN1, 5001, ipv4(10, 9, 41, 1), 53);
+	struct pkt want = udp(NAT_EXT, 5001, ipv4(10, 9, 41, 1), 53);
+	struct run r;
+
+	nat_local_add(n, ipv4(10, 9, 40, 0), 24);	/* a VLAN gateway's subnet */
+	nat_local_add(n, ipv4(10, 9, 42, 0), 24);
+	r = nat_out(n, &vlan_gw);
+	ASSERT_EQ(r.ret, PASS);
+	ASSERT_MEM_EQ(r.out, r.len, vlan_gw.data, vlan_gw.len);
+	r = nat_out(n, &next_door);
+	ASSERT_EQ(r.ret, PASS);
+	ASSERT_FRAME(r, want);
+	ASSERT_EQ(nat_stats(n).flows, 1);
 	ASSERT_NAT_NO_DROPS(n);
 }
 

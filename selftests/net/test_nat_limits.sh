@@ -1,0 +1,192 @@
+#!/bin/bash
+# NAT table limits with real traffic: containers -- host (sluice switch + nat) -- outside.
+# A connection table far smaller than the flows through it evicts per LRU while live flows
+# keep their translation; a port range smaller than the flows through it drops and counts
+# the excess, keeps the flows it has, and gives ports out again once entries expire.
+# modes: tc
+. "$(dirname "$0")/lib.sh"
+
+T=nat_limits
+FLOWS=$ROOT/selftests/net/nat_flows.py
+PEERS=$ROOT/selftests/net/nat_peers.py
+SRV=198.51.100.1 UP=198.51.100.2
+CAP=1024	# connections the table holds (`nat add ... conntrack`)
+SECS=4		# of flooding
+
+topology() {
+	in_ns host sysctl -qw net.ipv4.ip_forward=1 &&
+	sl switch add sw0 addr 10.40.0.1/24 &&
+	container_add c1 sw0 10.40.0.11/24 gw 10.40.0.1 &&
+	container_add c2 sw0 10.40.0.12/24 gw 10.40.0.1 &&
+	ns_add out &&
+	ip -n "$HOST" link add up0 type veth peer name o0 netns "$PFX-out" &&
+	ip -n "$HOST" addr add $UP/24 dev up0 && ip -n "$HOST" link set up0 up &&
+	ip -n "$PFX-out" addr add $SRV/24 dev o0 && ip -n "$PFX-out" link set o0 up &&
+	# Every UDP port from 20000 up answers: the echo on 9999 replies from the port asked.
+	in_ns out nft -f - <<-EOF
+	table ip t {
+		chain pre { type nat hook prerouting priority -100; udp dport 20000-29999 redirect to :9999; }
+	}
+	EOF
+}
+topology || { echo "FAIL $T.topology"; exit 1; }
+# The outside has no route to the containers: only translated traffic is answered.
+bg_ns out /usr/bin/python3 "$PEERS" serve 9999
+bg_ns out /usr/bin/python3 "$FLOWS" talk-serve 7007
+bg_ns out /usr/bin/python3 "$FLOWS" late-serve 7008 1.5
+
+nat_stat() { sl -j nat stats | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
+
+# Segments the receivers found corrupt (a checksum we got wrong), in every namespace.
+csum_errors() {
+	local ns n=0
+	for ns in c1 c2 out host; do
+		n=$((n + $(in_ns $ns nstat -asz | awk '/InCsumErrors/ {s += $2} END {print s + 0}')))
+	done
+	echo $n
+}
+
+# ---- LRU: a table of 1024 connections, a flood of many times that beside live flows ----
+# (1024, not the minimum 64: the kernel's LRU frees up to 128 entries per CPU at once, so a
+# smaller table is no LRU at all on 6.1.)
+sl nat add m0 src 10.40.0.0/24 out up0 conntrack $CAP || { echo "FAIL $T.nat_add_conntrack"; exit 1; }
+ping_ok c2 $SRV || { echo "FAIL $T.ping_outside"; exit 1; }
+# Echo requests and anything private, as the outside sees them.
+bg_ns out tcpdump -n -U -i o0 -w "/tmp/$PFX-out.pcap" "icmp[icmptype] == icmp-echo or net 10.40.0.0/24"
+cap_pid=$BG_PID
+sleep 1
+flows0=$(nat_stat "['flows']")
+
+# Live flows from c2: a ping with a fixed identifier and a TCP connection, each talking
+# every 20 ms, while c1 opens connections from one socket as fast as it can.
+in_ns c2 ping -e 777 -c $((SECS * 50 + 25)) -i 0.02 -W 1 $SRV >"/tmp/$PFX-ping" 2>&1 & ping_pid=$!
+in_ns c2 timeout $((SECS + 10)) /usr/bin/python3 "$FLOWS" talk $SRV 7007 0.02 $SECS.5 $UP \
+	>"/tmp/$PFX-talk" 2>&1 & talk_pid=$!
+sleep 0.25
+in_ns c1 timeout $((SECS + 10)) /usr/bin/python3 "$FLOWS" spray $SRV 20000 10000 10000 $SECS $UP \
+	>"/tmp/$PFX-spray" 2>&1
+spray_rc=$?
+entries=$(nat_stat "['entries']")
+wait $talk_pid; talk_rc=$?
+wait $ping_pid
+flows=$(( $(nat_stat "['flows']") - flows0 ))
+sl nat stats
+echo "# $flows connections made through a table of $CAP, $entries in it at the end of the flood"
+
+table_bounded() {
+	cat "/tmp/$PFX-spray"
+	# ORIG halves counted; one whose REPLY half went first stays until it goes too
+	[ "$flows" -ge $((4 * CAP)) ] && [ "$entries" -ge $((CAP / 2)) ] && [ "$entries" -le $((CAP + CAP / 4)) ]
+}
+check "$T.lru_table_full_evicts_and_stays_bounded" table_bounded
+check "$T.lru_flood_replies_reach_their_sender_intact" test "$spray_rc" = 0
+
+ping_keeps_identifier() {
+	local sent got ids
+	tail -2 "/tmp/$PFX-ping"
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "/tmp/$PFX-ping")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "/tmp/$PFX-ping")
+	# Requests as the outside got them: from the uplink address, one identifier.
+	ids=$(tcpdump -n -r "/tmp/$PFX-out.pcap" icmp 2>/dev/null |
+		sed -n "s/.* IP $UP > $SRV: ICMP echo request, id \([0-9]*\),.*/\1/p" | sort -u)
+	echo "identifiers seen outside: $ids"
+	[ -n "$sent" ] && [ $((sent - got)) -le 1 ] && [ "$ids" = 777 ]
+}
+check "$T.lru_live_ping_keeps_its_identifier" ping_keeps_identifier
+check "$T.lru_live_tcp_connection_keeps_its_port" eval 'cat "/tmp/$PFX-talk"; [ "$talk_rc" = 0 ]'
+
+# One half of a connection evicted (by hand: which half the LRU takes is the kernel's
+# choice) while its answer is on the way (1.5 s late): the answer still reaches the container.
+ct_key() {	# SADDR DADDR SPORT DPORT DIR: an sl_nat_ct key in bpftool's hex
+	/usr/bin/python3 -c "
+import socket, struct, sys
+a = sys.argv[1:]
+k = socket.inet_aton(a[0]) + socket.inet_aton(a[1]) + struct.pack('!HHBBxx', int(a[2]), int(a[3]), 17, int(a[4]))
+print(' '.join('%02x' % b for b in k))" "$@"
+}
+half_evicted() {	# DIR SPORT
+	local rep0 ask ext
+	rep0=$(nat_stat "['repaired']")
+	in_ns c2 /usr/bin/python3 "$FLOWS" ask $SRV 7008 "$2" 5 $UP >"/tmp/$PFX-ask" 2>&1 & ask=$!
+	for _ in $(seq 10); do	# the question is out: its connection is there
+		sleep 0.1
+		ext=$(sl -j nat ct show | /usr/bin/python3 -c "
+import json, sys
+print(' '.join(e['nat'].split(':')[1] for e in json.load(sys.stdin) if e['src'] == '10.40.0.12:$2'))")
+		[ -n "$ext" ] && break
+	done
+	if [ "$1" = reply ]; then
+		bpftool map delete pinned "/sys/fs/bpf/sluice/$PFX/sl_nat_ct" key hex $(ct_key $SRV $UP 7008 "$ext" 1)
+	else
+		bpftool map delete pinned "/sys/fs/bpf/sluice/$PFX/sl_nat_ct" key hex $(ct_key 10.40.0.12 $SRV "$2" 7008 0)
+	fi || return 1
+	wait $ask; local rc=$?
+	cat "/tmp/$PFX-ask"
+	echo "repaired $rep0 -> $(nat_stat "['repaired']")"
+	[ "$rc" = 0 ] && [ "$(nat_stat "['repaired']")" = $((rep0 + 1)) ]
+}
+check "$T.lru_reply_half_evicted_answer_still_arrives_repaired" half_evicted reply 6101
+check "$T.lru_orig_half_evicted_answer_still_arrives_repaired" half_evicted orig 6102
+
+kill "$cap_pid"; wait "$cap_pid" 2>/dev/null
+check "$T.lru_no_private_address_left" \
+	test "$(tcpdump -n -r "/tmp/$PFX-out.pcap" net 10.40.0.0/24 2>/dev/null | wc -l)" = 0
+check "$T.lru_no_checksum_errors" test "$(csum_errors)" = 0
+
+# ---- ports: 4 external ports, 6 endpoints that want one ----
+sl nat del m0 &&
+sl nat add m1 src 10.40.0.0/24 out up0 ports 40000-40003 &&
+sl nat timeouts udp 2 udp_stream 2 || { echo "FAIL $T.nat_add_ports"; exit 1; }
+
+# held NAME: per socket "sent answered" of a `nat_flows.py hold` result.
+held() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join('%d/%d' % a for a in zip(d['answered'], d['sent'])))" "/tmp/$PFX-$1"; }
+all_answered() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['wrong'] == 0 and all(a >= s - 1 > 0 for a, s in zip(d['answered'], d['sent'])) else 1)" "/tmp/$PFX-$1"; }
+none_answered() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if sum(d['answered']) == 0 and min(d['sent']) > 0 else 1)" "/tmp/$PFX-$1"; }
+
+fail0=$(nat_stat "['alloc_failed']") ex0=$(nat_stat "['drops']['ports_exhausted']")
+in_ns c1 timeout 15 /usr/bin/python3 "$FLOWS" hold $SRV 20001 4 3 $UP >"/tmp/$PFX-hold1" 2>&1 & h1=$!
+sleep 0.5
+in_ns c2 timeout 15 /usr/bin/python3 "$FLOWS" hold $SRV 20002 2 1.5 $UP >"/tmp/$PFX-hold2" 2>&1
+ports_during=$(sl -j nat ct show)
+wait $h1
+echo "# c1 (answered/sent per socket): $(held hold1), c2: $(held hold2)"
+
+check "$T.ports_excess_flows_dropped" none_answered hold2
+check "$T.ports_existing_flows_keep_working" all_answered hold1
+in_range() {
+	/usr/bin/python3 -c "
+import json, sys
+c = [e for e in json.loads(sys.argv[1]) if e['proto'] == 'udp']
+ports = sorted(set(int(e['nat'].split(':')[1]) for e in c))
+print('external ports in use:', ports)
+sys.exit(0 if len(ports) == 4 and all(40000 <= p <= 40003 for p in ports) else 1)" "$ports_during"
+}
+check "$T.ports_all_four_in_use_within_range" in_range
+exhaustion_reported() {
+	local text
+	text=$(sl nat stats) || return 1
+	echo "$text"
+	[ "$(nat_stat "['alloc_failed']")" -ge $((fail0 + 2)) ] &&
+	[ "$(nat_stat "['drops']['ports_exhausted']")" -ge $((ex0 + 2)) ] &&
+	echo "$text" | grep -qE "alloc_failed [1-9]" && echo "$text" | grep -qE "ports_exhausted [1-9]"
+}
+check "$T.ports_exhaustion_counted_in_nat_stats_text_and_json" exhaustion_reported
+
+# Once the connections expire, the daemon frees their mappings and ports go out again.
+daemon_start --interval 1
+ports_freed() {
+	for _ in $(seq 40); do
+		[ "$(nat_stat "['mappings']")" = 0 ] && return 0
+		sleep 0.25
+	done
+	sl nat ct show; sl nat stats
+	return 1
+}
+check "$T.ports_freed_after_expiry" ports_freed
+fail1=$(nat_stat "['alloc_failed']")
+in_ns c2 timeout 10 /usr/bin/python3 "$FLOWS" hold $SRV 20003 2 1 $UP >"/tmp/$PFX-hold3" 2>&1
+echo "# c2 after expiry: $(held hold3)"
+check "$T.ports_new_flows_get_ports_again" eval 'all_answered hold3 && [ "$(nat_stat "[\"alloc_failed\"]")" = "$fail1" ]'
+kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+
+summary
