@@ -54,6 +54,8 @@ FUZZ_REPLAYS := $(foreach n,$(FUZZ_NAMES),$(OUT)/fuzz/$(n)_replay)
 FUZZ_SRCS_datapath := selftests/unit/fixture.c selftests/unit/packet.c \
 	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c
 FUZZ_SRCS_parse := userspace/parse.c
+FUZZ_SRCS_nat := selftests/unit/nat_fixture.c selftests/unit/fixture.c selftests/unit/packet.c \
+	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c
 FUZZ_CFLAGS := -g -O1 -Iinclude -I$(OUT) -Iuserspace -Iselftests/unit
 
 .DELETE_ON_ERROR:

@@ -67,6 +67,10 @@ static __always_inline int sl_nat_icmp_quote(struct __sk_buff *skb, const struct
 	if (sl_parse_ip(skb, p->l4 + sizeof(struct icmphdr), 1, in, &why) != SL_PARSE_OK ||
 	    sl_parse_l4(skb, in, 1, &why) != SL_PARSE_OK)
 		return SL_NAT_DROP_ICMP_INNER;
+	/* RFC 792: the IP header and 8 bytes of its data, inside the error's own length. Bytes
+	 * past it (link-layer padding) are no part of the ICMP checksum: never rewrite them. */
+	if (in->l4 + 8 > p->l4 + p->l4_len)
+		return SL_NAT_DROP_ICMP_INNER;
 	return SL_NAT_PASS;
 }
 

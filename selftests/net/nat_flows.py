@@ -1,39 +1,37 @@
 #!/usr/bin/python3
 # Flows for test_nat_limits.sh: many UDP connections from one socket (one mapping, many
 # conntrack entries), a few long-lived UDP sockets (one mapping each), a question answered
-# late, and one TCP connection talking all along. nat_peers.py's echo answers the UDP ones.
+# when the test says so, and one TCP connection talking until told to stop. nat_peers.py's echo answers the UDP ones.
 import json
 import select
+import signal
 import socket
 import socketserver
 import sys
-import threading
 import time
 
 
-def spray(dst, port_lo, count, rate, seconds, ext):
-    """One socket sends RATE datagrams a second to DST:PORT_LO..+COUNT-1 round-robin for
-    SECONDS: every send a new connection once the table is smaller than COUNT. Every reply must come from the port
-    it was sent to, carry this socket's message for that port and show EXT as the source
-    the server saw; prints what was sent and answered, exit 1 on any wrong reply."""
+def spray(dst, port_lo, nports, total, rate, seconds, ext):
+    """One socket sends TOTAL datagrams, RATE a second (SECONDS at most), to DST:PORT_LO..
+    +NPORTS-1 round-robin: each a new connection once the table holds fewer than NPORTS.
+    Every reply must come from the port it went to with this socket's message for that port,
+    showing EXT as the source the server saw. Prints what was sent and answered; exit 1
+    on any wrong reply or when not all were sent."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.setblocking(False)
     sent = answered = wrong = 0
     start = time.time()
-    end = start + seconds
-    i = 0
-    while time.time() < end:
-        while i > rate * (time.time() - start):
+    while sent < total and time.time() < start + seconds:
+        while sent > rate * (time.time() - start):
             time.sleep(0.001)
-        for _ in range(16):     # a burst, then drain the replies
-            p = port_lo + i % count
+        for _ in range(min(16, total - sent)):     # a burst, then drain the replies
+            p = port_lo + sent % nports
             try:
                 s.sendto(b"spray %d" % p, (dst, p))
                 sent += 1
             except BlockingIOError:
-                pass
-            i += 1
+                break
         while True:
             r, _, _ = select.select([s], [], [], 0.001)
             if not r:
@@ -44,8 +42,9 @@ def spray(dst, port_lo, count, rate, seconds, ext):
             else:
                 wrong += 1
                 print("wrong reply from %s:%d: %r" % (peer[0], peer[1], data))
-    print("spray: %d sent to %d ports, %d answered, %d wrong" % (sent, count, answered, wrong))
-    sys.exit(0 if wrong == 0 and answered > 0 else 1)
+    print("spray: %d sent to %d ports in %.1f s, %d answered, %d wrong" %
+          (sent, nports, time.time() - start, answered, wrong))
+    sys.exit(0 if wrong == 0 and answered > 0 and sent == total else 1)
 
 
 def hold(dst, port, n, seconds, ext):
@@ -80,14 +79,24 @@ def hold(dst, port, n, seconds, ext):
                       "ports": [s.getsockname()[1] for s in socks]}))
 
 
-def late_serve(port, delay):
-    """Answer every UDP datagram DELAY seconds late with "ADDR:PORT DATA" as seen."""
+def held_serve(port):
+    """Keep every UDP datagram's sender waiting until "go" comes from 127.0.0.1, then answer
+    each with "ADDR:PORT DATA" as seen: the test decides when answers are on their way."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("0.0.0.0", port))
+    held = []
     while True:
         data, peer = s.recvfrom(2048)
-        reply = ("%s:%d " % peer).encode() + data
-        threading.Timer(delay, s.sendto, (reply, peer)).start()
+        if peer[0] == "127.0.0.1" and data == b"go":
+            for p, d in held:
+                s.sendto(("%s:%d " % p).encode() + d, p)
+            held = []
+        else:
+            held.append((peer, data))
+
+
+def release(port):
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"go", ("127.0.0.1", port))
 
 
 def ask(dst, port, sport, timeout, ext):
@@ -120,15 +129,17 @@ def talk_serve(port):
 
 
 def talk(dst, port, interval, seconds, ext):
-    """One TCP connection, a line every INTERVAL seconds for SECONDS, each answered: prints
-    the exchanges and every address:port the server saw; exit 1 unless all were answered
-    over one connection that the server saw from one port of address EXT."""
+    """One TCP connection, a line every INTERVAL seconds for SECONDS (or until SIGTERM), each
+    answered: prints the exchanges and every address:port the server saw; exit 1 unless all
+    were answered over one connection that the server saw from one port of address EXT."""
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     s = socket.create_connection((dst, port), timeout=2)
     f = s.makefile("rb")
     seen, n = set(), 0
     end = time.time() + seconds
     try:
-        while time.time() < end:
+        while time.time() < end and not stop:
             s.sendall(b"%d\n" % n)
             peer, _, got = f.readline().rstrip(b"\n").partition(b" ")
             if got != b"%d" % n:
@@ -146,11 +157,13 @@ def talk(dst, port, interval, seconds, ext):
 if __name__ == "__main__":
     cmd, a = sys.argv[1], sys.argv[2:]
     if cmd == "spray":
-        spray(a[0], int(a[1]), int(a[2]), int(a[3]), float(a[4]), a[5])
+        spray(a[0], int(a[1]), int(a[2]), int(a[3]), int(a[4]), float(a[5]), a[6])
     elif cmd == "hold":
         hold(a[0], int(a[1]), int(a[2]), float(a[3]), a[4])
-    elif cmd == "late-serve":
-        late_serve(int(a[0]), float(a[1]))
+    elif cmd == "held-serve":
+        held_serve(int(a[0]))
+    elif cmd == "release":
+        release(int(a[0]))
     elif cmd == "ask":
         ask(a[0], int(a[1]), int(a[2]), float(a[3]), a[4])
     elif cmd == "talk-serve":
@@ -158,6 +171,6 @@ if __name__ == "__main__":
     elif cmd == "talk":
         talk(a[0], int(a[1]), float(a[2]), float(a[3]), a[4])
     else:
-        sys.exit("usage: nat_flows.py spray DST PORT_LO COUNT RATE SECONDS EXT | "
-                 "hold DST PORT N SECONDS EXT | late-serve PORT DELAY | ask DST PORT SPORT TIMEOUT EXT | "
+        sys.exit("usage: nat_flows.py spray DST PORT_LO NPORTS TOTAL RATE SECONDS EXT | "
+                 "hold DST PORT N SECONDS EXT | held-serve PORT | release PORT | ask DST PORT SPORT TIMEOUT EXT | "
                  "talk-serve PORT | talk DST PORT INTERVAL SECONDS EXT")

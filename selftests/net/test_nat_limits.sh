@@ -11,7 +11,6 @@ FLOWS=$ROOT/selftests/net/nat_flows.py
 PEERS=$ROOT/selftests/net/nat_peers.py
 SRV=198.51.100.1 UP=198.51.100.2
 CAP=1024	# connections the table holds (`nat add ... conntrack`)
-SECS=4		# of flooding
 
 topology() {
 	in_ns host sysctl -qw net.ipv4.ip_forward=1 &&
@@ -33,7 +32,7 @@ topology || { echo "FAIL $T.topology"; exit 1; }
 # The outside has no route to the containers: only translated traffic is answered.
 bg_ns out /usr/bin/python3 "$PEERS" serve 9999
 bg_ns out /usr/bin/python3 "$FLOWS" talk-serve 7007
-bg_ns out /usr/bin/python3 "$FLOWS" late-serve 7008 1.5
+bg_ns out /usr/bin/python3 "$FLOWS" held-serve 7008
 
 nat_stat() { sl -j nat stats | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
 
@@ -58,19 +57,19 @@ sleep 1
 flows0=$(nat_stat "['flows']")
 
 # Live flows from c2: a ping with a fixed identifier and a TCP connection, each talking
-# every 20 ms, while c1 opens connections from one socket as fast as it can.
-in_ns c2 ping -e 777 -c $((SECS * 50 + 25)) -i 0.02 -W 1 $SRV >"/tmp/$PFX-ping" 2>&1 & ping_pid=$!
-in_ns c2 timeout $((SECS + 10)) /usr/bin/python3 "$FLOWS" talk $SRV 7007 0.02 $SECS.5 $UP \
-	>"/tmp/$PFX-talk" 2>&1 & talk_pid=$!
+# every 20 ms, while c1 opens 8 times the table's connections from one socket.
+in_ns c2 ping -e 777 -c 100000 -i 0.02 -W 1 $SRV >"/tmp/$PFX-ping" 2>&1 & ping_pid=$!
+in_ns c2 /usr/bin/python3 "$FLOWS" talk $SRV 7007 0.02 90 $UP >"/tmp/$PFX-talk" 2>&1 & talk_pid=$!
 sleep 0.25
-in_ns c1 timeout $((SECS + 10)) /usr/bin/python3 "$FLOWS" spray $SRV 20000 10000 10000 $SECS $UP \
-	>"/tmp/$PFX-spray" 2>&1
+in_ns c1 /usr/bin/python3 "$FLOWS" spray $SRV 20000 10000 $((8 * CAP)) 2500 60 $UP >"/tmp/$PFX-spray" 2>&1
 spray_rc=$?
 entries=$(nat_stat "['entries']")
+sleep 0.1
+kill -INT $ping_pid; kill -TERM $talk_pid
 wait $talk_pid; talk_rc=$?
 wait $ping_pid
 flows=$(( $(nat_stat "['flows']") - flows0 ))
-sl nat stats
+sl nat stats | sed 's/^/# /'
 echo "# $flows connections made through a table of $CAP, $entries in it at the end of the flood"
 
 table_bounded() {
@@ -96,8 +95,8 @@ check "$T.lru_live_ping_keeps_its_identifier" ping_keeps_identifier
 check "$T.lru_live_tcp_connection_keeps_its_port" eval 'cat "/tmp/$PFX-talk"; [ "$talk_rc" = 0 ]'
 
 # One half of a connection evicted (by hand: which half the LRU takes is the kernel's
-# choice) while its answer is on the way (1.5 s late): the answer still reaches the container.
-ct_key() {	# SADDR DADDR SPORT DPORT DIR: an sl_nat_ct key in bpftool's hex
+# choice) while its answer is held back; then the answer still reaches the container.
+ct_key() {	# SADDR DADDR SPORT DPORT DIR: an sl_nat_ct key of UDP in bpftool's hex
 	/usr/bin/python3 -c "
 import socket, struct, sys
 a = sys.argv[1:]
@@ -105,22 +104,24 @@ k = socket.inet_aton(a[0]) + socket.inet_aton(a[1]) + struct.pack('!HHBBxx', int
 print(' '.join('%02x' % b for b in k))" "$@"
 }
 half_evicted() {	# DIR SPORT
-	local rep0 ask ext
+	local rep0 ask ext= rc
 	rep0=$(nat_stat "['repaired']")
-	in_ns c2 /usr/bin/python3 "$FLOWS" ask $SRV 7008 "$2" 5 $UP >"/tmp/$PFX-ask" 2>&1 & ask=$!
-	for _ in $(seq 10); do	# the question is out: its connection is there
-		sleep 0.1
+	in_ns c2 /usr/bin/python3 "$FLOWS" ask $SRV 7008 "$2" 30 $UP >"/tmp/$PFX-ask" 2>&1 & ask=$!
+	for _ in $(seq 50); do	# the question is out: its connection is there
 		ext=$(sl -j nat ct show | /usr/bin/python3 -c "
 import json, sys
 print(' '.join(e['nat'].split(':')[1] for e in json.load(sys.stdin) if e['src'] == '10.40.0.12:$2'))")
 		[ -n "$ext" ] && break
+		sleep 0.1
 	done
 	if [ "$1" = reply ]; then
 		bpftool map delete pinned "/sys/fs/bpf/sluice/$PFX/sl_nat_ct" key hex $(ct_key $SRV $UP 7008 "$ext" 1)
 	else
 		bpftool map delete pinned "/sys/fs/bpf/sluice/$PFX/sl_nat_ct" key hex $(ct_key 10.40.0.12 $SRV "$2" 7008 0)
-	fi || return 1
-	wait $ask; local rc=$?
+	fi
+	rc=$?
+	in_ns out /usr/bin/python3 "$FLOWS" release 7008
+	wait $ask || rc=1
 	cat "/tmp/$PFX-ask"
 	echo "repaired $rep0 -> $(nat_stat "['repaired']")"
 	[ "$rc" = 0 ] && [ "$(nat_stat "['repaired']")" = $((rep0 + 1)) ]
@@ -171,6 +172,7 @@ exhaustion_reported() {
 	echo "$text" | grep -qE "alloc_failed [1-9]" && echo "$text" | grep -qE "ports_exhausted [1-9]"
 }
 check "$T.ports_exhaustion_counted_in_nat_stats_text_and_json" exhaustion_reported
+sl nat stats | sed 's/^/# /'
 
 # Once the connections expire, the daemon frees their mappings and ports go out again.
 daemon_start --interval 1
