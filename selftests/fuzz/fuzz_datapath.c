@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* libFuzzer harness for the switch programs: random frames through bpf_prog_test_run on a
  * fixed port/VLAN setup; aborts when a frame leaves with a checksum it did not arrive with
  * broken, in a VLAN other than its ingress one, or to a port outside that VLAN.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* libFuzzer harness for the NAT programs: random frames through the uplink's egress (SNAT)
  * and ingress (DNAT) hooks, rule 10.0.0.0/24 -> NAT_EXT, a few connections made afresh
  * before every input. Aborts when a frame from the subnet leaves with its private source,

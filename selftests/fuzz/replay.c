@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* Replays saved fuzz inputs through a harness without libFuzzer, for `make test`:
  * every file of the directories given is one input, one "ok" line each (a crash aborts). */
 #include <dirent.h>

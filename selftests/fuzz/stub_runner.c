@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* The unit runner's interface for the fuzz harnesses, which reuse the unit fixture:
  * a failed assertion there is a harness or kernel refusal and aborts (libFuzzer saves it). */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* Owns the unit tests' switch: skeleton loading with shared unpinned maps, the veth
  * topology of the private netns, map programming, bpf_prog_test_run and counters. */
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: MIT */
 /* The switch fixture: both skeletons loaded on one set of unpinned maps, veth ports in
  * the runner's private netns, and helpers to program ports and FDB and run one frame. */
 #ifndef UNIT_FIXTURE_H

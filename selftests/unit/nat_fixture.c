@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* Owns the NAT unit tests' fixture: the NAT skeleton on small unpinned maps, its rule and
  * tables, runs through the uplink hooks, and the NAT-specific packet builders. */
 #include <stdio.h>

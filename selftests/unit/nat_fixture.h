@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: MIT */
 /* The NAT fixture: the NAT skeleton loaded on small unpinned maps with veth ut0 as the
  * uplink, rule and table helpers, runs through either hook, and the extra packets NAT
  * tests need (TCP flags, fragments, ICMP errors quoting another packet). */

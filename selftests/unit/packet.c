@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* Builds the crafted frames the unit tests feed the datapath, and verifies
  * IPv4/UDP/TCP/ICMP checksums from scratch in frames the datapath returns. */
 #include <stdio.h>

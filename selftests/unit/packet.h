@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: MIT */
 /* Crafted test frames, built layer by layer (Ethernet, 802.1Q/802.1ad tags, IPv4,
  * UDP/TCP/ICMP, ARP) with correct checksums, and a checksum verifier for assertions. */
 #ifndef UNIT_PACKET_H

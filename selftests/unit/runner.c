@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* The unit runner: lists (-l) and filters (-t SUBSTRING) the registered tests and runs
  * each in a private network namespace, one "ok"/"FAIL" line per test, totals last. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-only */
+/* SPDX-License-Identifier: MIT */
 /* The unit runner's interface: TEST() registers a function by name, ASSERT_*
  * report expected vs got at file:line and end the test, runner_defer() cleans up. */
 #ifndef UNIT_RUNNER_H

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* Forwarding through both hooks: learning, known unicast, flooding, hairpin,
  * runts, multicast sources and two switches kept apart. */
 #include <linux/bpf.h>

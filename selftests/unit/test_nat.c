@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* Masquerade through the uplink hooks: TCP/UDP/ICMP rewrites against packets built from
  * scratch, endpoint-independent mapping and port allocation, connection states and
  * deadlines, ICMP errors, fragments, LRU repair, and hostile input dropped by name. */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* A connection whose REPLY half the LRU evicted, answered before the container speaks
  * again: the answer is translated and the half re-created, for that remote end only. */
 #include <linux/bpf.h>

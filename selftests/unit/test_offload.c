@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* The offloadable ingress filter (bpf/offload.bpf.c) run on the host: netdevsim accepts
  * offloaded programs but never runs them, so its verdicts and counters are checked here. */
 #include <linux/bpf.h>

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* The frame builders and the checksum verifier the other tests rely on: known
  * vectors, exact tag layout, and corruption being caught. */
 #include <linux/if_arp.h>

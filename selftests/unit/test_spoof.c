@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* Anti-spoofing on a port with SL_PORT_F_SPOOFCHK, through both hooks: only the
  * port's own source MAC, IPv4 source and ARP sender address get in. */
 #include <linux/bpf.h>

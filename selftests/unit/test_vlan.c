@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+// SPDX-License-Identifier: MIT
 /* 802.1Q through the XDP hook, where the tag is in the frame data so output bytes
  * are exact: push, pop, pass-through, priority tags and every VLAN drop reason. */
 #include <linux/bpf.h>

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* pktgen's frame template: lays out Ethernet/IPv4/UDP headers over a zero payload and fills
  * in the IPv4 header checksum and the UDP checksum (pseudo-header included). */
 #include <string.h>

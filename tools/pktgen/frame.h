@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* pktgen's frame template: Ethernet + IPv4 + UDP with valid checksums, built once in userspace;
  * the BPF program writes its headers into every frame, then the UDP source port per flow. */
 #ifndef PKTGEN_FRAME_H

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* pktgen's device queries: MAC by ioctl, 64-bit counters by rtnetlink (read in this netns even
  * when /sys belongs to another), and the named-netns safety check. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* pktgen's view of the transmit device in the current network namespace: its MAC and its
  * tx counters, to tell frames the veth peer accepted from frames veth dropped. */
 #ifndef PKTGEN_LINK_H

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* pktgen: benchmark traffic generator. Builds the frame template, loads pktgen.bpf.c through
  * its skeleton, runs the senders and reports frames sent and rate as text or one JSON object. */
 #define _GNU_SOURCE

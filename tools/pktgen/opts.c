@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* pktgen's command line: every option, its default and its range, parsed into struct options;
  * each bad value is reported once with the option that carried it. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* pktgen's command line: the parsed options with their defaults and limits. */
 #ifndef PKTGEN_OPTS_H
 #define PKTGEN_OPTS_H

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* pktgen's XDP program: run by BPF_PROG_TEST_RUN in live-frames mode on the frame template,
  * spreads frames over N flows by UDP source port and sends each one back out with XDP_TX. */
 #include <linux/bpf.h>

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* pktgen's sender threads. Every test_run call with repeat > 1 adds the program to the XDP
  * dispatcher and removes it again, two synchronize_rcu() (~20 ms here): so each thread makes
  * one call for its whole share, and the main thread ends it at the deadline with SIGUSR1,

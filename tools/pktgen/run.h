@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* pktgen's sender threads: one per CPU, pinned, each handing its whole share of the frames
  * to one long BPF_PROG_TEST_RUN call that a signal cuts short at the deadline. */
 #ifndef PKTGEN_RUN_H

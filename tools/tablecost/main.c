@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* tablecost: what a lookup costs as a table fills, and what an entry weighs. Takes the shape
  * of a pinned map (or one given), fills private copies to each size, times random lookups. */
 #define _GNU_SOURCE

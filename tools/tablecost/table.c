@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* tablecost's tables: copies a pinned map's shape into a private map (the live one is never
  * touched), fills it with synthetic keys in batches, and runs the probe on it with test_run. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* tablecost's tables: a private copy of a map's shape, filled with N synthetic keys, and the
  * probe that times lookups in it. */
 #ifndef TABLECOST_TABLE_H

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* tablecost's probe: run once by BPF_PROG_TEST_RUN, it looks up `lookups` keys of the filled
  * table (uniformly random over the filled ones, or one key over and over) inside bpf_loop. */
 #include <linux/bpf.h>

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* xdpfwd's attachment: bpf_link_create(BPF_XDP) with an explicit mode, so a native attach
  * that the driver refuses fails loudly instead of falling back to generic. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* xdpfwd's attachment: XDP through a bpf_link (gone with the process, even on SIGKILL) and
  * the check that we run in a named netns, never the host's own. */
 #ifndef XDPFWD_ATTACH_H

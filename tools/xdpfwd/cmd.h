@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* xdpfwd's commands and what they share: options common to both and the wait for a signal. */
 #ifndef XDPFWD_CMD_H
 #define XDPFWD_CMD_H

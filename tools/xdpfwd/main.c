@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* xdpfwd: the XDP forwarding ceiling and a counting sink for benchmarks. Dispatches
  * `xdpfwd COMMAND ...`, parses the options both commands share and waits for signals. */
 #define _GNU_SOURCE

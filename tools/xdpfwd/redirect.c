@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* `xdpfwd redirect IN OUT`: points the DEVMAP at OUT, attaches the redirect program to IN and
  * holds the link until a signal; closing the link detaches it. */
 #include <errno.h>

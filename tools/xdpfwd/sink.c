@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: MIT */
 /* `xdpfwd sink IF -t SECONDS`: attaches the counting XDP_DROP program to IF, samples the
  * per-CPU counters every tick, then prints frames and the rate while the traffic flowed. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* xdpfwd's XDP programs: the forwarding ceiling (every frame to the one DEVMAP port) and a
  * sink that counts and drops, so a benchmark can count frames without a socket. */
 #include <linux/bpf.h>
