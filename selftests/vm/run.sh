@@ -41,6 +41,9 @@ q() { local sq="'\\''"; printf "'%s'" "${1//\'/$sq}"; }
 	for a in "$@"; do printf ' %s' "$(q "$a")"; done
 	echo
 } >"$run/cmd"
+# The caller's directory is also shared on its own: under /tmp (a CI checkout, say) it would
+# be hidden by the guest's own tmpfs.
+printf '%s\n' "$PWD" >"$run/cwd"
 
 # Serial ports: ttyS0 (console) and ttyS2 (the command's stderr) -> stderr, ttyS1 -> stdout.
 # Through pipes: qemu reopening the caller's stdout would not share its file offset.
@@ -60,6 +63,8 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -sm
 	-device virtio-9p-pci,fsdev=root,mount_tag=hostroot \
 	-fsdev local,id=run,path="$run",security_model=none,multidevs=remap \
 	-device virtio-9p-pci,fsdev=run,mount_tag=sluicerun \
+	-fsdev local,id=cwd,path="$PWD",security_model=none,readonly=on,multidevs=remap \
+	-device virtio-9p-pci,fsdev=cwd,mount_tag=sluicecwd \
 	</dev/null &
 qemu_pid=$!
 wait "$qemu_pid" || rc=$?
