@@ -4,27 +4,7 @@
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
-#include "lib/switch.h"
-
-/* Put the frame into the encapsulation the destination wants. */
-static __always_inline int sl_tc_vlan_set(struct __sk_buff *skb, struct sl_frame *f, int want_tag)
-{
-	if (want_tag && f->has_tag && f->tag_meta && f->wire_tci == f->tci)
-		return 0;	/* trunk to trunk: the tag, PCP included, stays */
-	if (f->has_tag) {
-		if (bpf_skb_vlan_pop(skb))
-			return -1;
-		f->has_tag = 0;
-	}
-	if (want_tag) {
-		if (bpf_skb_vlan_push(skb, bpf_htons(ETH_P_8021Q), f->tci))
-			return -1;
-		f->has_tag = 1;
-		f->tag_meta = 1;	/* bpf_skb_vlan_push keeps the tag as metadata */
-		f->wire_tci = f->tci;
-	}
-	return 0;
-}
+#include "lib/tc_l2.h"
 
 struct sl_flood_ctx {
 	struct __sk_buff *skb;
@@ -103,9 +83,7 @@ int sl_tc_ingress(struct __sk_buff *skb)
 	struct sl_frame f = {};
 	struct sl_l2 l2 = {};
 	struct sl_port *dp;
-	void *data, *data_end;
-	__u32 head;
-	__u8 meta = 0;
+	__u8 meta;
 	int why;
 
 	if (s) {
@@ -116,37 +94,9 @@ int sl_tc_ingress(struct __sk_buff *skb)
 		why = SL_DROP_NO_SWITCH;
 		goto drop;
 	}
-	if (skb->len < ETH_HLEN) {
-		why = SL_DROP_RUNT;
-		goto drop;
-	}
-	/* Headers we read (Ethernet, tag, IPv4 or ARP) must be in the linear part. */
-	head = skb->len < 64 ? skb->len : 64;
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	if (data + head > data_end) {
-		bpf_skb_pull_data(skb, head);
-		data = (void *)(long)skb->data;
-		data_end = (void *)(long)skb->data_end;
-	}
-	l2.eth = data;
-	l2.data_end = data_end;
-	if ((void *)(l2.eth + 1) > data_end) {
-		why = SL_DROP_RUNT;
-		goto drop;
-	}
-	why = sl_parse_l2(&l2);	/* a tag in the data: test_run, generic paths */
+	why = sl_tc_parse(skb, &l2, &meta);
 	if (why >= 0)
 		goto drop;
-	if (skb->vlan_present) {	/* the stack moved the outer tag out of the data */
-		if (l2.tagged) {	/* and another one follows: stacked tags */
-			why = SL_DROP_VLAN_QINQ;
-			goto drop;
-		}
-		l2.tagged = meta = 1;
-		l2.tci = skb->vlan_tci;
-		l2.tag_proto = skb->vlan_proto;
-	}
 	why = sl_admit(port, s, &l2, &f);
 	if (why >= 0)
 		goto drop;

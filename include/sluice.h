@@ -32,6 +32,16 @@ enum sl_port_mode {
 #define SL_PORT_F_SPOOFCHK	(1u << 2) /* accept only mac/ip as source */
 #define SL_PORT_F_GATEWAY	(1u << 3) /* the host's gateway leg on the switch */
 #define SL_PORT_F_OWNED		(1u << 4) /* sluice created the device and deletes it */
+#define SL_PORT_F_ENDPOINT	(1u << 5) /* macvlan endpoint in a container: no host device */
+#define SL_PORT_F_LAN		(1u << 6) /* host macvlan: its parent's LAN joins the switch */
+#define SL_PORT_F_PROMISC	(1u << 7) /* sluice turned the LAN parent promiscuous */
+
+/* A macvlan endpoint lives in the container's netns, whose ifindexes may be any
+ * number: its ports key is its counter slot with this bit, no real ifindex. */
+#define SL_EP_KEY_BIT		0x80000000u
+#define SL_EP_KEY(slot)		(SL_EP_KEY_BIT | (slot))
+/* On a macvlan parent's wire VLAN 1 travels untagged and every other VLAN tagged. */
+#define SL_LAN_NATIVE_VID	SL_VLAN_DEFAULT
 
 /* How a port's ingress is hooked. */
 enum sl_port_hook {
@@ -53,6 +63,8 @@ struct sl_port {
 	__u8 pad0[2];
 	__u32 ip;		/* container IPv4, network order; 0 = not checked */
 	__u32 slot;		/* index into sl_stats, 1..SL_PORTS_MAX (0: no port) */
+	__u32 parent;		/* macvlan ports: the parent's ifindex in the host netns */
+	__u32 ep_ifindex;	/* macvlan endpoints: the device's ifindex inside netns */
 	char name[SL_NAME_LEN];	/* host-side ifname */
 	char netns[SL_NETNS_LEN]; /* where the peer lives ("" = host) */
 	__u64 vids[SL_VLAN_WORDS]; /* trunk: allowed VIDs */
@@ -100,7 +112,7 @@ enum sl_drop {
 	SL_DROP_SRC_MCAST,		/* multicast/broadcast source MAC */
 	SL_DROP_NO_SWITCH,		/* port without a valid switch */
 	SL_DROP_VLAN_TAGGED_ON_ACCESS,	/* 802.1Q tag on an access port */
-	SL_DROP_VLAN_NOT_ALLOWED,	/* VID not in the trunk's list */
+	SL_DROP_VLAN_NOT_ALLOWED,	/* VID not in the trunk's list (or not a macvlan endpoint's) */
 	SL_DROP_VLAN_QINQ,		/* 802.1ad or stacked tags */
 	SL_DROP_VLAN_INVALID,		/* VID 4095 */
 	SL_DROP_VLAN_UNTAGGED,		/* untagged on a trunk without native VID */
@@ -149,6 +161,7 @@ struct sl_port_stats {
 #define SL_PIN_PROG_TC		"prog_tc"
 #define SL_PIN_PROG_XDP		"prog_xdp"
 #define SL_PIN_LINKS		"links"	/* links/<ifindex>_tc, links/<ifindex>_xdp (bpffs forbids dots) */
+#define SL_PIN_PROG_LAN		"prog_lan"	/* on a macvlan parent that links its LAN to a switch */
 #define SL_PIN_OFFLOAD		"offload" /* offload/<ifindex>_{prog,port,stats}: device-bound objects */
 
 #endif

@@ -25,6 +25,8 @@ int instance_open(struct ctl *c, bool create);
 void instance_close(struct ctl *c);
 /* Unpin everything when the last switch is gone. */
 int instance_remove(struct ctl *c);
+/* lan.c: unpin the LAN hook's programs and map (instance_remove). */
+void lan_unpin(struct ctl *c);
 /* Point OBJ's maps at the instance's pinned ones before it is loaded. */
 struct bpf_object;
 int maps_reuse_pins(struct ctl *c, struct bpf_object *obj);

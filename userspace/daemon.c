@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "ctl.h"
+#include "port.h"
 #include "netlink.h"
 #include "parse.h"
 
@@ -33,7 +34,8 @@ static void ports_reap(struct ctl *c)
 		ifx = next;
 		if (bpf_map_lookup_elem(c->ports, &next, &p))
 			continue;
-		if (nl_link_get(next, &li) == 0 && !strcmp(li.name, p.name))
+		if (p.flags & SL_PORT_F_ENDPOINT ? endpoint_alive(&p) :
+		    nl_link_get(next, &li) == 0 && !strcmp(li.name, p.name))
 			continue;
 		fprintf(stderr, "sluice daemon: port %s: device gone, removing the port\n", p.name);
 		port_remove(c, &p, false);

@@ -185,6 +185,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	info->ifindex = ifi->ifi_index;
 	info->up = ifi->ifi_flags & IFF_UP;
+	info->promisc = ifi->ifi_flags & IFF_PROMISC;
 	return mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, info);
 }
 
@@ -288,6 +289,18 @@ int nl_link_set_up(int ifindex, bool up)
 	ifi->ifi_change = IFF_UP;	/* touch only IFF_UP */
 	ifi->ifi_flags = up ? IFF_UP : 0;
 	return nl_talk(nlh, NULL, NULL, 0, "set %s link ifindex %d", up ? "up" : "down", ifindex);
+}
+
+int nl_link_set_promisc(int ifindex, bool on)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = link_req(buf, RTM_NEWLINK, 0, ifindex);
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	ifi->ifi_change = IFF_PROMISC;
+	ifi->ifi_flags = on ? IFF_PROMISC : 0;
+	return nl_talk(nlh, NULL, NULL, 0, "set promisc %s on link ifindex %d", on ? "on" : "off",
+		       ifindex);
 }
 
 int nl_link_set_mac(int ifindex, const uint8_t mac[6])

@@ -21,6 +21,7 @@ struct nl_link_info {
 	char kind[16];		/* "veth", "macvlan", "" for none */
 	uint8_t mac[6];
 	bool up;
+	bool promisc;		/* IFF_PROMISC as set by a user */
 	int mtu;
 	int link_netnsid;	/* -1 when the peer/link is in the same netns */
 	int peer_ifindex;	/* IFLA_LINK (veth peer index, macvlan parent), 0 if none */
@@ -33,11 +34,12 @@ int nl_link_get(int ifindex, struct nl_link_info *info);
 int nl_veth_add(const char *name, const char *peer, int peer_netns_fd);
 
 /* Create a macvlan (mode bridge) NAME of PARENT_IFINDEX, directly in netns
- * NETNS_FD (-1 = current). Returns 0. */
+ * NETNS_FD (-1 = current), down. Returns 0. */
 int nl_macvlan_add(const char *name, int parent_ifindex, int netns_fd);
 
 int nl_link_del(int ifindex);
 int nl_link_set_up(int ifindex, bool up);
+int nl_link_set_promisc(int ifindex, bool on);
 int nl_link_set_mac(int ifindex, const uint8_t mac[6]);
 int nl_link_set_name(int ifindex, const char *name);
 

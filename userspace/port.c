@@ -14,21 +14,7 @@
 #include "netlink.h"
 #include "output.h"
 #include "parse.h"
-
-/* What `port add` and `port set` were asked for. */
-struct port_req {
-	const char *sw, *name, *netns, *ifname;
-	bool dev;
-	bool has_addr, has_gw, has_mac, has_hook, has_vlan;
-	uint32_t addr, gw;
-	int plen;
-	uint8_t mac[6];
-	int hook;
-	int mode;
-	uint16_t pvid;
-	uint64_t vids[SL_VLAN_WORDS];
-	int spoofchk;		/* -1: default */
-};
+#include "port.h"
 
 static const char *hook_name(int hook)
 {
@@ -49,6 +35,10 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			r->dev = true;
 			continue;
 		}
+		if (add && !strcmp(k, "macvlan")) {
+			r->macvlan = true;
+			continue;
+		}
 		if (!v)
 			return err("port: \"%s\" needs a value", k);
 		i++;
@@ -61,6 +51,10 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 		}
 		if (add && !strcmp(k, "netns")) {
 			r->netns = v;
+		} else if (add && !strcmp(k, "parent")) {
+			if (!name_valid(v, IF_NAMESIZE - 1))
+				return err("parent \"%s\" is not a valid interface name", v);
+			r->parent = v;
 		} else if (add && !strcmp(k, "ifname")) {
 			if (!name_valid(v, IF_NAMESIZE - 1))
 				return err("ifname \"%s\" is not a valid interface name", v);
@@ -186,6 +180,8 @@ int port_install(struct ctl *c, struct sl_port *p)
 	if (!p->slot)
 		return err("port %s: switch ports are full (%d per instance)", p->name,
 			   SL_PORTS_MAX);
+	if (p->flags & SL_PORT_F_ENDPOINT)
+		ifx = p->ifindex = SL_EP_KEY(p->slot);
 	/* Counters first, so the datapath never counts into a stale slot. */
 	if (stats_zero(c, p->slot) ||
 	    ((p->flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY)) ||
@@ -208,6 +204,12 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 {
 	uint32_t ifx = p->ifindex;
 
+	if (p->flags & SL_PORT_F_ENDPOINT) {	/* in no flood list, no FDB entry, no host hook */
+		endpoint_remove(c, p, delete_device);
+		return 0;
+	}
+	if (p->flags & SL_PORT_F_LAN)
+		lan_detach(c, p);
 	bpf_map_delete_elem(c->ports, &ifx);
 	if (flood_rebuild(c, p->switch_id))
 		return -1;
@@ -249,7 +251,8 @@ int flood_rebuild(struct ctl *c, uint32_t switch_id)
 	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &nifx) == 0) {
 		first = false;
 		ifx = nifx;
-		if (bpf_map_lookup_elem(c->ports, &nifx, &p) || p.switch_id != switch_id)
+		if (bpf_map_lookup_elem(c->ports, &nifx, &p) || p.switch_id != switch_id ||
+		    (p.flags & SL_PORT_F_ENDPOINT))	/* reached through the LAN, not flooded to */
 			continue;
 		if (p.pvid && p.pvid <= SL_VLAN_MAX) {
 			if (fl[p.pvid].count < SL_FLOOD_MAX)
@@ -344,7 +347,7 @@ static int peer_set_xdp(const struct sl_port *p, bool xdp)
 }
 
 /* Inside the container: name, MAC, address, route, link up; returns its MAC. */
-static int peer_setup(const struct port_req *r, uint8_t mac[6])
+int peer_setup(const struct port_req *r, uint8_t mac[6])
 {
 	struct nl_link_info li;
 	int ifx = nl_link_index(r->ifname);
@@ -378,10 +381,25 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		return err("port name \"%s\" is not a valid interface name", r.name);
 	if (parse_port_opts(&r, argc - 2, argv + 2, true))
 		return -1;
-	if (r.dev == !!r.netns)
-		return err("port %s: give either \"netns NS\" or \"dev\"", r.name);
-	if (r.dev && (r.has_addr || r.has_gw || r.has_mac))
-		return err("port %s: addr, gw and mac are for new container ports, not dev", r.name);
+	if (r.macvlan) {
+		if (!r.parent)
+			return err("port %s: macvlan needs \"parent DEV\", the host device it sits on",
+				   r.name);
+		if (r.dev)
+			return err("port %s: give either \"dev\" or \"macvlan\"", r.name);
+		if (!r.netns && (r.has_addr || r.has_gw || r.has_mac))
+			return err("port %s: addr, gw and mac are for container ports, not a host "
+				   "macvlan", r.name);
+	} else {
+		if (r.parent)
+			return err("port %s: parent %s: only a macvlan port has a parent", r.name,
+				   r.parent);
+		if (r.dev == !!r.netns)
+			return err("port %s: give either \"netns NS\" or \"dev\"", r.name);
+		if (r.dev && (r.has_addr || r.has_gw || r.has_mac))
+			return err("port %s: addr, gw and mac are for new container ports, not dev",
+				   r.name);
+	}
 	if (instance_open(c, false))
 		return -1;
 	if (switch_get(c, r.sw, &sw))
@@ -398,15 +416,45 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	p.hook = r.hook == PORT_HOOK_AUTO ? SL_HOOK_TC : r.hook;	/* auto: what it gets */
 	snprintf(p.name, sizeof(p.name), "%s", r.name);
 	port_fill_vlan(&p, &r);
-	if (r.dev) {
+	if (r.macvlan && r.netns)
+		return endpoint_add(c, &r, &p);
+	if (r.macvlan) {	/* a host macvlan of PARENT, made here: then as "dev" */
+		int parent = nl_link_index(r.parent);
+
+		if (parent < 0)
+			return err("parent %s does not exist in the host netns", r.parent);
+		if (nl_link_index(r.name) > 0)
+			return err("device %s already exists in the host netns", r.name);
+		if (nl_macvlan_add(r.name, parent, -1) < 0)
+			return err("port %s: no macvlan of %s", r.name, r.parent);
+		ifx = nl_link_index(r.name);
+		if (ifx < 0)
+			return -1;
+		p.flags |= SL_PORT_F_OWNED;
+	}
+	if (r.dev || r.macvlan) {
 		struct nl_link_info li;
 
-		ifx = nl_link_index(r.name);
+		if (r.dev)
+			ifx = nl_link_index(r.name);
 		if (ifx < 0 || nl_link_get(ifx, &li))
 			return err("device %s does not exist in the host netns", r.name);
 		memcpy(p.mac, li.mac, 6);
 		if (r.spoofchk == 1)
 			p.flags |= SL_PORT_F_SPOOFCHK;
+		if (!strcmp(li.kind, "macvlan")) {	/* its parent's LAN joins the switch */
+			if (li.link_netnsid >= 0 || li.peer_ifindex <= 0) {
+				err("port %s: the macvlan's parent is not in the host netns", r.name);
+				goto undo;
+			}
+			if (r.hook != SL_HOOK_TC) {
+				err("port %s: xdp is not for a macvlan port (its LAN's frames are "
+				    "redirected into tc)", r.name);
+				goto undo;
+			}
+			p.flags |= SL_PORT_F_LAN;
+			p.parent = li.peer_ifindex;
+		}
 	} else {
 		if (nl_link_index(r.name) > 0)
 			return err("device %s already exists in the host netns", r.name);
@@ -460,6 +508,11 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		port_remove(c, &p, !r.dev);
 		goto out;
 	}
+	if ((p.flags & SL_PORT_F_LAN) &&
+	    (lan_attach(c, &p) || bpf_map_update_elem(c->ports, &p.ifindex, &p, BPF_EXIST))) {
+		port_remove(c, &p, !r.dev);
+		goto out;
+	}
 	ret = 0;
 	goto out;
 undo:
@@ -490,6 +543,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		return err("port %s does not exist", argv[0]);
 	old = p;
 	ifx = p.ifindex;
+	if (r.has_hook && (p.flags & (SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
+		return err("port %s: xdp is not for macvlan ports", p.name);
 	if (r.has_vlan)
 		port_fill_vlan(&p, &r);
 	if (r.spoofchk >= 0)
@@ -566,6 +621,13 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 	jadd_str(o, "switch", switch_name_of(c, p->switch_id, buf));
 	jadd_int(o, "ifindex", p->ifindex);
 	jadd_str(o, "hook", hook_name(p->hook));
+	if (p->flags & (SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)) {
+		char parent[IF_NAMESIZE];
+
+		jadd_str(o, "kind", p->flags & SL_PORT_F_ENDPOINT ? "macvlan endpoint" :
+			 "macvlan lan");
+		jadd_str(o, "parent", if_indextoname(p->parent, parent) ? parent : "?");
+	}
 	if (p->hook == SL_HOOK_XDP_OFFLOAD)
 		jadd_int(o, "offload_prog", offload_prog_id(c, p->ifindex));
 	jadd_str(o, "mode", p->mode == SL_MODE_TRUNK ? "trunk" : "access");

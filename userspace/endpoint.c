@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+/* Macvlan endpoints: a container's macvlan (bridge mode) of a host device, with
+ * the endpoint programs on both directions of it, inside the container's netns.
+ * The port has no host device: its ports key is SL_EP_KEY(slot), and its own copy
+ * of the programs carries that key (bpf/endpoint_tc.bpf.c says why). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "netlink.h"
+#include "port.h"
+#include "endpoint_tc.skel.h"
+
+#ifndef BPF_TCX_INGRESS
+#define BPF_TCX_INGRESS 46	/* kernel >= 6.6; Debian's libbpf 1.1 headers predate it */
+#define BPF_TCX_EGRESS 47
+#endif
+
+static void ep_link_path(struct ctl *c, char *buf, uint32_t slot, bool egress)
+{
+	snprintf(buf, PATH_MAX, "%s/%s/ep%u_%s", c->root, SL_PIN_LINKS, slot,
+		 egress ? "out" : "in");
+}
+
+int endpoint_progs_load(struct ctl *c, uint32_t key, int *in_fd, int *out_fd)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
+	struct endpoint_tc *skel = endpoint_tc__open_opts(&opts);
+	int ret = -1;
+
+	if (!skel)
+		return err("open the endpoint's BPF object: %s", strerror(errno));
+	skel->rodata->sl_ep_key = key;
+	if (maps_reuse_pins(c, skel->obj) || endpoint_tc__load(skel)) {
+		err("load the endpoint's BPF programs: %s (run with LIBBPF_LOG=1 for the "
+		    "verifier log)", strerror(errno));
+		goto out;
+	}
+	*in_fd = dup(bpf_program__fd(skel->progs.sl_ep_ingress));
+	*out_fd = dup(bpf_program__fd(skel->progs.sl_ep_egress));
+	ret = *in_fd < 0 || *out_fd < 0 ? err("endpoint programs: %s", strerror(errno)) : 0;
+out:
+	endpoint_tc__destroy(skel);
+	return ret;
+}
+
+/* One direction, in the current (the container's) netns: a pinned tcx link, or a
+ * clsact filter on kernels < 6.6 (it goes with the device). */
+static int ep_hook(struct ctl *c, const struct sl_port *p, int prog, bool egress)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = p->ep_ifindex,
+		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1, .prog_fd = prog);
+	char path[PATH_MAX];
+	int fd, ret;
+
+	fd = bpf_link_create(prog, p->ep_ifindex, egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS, NULL);
+	if (fd >= 0) {
+		ep_link_path(c, path, p->slot, egress);
+		ret = bpf_obj_pin(fd, path) ? -errno : 0;
+		close(fd);
+		return ret ? err("pin %s: %s", path, strerror(-ret)) : 0;
+	}
+	ret = bpf_tc_hook_create(&hook);
+	if (ret && ret != -EEXIST)
+		return err("endpoint %s: create clsact in netns %s: %s", p->name, p->netns,
+			   strerror(-ret));
+	ret = bpf_tc_attach(&hook, &tco);
+	return ret ? err("endpoint %s: attach tc program: %s", p->name, strerror(-ret)) : 0;
+}
+
+static void ep_unpin(struct ctl *c, const struct sl_port *p)
+{
+	char path[PATH_MAX];
+
+	ep_link_path(c, path, p->slot, false);
+	unlink(path);
+	ep_link_path(c, path, p->slot, true);
+	unlink(path);
+}
+
+/* Run FN(C, P, ARG) inside P's netns and come back; -1 when either move fails. */
+static int in_netns(const char *netns, int (*fn)(struct ctl *, const struct sl_port *, void *),
+		    struct ctl *c, const struct sl_port *p, void *arg)
+{
+	int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int ns = netns_open(netns), ret = -1;
+
+	if (host >= 0 && ns >= 0 && !netns_enter(ns, netns)) {
+		ret = fn(c, p, arg);
+		if (netns_enter(host, "host"))	/* never write an ifindex from the wrong netns */
+			ret = -1;
+	}
+	if (ns >= 0)
+		close(ns);
+	if (host >= 0)
+		close(host);
+	return ret;
+}
+
+static int ep_attach_here(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	const int *fds = arg;
+
+	if (ep_hook(c, p, fds[0], false))
+		return -1;
+	if (ep_hook(c, p, fds[1], true)) {
+		ep_unpin(c, p);
+		return -1;
+	}
+	return 0;
+}
+
+/* Our macvlan, if the device at ep_ifindex is still it. */
+static bool ep_is_ours(const struct sl_port *p)
+{
+	struct nl_link_info li;
+
+	return p->ep_ifindex && nl_link_get(p->ep_ifindex, &li) == 0 &&
+	       !strcmp(li.kind, "macvlan") && (uint32_t)li.peer_ifindex == p->parent;
+}
+
+/* Delete the endpoint's macvlan; ARG, when given, is the request that made it,
+ * for a macvlan whose ifindex was never learnt. */
+static int ep_delete_here(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	const struct port_req *r = arg;
+	struct nl_link_info li;
+	int ifx;
+
+	(void)c;
+	if (ep_is_ours(p))
+		return nl_link_del(p->ep_ifindex);
+	ifx = r ? nl_link_index(r->ifname) : -1;
+	if (ifx > 0 && nl_link_get(ifx, &li) == 0 && !strcmp(li.kind, "macvlan") &&
+	    (uint32_t)li.peer_ifindex == p->parent)
+		return nl_link_del(ifx);
+	return 0;
+}
+
+static int ep_alive_here(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return ep_is_ours(p) ? 0 : -1;
+}
+
+bool endpoint_alive(const struct sl_port *p)
+{
+	char path[PATH_MAX];
+
+	/* A container that is gone took its netns and the macvlan with it: ask quietly. */
+	if (p->netns[0] == '/')
+		snprintf(path, sizeof(path), "%s", p->netns);
+	else
+		snprintf(path, sizeof(path), "/var/run/netns/%s", p->netns);
+	return !access(path, F_OK) && in_netns(p->netns, ep_alive_here, NULL, p, NULL) == 0;
+}
+
+/* Inside the container: the new macvlan's MAC (as asked, else its own) and ifindex. */
+static int ep_probe_here(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	const struct port_req *r = arg;
+	struct sl_port *q = (struct sl_port *)p;
+	struct nl_link_info li;
+	int ifx = nl_link_index(r->ifname);
+
+	(void)c;
+	if (ifx < 0)
+		return err("macvlan %s vanished from netns %s", r->ifname, r->netns);
+	q->ep_ifindex = ifx;
+	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) || nl_link_get(ifx, &li))
+		return -1;
+	memcpy(q->mac, li.mac, 6);
+	return 0;
+}
+
+static int ep_free_here(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	const struct port_req *r = arg;
+
+	(void)c;
+	(void)p;
+	if (nl_link_index(r->ifname) > 0)
+		return err("device %s already exists in netns %s", r->ifname, r->netns);
+	return 0;
+}
+
+static int ep_setup_here(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	uint8_t mac[6];
+
+	(void)c;
+	(void)p;
+	return peer_setup(arg, mac);
+}
+
+int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p)
+{
+	struct nl_link_info li;
+	int parent, ns, fds[2] = { -1, -1 }, ret = -1;
+	bool made = false, installed = false;
+
+	if (r->hook != SL_HOOK_TC)
+		return err("port %s: xdp is not for macvlan endpoints (their frames never "
+			   "reach a sluice port's ingress)", r->name);
+	parent = nl_link_index(r->parent);
+	if (parent < 0 || nl_link_get(parent, &li))
+		return err("parent %s does not exist in the host netns", r->parent);
+	if (in_netns(r->netns, ep_free_here, c, p, (void *)r))
+		return -1;
+	ns = netns_open(r->netns);
+	if (ns < 0)
+		return -1;
+	/* Born down in the container's netns: no frame leaves before its hooks exist. */
+	ret = nl_macvlan_add(r->ifname, parent, ns);
+	close(ns);
+	if (ret < 0)
+		return err("port %s: no macvlan of %s in netns %s", r->name, r->parent, r->netns);
+	made = true;
+	ret = -1;
+	p->parent = parent;
+	p->flags |= SL_PORT_F_ENDPOINT | SL_PORT_F_OWNED;
+	if (r->spoofchk != 0)
+		p->flags |= SL_PORT_F_SPOOFCHK;
+	if (r->has_addr)
+		p->ip = r->addr;
+	snprintf(p->netns, sizeof(p->netns), "%s", r->netns);
+	if (in_netns(r->netns, ep_probe_here, c, p, (void *)r))
+		goto undo;
+	if (port_install(c, p))
+		goto undo;
+	installed = true;
+	if (endpoint_progs_load(c, p->ifindex, &fds[0], &fds[1]) ||
+	    in_netns(r->netns, ep_attach_here, c, p, fds))
+		goto undo;
+	if (in_netns(r->netns, ep_setup_here, c, p, (void *)r))
+		goto undo;
+	ret = 0;
+	goto out;
+undo:
+	ep_unpin(c, p);
+	if (installed)
+		port_uninstall(c, p);
+	if (made)
+		in_netns(r->netns, ep_delete_here, c, p, (void *)r);
+out:
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return ret;
+}
+
+void endpoint_remove(struct ctl *c, const struct sl_port *p, bool delete_device)
+{
+	uint32_t key = p->ifindex;
+
+	bpf_map_delete_elem(c->ports, &key);
+	ep_unpin(c, p);
+	if (delete_device && endpoint_alive(p))
+		in_netns(p->netns, ep_delete_here, c, p, NULL);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* What `port add` was asked for, and the kinds of port beyond container veths:
+ * macvlan endpoints (endpoint.c) and host macvlans that bring a LAN (lan.c). */
+#ifndef SLUICE_PORT_H
+#define SLUICE_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ctl.h"
+
+struct port_req {
+	const char *sw, *name, *netns, *ifname, *parent;
+	bool dev, macvlan;
+	bool has_addr, has_gw, has_mac, has_hook, has_vlan;
+	uint32_t addr, gw;
+	int plen;
+	uint8_t mac[6];
+	int hook;
+	int mode;
+	uint16_t pvid;
+	uint64_t vids[SL_VLAN_WORDS];
+	int spoofchk;		/* -1: default */
+};
+
+/* Inside the container (current netns): MAC, address, link up, default route;
+ * returns the device's MAC. */
+int peer_setup(const struct port_req *r, uint8_t mac[6]);
+
+/* endpoint.c: a macvlan of R->parent in container netns R->netns as port P (filled
+ * with switch, name and VLAN). Leaves nothing behind on failure. */
+int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p);
+/* Forget P; with DELETE_DEVICE, also delete its macvlan if it is still there. */
+void endpoint_remove(struct ctl *c, const struct sl_port *p, bool delete_device);
+/* P's macvlan still exists in its netns. */
+bool endpoint_alive(const struct sl_port *p);
+/* Load P's own copy of the endpoint programs: fds of ingress and egress. */
+int endpoint_progs_load(struct ctl *c, uint32_t key, int *in_fd, int *out_fd);
+
+/* lan.c: hook P's parent so that frames on its wire for the switch's MACs reach P
+ * (a host macvlan port); may set SL_PORT_F_PROMISC in P->flags. */
+int lan_attach(struct ctl *c, struct sl_port *p);
+void lan_detach(struct ctl *c, const struct sl_port *p);
+
+#endif
