@@ -26,6 +26,7 @@ static __always_inline int sl_lan_hook(struct __sk_buff *skb, int egress)
 	__u32 parent = skb->ifindex, dest, lan;
 	__u32 *lp = bpf_map_lookup_elem(&sl_lan, &parent);
 	struct sl_port *port, *dp;
+	struct sl_frame f = {};
 	struct sl_l2 l2 = {};
 	__u16 vid;
 	__u8 meta;
@@ -36,11 +37,10 @@ static __always_inline int sl_lan_hook(struct __sk_buff *skb, int egress)
 	port = bpf_map_lookup_elem(&sl_ports, &lan);
 	if (!port || sl_tc_parse(skb, &l2, &meta) >= 0 || sl_mac_is_mcast(l2.eth->h_dest))
 		return TC_ACT_UNSPEC;	/* broadcasts reach the macvlan through its driver */
-	vid = l2.tagged ? l2.tci & SL_VID_MASK : 0;
-	if (!vid)
-		vid = port->pvid;
-	if (!vid || !sl_port_member(port, vid))
+	/* Only what the port's own ingress will admit, in the VLAN it will give it. */
+	if (sl_vlan_classify(port, l2.tagged, l2.tci, l2.tag_proto, l2.proto, &f) >= 0)
 		return TC_ACT_UNSPEC;
+	vid = f.vid;
 	dest = sl_fdb_dest(port->switch_id, vid, l2.eth->h_dest);
 	if (!dest || dest == lan)
 		return TC_ACT_UNSPEC;

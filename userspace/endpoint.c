@@ -216,10 +216,10 @@ int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p)
 	if (ns < 0)
 		return -1;
 	/* Born down in the container's netns: no frame leaves before its hooks exist. */
-	ret = nl_macvlan_add(r->ifname, parent, ns);
+	ret = nl_macvlan_add(r->ifname, parent, r->parent, ns);
 	close(ns);
 	if (ret < 0)
-		return err("port %s: no macvlan of %s in netns %s", r->name, r->parent, r->netns);
+		return -1;
 	made = true;
 	ret = -1;
 	p->parent = parent;

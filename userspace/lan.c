@@ -19,7 +19,15 @@
 #define BPF_TCX_EGRESS 47
 #endif
 
+#ifndef BPF_F_BEFORE
+#define BPF_F_BEFORE	(1U << 3)	/* tcx: in front of the device's other programs */
+#endif
+
+/* The hook must see the parent's frames before a NAT on the same parent: frames it
+ * hands to the switch must not be translated on their way. tcx: first in the chain;
+ * clsact: priority 1, ahead of the NAT's filters (priority 2). */
 #define LAN_TC_HANDLE	0x4c41	/* clsact filter handle of the parent's hooks ("LA") */
+#define LAN_TC_PRIO	1
 #define LAN_MAP		"sl_lan"
 
 static void lan_path(struct ctl *c, char *buf, const char *leaf)
@@ -81,7 +89,8 @@ static int lan_hook(struct ctl *c, const struct sl_port *p, const char *dev, boo
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = p->parent,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = LAN_TC_HANDLE, .priority = 1);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = LAN_TC_HANDLE, .priority = LAN_TC_PRIO);
+	LIBBPF_OPTS(bpf_link_create_opts, first, .flags = BPF_F_BEFORE);
 	char path[PATH_MAX];
 	int prog, fd, ret;
 
@@ -89,7 +98,7 @@ static int lan_hook(struct ctl *c, const struct sl_port *p, const char *dev, boo
 	prog = bpf_obj_get(path);
 	if (prog < 0)
 		return err("program %s: %s", path, strerror(errno));
-	fd = bpf_link_create(prog, p->parent, egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS, NULL);
+	fd = bpf_link_create(prog, p->parent, egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS, &first);
 	if (fd >= 0) {
 		lan_link_path(c, path, p->parent, egress);
 		ret = bpf_obj_pin(fd, path) ? -errno : 0;
@@ -109,7 +118,7 @@ static void lan_unhook(struct ctl *c, const struct sl_port *p, bool egress)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = p->parent,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = LAN_TC_HANDLE, .priority = 1);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = LAN_TC_HANDLE, .priority = LAN_TC_PRIO);
 	char path[PATH_MAX];
 
 	lan_link_path(c, path, p->parent, egress);

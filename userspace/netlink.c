@@ -248,7 +248,7 @@ int nl_veth_add(const char *name, const char *peer, int peer_netns_fd)
 	return ret;
 }
 
-int nl_macvlan_add(const char *name, int parent_ifindex, int netns_fd)
+int nl_macvlan_add(const char *name, int parent_ifindex, const char *parent, int netns_fd)
 {
 	struct nlattr *linkinfo, *infodata;
 	char buf[NL_REQ_SIZE] = { 0 };
@@ -269,7 +269,7 @@ int nl_macvlan_add(const char *name, int parent_ifindex, int netns_fd)
 	mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
 	mnl_attr_nest_end(nlh, infodata);
 	mnl_attr_nest_end(nlh, linkinfo);
-	return nl_talk(nlh, NULL, NULL, 0, "create macvlan %s", name);
+	return nl_talk(nlh, NULL, NULL, 0, "create macvlan %s of %s", name, parent);
 }
 
 int nl_link_del(int ifindex)

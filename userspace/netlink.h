@@ -33,9 +33,9 @@ int nl_link_get(int ifindex, struct nl_link_info *info);
  * PEER_NETNS_FD (-1 = current netns). Returns the ifindex of NAME. */
 int nl_veth_add(const char *name, const char *peer, int peer_netns_fd);
 
-/* Create a macvlan (mode bridge) NAME of PARENT_IFINDEX, directly in netns
- * NETNS_FD (-1 = current), down. Returns 0. */
-int nl_macvlan_add(const char *name, int parent_ifindex, int netns_fd);
+/* Create a macvlan (mode bridge) NAME of PARENT_IFINDEX (named PARENT in messages),
+ * directly in netns NETNS_FD (-1 = current), down. Returns 0. */
+int nl_macvlan_add(const char *name, int parent_ifindex, const char *parent, int netns_fd);
 
 int nl_link_del(int ifindex);
 int nl_link_set_up(int ifindex, bool up);

@@ -304,6 +304,17 @@ out:
 	return ret;
 }
 
+/* On a macvlan parent's wire untagged means VLAN 1 (docs/macvlan.md): a LAN port
+ * must not give untagged frames another VLAN. */
+static int lan_vlan_check(const struct sl_port *p)
+{
+	if (!p->pvid || p->pvid == SL_LAN_NATIVE_VID)
+		return 0;
+	return err("port %s: untagged frames on a macvlan parent's wire are VLAN %u: a LAN port "
+		   "is in VLAN %u, or a trunk with native %u or none", p->name, SL_LAN_NATIVE_VID,
+		   SL_LAN_NATIVE_VID, SL_LAN_NATIVE_VID);
+}
+
 static void port_fill_vlan(struct sl_port *p, const struct port_req *r)
 {
 	if (!r->has_vlan) {
@@ -425,8 +436,8 @@ static int port_add(struct ctl *c, int argc, char **argv)
 			return err("parent %s does not exist in the host netns", r.parent);
 		if (nl_link_index(r.name) > 0)
 			return err("device %s already exists in the host netns", r.name);
-		if (nl_macvlan_add(r.name, parent, -1) < 0)
-			return err("port %s: no macvlan of %s", r.name, r.parent);
+		if (nl_macvlan_add(r.name, parent, r.parent, -1) < 0)
+			return -1;
 		ifx = nl_link_index(r.name);
 		if (ifx < 0)
 			return -1;
@@ -452,6 +463,8 @@ static int port_add(struct ctl *c, int argc, char **argv)
 				    "redirected into tc)", r.name);
 				goto undo;
 			}
+			if (lan_vlan_check(&p))
+				goto undo;
 			p.flags |= SL_PORT_F_LAN;
 			p.parent = li.peer_ifindex;
 		}
@@ -547,6 +560,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		return err("port %s: xdp is not for macvlan ports", p.name);
 	if (r.has_vlan)
 		port_fill_vlan(&p, &r);
+	if (r.has_vlan && (p.flags & SL_PORT_F_LAN) && lan_vlan_check(&p))
+		return -1;
 	if (r.spoofchk >= 0)
 		p.flags = r.spoofchk ? p.flags | SL_PORT_F_SPOOFCHK : p.flags & ~SL_PORT_F_SPOOFCHK;
 	/* xdp offload again: a freshly loaded filter replaces the device's in one step. */

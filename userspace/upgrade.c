@@ -16,6 +16,8 @@
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
 #include "nat_tc.skel.h"
+#include "lan_tc.skel.h"
+#include "port.h"
 
 #define NEW_PROGS_MAX	16
 #define SWAPS_MAX	(2 * SL_PORTS_MAX + 16)
@@ -133,6 +135,29 @@ static int new_nat_progs_load(struct ctl *c, struct upgrade *u)
 	return ret;
 }
 
+/* The LAN hook's programs, only where a macvlan parent is hooked (as for the NAT). */
+static int new_lan_progs_load(struct ctl *c, struct upgrade *u)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
+	char path[PATH_MAX];
+	struct lan_tc *lan;
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "%s/%s_egress", c->root, SL_PIN_PROG_LAN);
+	if (access(path, F_OK))
+		return 0;
+	lan = lan_tc__open_opts(&opts);
+	if (!lan)
+		return err("open the LAN hook's BPF object: %s", strerror(errno));
+	if (maps_reuse_pins(c, lan->obj) || lan_tc__load(lan))
+		err("load the LAN hook's BPF programs: %s (maps changed layout? run with "
+		    "LIBBPF_LOG=1 for the verifier log)", strerror(errno));
+	else
+		ret = new_progs_take(u, lan->obj);
+	lan_tc__destroy(lan);
+	return ret;
+}
+
 static void swaps_undo(struct upgrade *u)
 {
 	while (u->nsw > 0) {
@@ -163,32 +188,68 @@ static void swaps_release(struct upgrade *u)
 	u->nsw = 0;
 }
 
+/* Point the pinned link PATH at NEW_FD; the old program is kept for an undo. */
+static int link_point(struct upgrade *u, const char *path, int fd, int new_fd)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int old;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    (old = bpf_prog_get_fd_by_id(info.prog_id)) < 0)
+		return err("link %s: %s", path, strerror(errno));
+	if (bpf_link_update(fd, new_fd, NULL)) {
+		err("link %s: %s", path, strerror(errno));
+		close(old);
+		return -1;
+	}
+	u->sw[u->nsw++] = (struct swap){ .link_fd = fd, .old_fd = old };
+	u->links++;
+	return 0;
+}
+
+/* A macvlan endpoint's link (ep<slot>_in|out): its own copy of the new programs. */
+static int ep_link_swap(struct ctl *c, struct upgrade *u, const char *path, unsigned slot,
+			bool egress)
+{
+	int fd, in = -1, out = -1, ret = -1;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return err("link %s: %s", path, strerror(errno));
+	if (endpoint_progs_load(c, SL_EP_KEY(slot), &in, &out) == 0)
+		ret = link_point(u, path, fd, egress ? out : in);
+	if (ret)
+		close(fd);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return ret;
+}
+
 /* Point the pinned link PATH at the new program of the same name. */
 static int link_swap(struct upgrade *u, const char *path)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
-	const struct new_prog *np;
+	const struct new_prog *np = NULL;
 	int fd, old;
 
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return err("link %s: %s", path, strerror(errno));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    (old = bpf_prog_get_fd_by_id(info.prog_id)) < 0) {
-		err("link %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	np = new_prog_find(u, old);
-	if (!np || bpf_link_update(fd, np->fd, NULL)) {
-		err("link %s: %s", path, np ? strerror(errno) : "its program is not in this build");
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	    (old = bpf_prog_get_fd_by_id(info.prog_id)) >= 0) {
+		np = new_prog_find(u, old);
 		close(old);
+	}
+	if (!np || link_point(u, path, fd, np->fd)) {
+		if (!np)
+			err("link %s: its program is not in this build", path);
 		close(fd);
 		return -1;
 	}
-	u->sw[u->nsw++] = (struct swap){ .link_fd = fd, .old_fd = old };
-	u->links++;
 	return 0;
 }
 
@@ -204,12 +265,17 @@ static int links_swap(struct ctl *c, struct upgrade *u)
 	if (!d)
 		return err("open %s: %s", dir, strerror(errno));
 	while (!ret && (de = readdir(d))) {
+		unsigned slot;
+		char dir_end[4];
+
 		if (de->d_name[0] == '.')
 			continue;
 		if (u->nsw == SWAPS_MAX)
 			ret = err("upgrade: more than %d links", SWAPS_MAX);
 		else if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= PATH_MAX)
 			ret = err("link %s/%s: path too long", dir, de->d_name);
+		else if (sscanf(de->d_name, "ep%u_%3s", &slot, dir_end) == 2)
+			ret = ep_link_swap(c, u, path, slot, !strcmp(dir_end, "out"));
 		else
 			ret = link_swap(u, path);
 	}
@@ -342,7 +408,8 @@ int cmd_upgrade(struct ctl *c, int argc, char **argv)
 		return err("upgrade: out of memory");
 	/* A build that brings sl_nat_local finds it created empty: fill it before any hook
 	 * runs the programs that read it. */
-	if (new_progs_load(c, &u) || new_nat_progs_load(c, &u) || nat_local_sync(c))
+	if (new_progs_load(c, &u) || new_nat_progs_load(c, &u) || new_lan_progs_load(c, &u) ||
+	    nat_local_sync(c))
 		goto out;
 	/* Stage the pins first: a failure there changes nothing that runs. */
 	if (pins_list(c, &u) || pins_stage(c, &u))

@@ -9,7 +9,7 @@
 T=tc.macvlan
 PEER=$ROOT/selftests/net/vlan_peer.py
 
-# host: lan0 (192.168.50.1/24, the NAT uplink) <-> lan: eth0 192.168.50.2/24, and an
+# host: lan0 (192.168.50.1/24, the NAT uplink, hooked before the LAN port comes) <-> lan: eth0 192.168.50.2/24, and an
 # AF_PACKET peer on it answering 192.168.60.2 in VLAN 10.
 # sw0 (gateway 10.0.0.1/24): m1, m2 macvlan endpoints on the LAN (VLAN 1, untagged);
 # v10a, v10b in VLAN 10 and v20 in VLAN 20, all in 192.168.60.0/24; up: host macvlan
@@ -31,10 +31,10 @@ setup() {
 	sl port add sw0 p-v10a macvlan parent lan0 netns "$PFX-v10a" addr 192.168.60.11/24 vlan 10 &&
 	sl port add sw0 p-v10b macvlan parent lan0 netns "$PFX-v10b" addr 192.168.60.12/24 vlan 10 &&
 	sl port add sw0 p-v20 macvlan parent lan0 netns "$PFX-v20" addr 192.168.60.21/24 vlan 20 &&
+	sl nat add mq src 10.0.0.0/24 out lan0 &&	# first: the LAN hook must still go ahead of it
 	sl port add sw0 up macvlan parent lan0 trunk 1,10 native 1 &&
 	container_add c1 sw0 192.168.50.21/24 &&
-	sl port add sw0 p-nat macvlan parent lan0 netns "$PFX-nat" addr 10.0.0.31/24 &&
-	sl nat add mq src 10.0.0.0/24 out lan0
+	sl port add sw0 p-nat macvlan parent lan0 netns "$PFX-nat" addr 10.0.0.31/24
 }
 setup || { echo "FAIL $T.setup"; exit 1; }
 
@@ -62,4 +62,175 @@ check "$T.other_vlan_gets_no_answer_from_lan_peer" ping_fails v20 192.168.60.2
 check "$T.veth_container_reaches_lan_through_host_macvlan" ping_ok c1 192.168.50.2
 check "$T.veth_container_reaches_macvlan_endpoint" ping_ok c1 192.168.50.11
 check "$T.masquerade_from_macvlan_endpoint" ping_ok nat 192.168.50.2
+
+mac_of() { in_ns "$1" cat /sys/class/net/eth0/address; }
+V10A_MAC=$(mac_of v10a)
+M1_MAC=$(mac_of m1)
+# stat PORT PYEXPR: PYEXPR over the port's counters (s) is true.
+stat() {
+	sl -j stats "$1" | /usr/bin/python3 -c "
+import json, sys
+s = json.load(sys.stdin)[0]; s.setdefault('drops', {})
+ok = bool($2); print(s) if not ok else None; sys.exit(0 if ok else 1)"
+}
+statn() { sl -j stats "$1" | /usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin)[0]; print(s$2)"; }
+
+tags_on_lan() {
+	seen lan eth0 "f['src'] == '$V10A_MAC' and f['vid'] == 10" &&
+	! seen lan eth0 "f['src'] == '$V10A_MAC' and f['vid'] != 10" &&
+	seen lan eth0 "f['src'] == '$M1_MAC' and f['vid'] is None" &&
+	! seen lan eth0 "f['src'] == '$M1_MAC' and f['vid'] is not None"
+}
+check "$T.lan_sees_vlan_10_tagged_and_vlan_1_untagged" tags_on_lan
+
+masq_seen() {
+	seen lan eth0 "f.get('ip_src') == '192.168.50.1' and f.get('ip_dst') == '192.168.50.2' and f.get('icmp_type') == 8" &&
+	! seen lan eth0 "f.get('ip_src') == '10.0.0.31'"
+}
+check "$T.lan_sees_only_the_uplink_address" masq_seen
+bg_ns lan socat TCP-LISTEN:9100,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR'
+pause 0.5
+tcp_masq() {
+	local got
+	got=$(in_ns nat socat -T 3 - TCP:192.168.50.2:9100,connect-timeout=3 </dev/null) || return 1
+	echo "server saw $got"
+	[ "$got" = 192.168.50.1 ] &&
+	sl -j nat ct show | /usr/bin/python3 -c "
+import json, sys
+sys.exit(0 if any(e['proto'] == 'tcp' and e['dst'] == '192.168.50.2:9100' for e in json.load(sys.stdin)) else 1)"
+}
+check "$T.tcp_from_macvlan_endpoint_is_masqueraded" tcp_masq
+
+# The LAN's frames reach an endpoint only in its VLAN: the endpoint's own hook decides.
+lan_send() { in_ns lan /usr/bin/python3 "$PEER" send eth0 "$@"; }
+vlan_admission() {
+	local d0 t0
+	d0=$(statn p-v10a "['drops'].get('vlan_not_allowed', 0)"); t0=$(statn p-v10a "['tx_packets']")
+	lan_send --dst "$V10A_MAC" --vid 20 --marker wrong-vlan &&
+	lan_send --dst "$V10A_MAC" --marker untagged &&
+	lan_send --dst "$V10A_MAC" --vid 10 --marker right-vlan || return 1
+	sleep 0.2
+	stat p-v10a "s['drops'].get('vlan_not_allowed', 0) == $d0 + 2 and s['tx_packets'] == $t0 + 1"
+}
+check "$T.endpoint_takes_only_its_vlan_from_the_lan" vlan_admission
+bcast_apart() {
+	local d0
+	d0=$(statn p-v20 "['drops'].get('vlan_not_allowed', 0)")
+	in_ns v10a ping -c 1 -W 1 -b 192.168.60.255 >/dev/null 2>&1	# an ARP-free broadcast
+	in_ns v10a arping -c 1 -w 1 -I eth0 192.168.60.77 >/dev/null 2>&1 ||
+		in_ns v10a ping -c 1 -W 1 192.168.60.77 >/dev/null 2>&1	# ARP broadcast
+	sleep 0.2
+	stat p-v20 "s['drops'].get('vlan_not_allowed', 0) > $d0"
+}
+check "$T.vlan_10_broadcast_dropped_at_vlan_20_endpoint" bcast_apart
+
+spoofed() {
+	local d0
+	d0=$(statn p-v10b "['drops'].get('spoofed_ip', 0)")
+	in_ns v10b ip addr add 192.168.60.99/24 dev eth0 || return 1
+	! in_ns v10b ping -c 2 -i 0.2 -W 1 -I 192.168.60.99 -q 192.168.60.11 >/dev/null
+	local rc=$?
+	in_ns v10b ip addr del 192.168.60.99/24 dev eth0
+	[ $rc = 0 ] && stat p-v10b "s['drops'].get('spoofed_ip', 0) > $d0"
+}
+check "$T.endpoint_source_address_is_checked" spoofed
+
+vlan_move() {
+	sl port set p-v20 vlan 10 || return 1
+	ping_ok v20 192.168.60.11; local rc=$?
+	sl port set p-v20 vlan 20 || return 1
+	[ $rc = 0 ] && ping_fails v20 192.168.60.11
+}
+check "$T.port_set_moves_an_endpoint_between_vlans" vlan_move
+
+upgraded() {
+	local out
+	out=$(sl -j upgrade) || return 1
+	echo "$out"
+	# tcx: 6 endpoints x 2, the LAN hook x 2, 3 switch ports, 2 NAT hooks; before 6.6 only the
+	# 3 switch ports' clsact filters are swapped (docs/macvlan.md).
+	/usr/bin/python3 -c "
+import json, sys
+u = json.loads(sys.argv[1])
+sys.exit(0 if (u['links'], u['clsact']) in ((19, 0), (0, 3)) else 1)" "$out" &&
+	ping_ok m1 192.168.50.2 && ping_ok v10a 192.168.60.12 && ping_ok c1 192.168.50.2 &&
+	ping_ok nat 192.168.50.2
+}
+check "$T.upgrade_swaps_endpoint_and_lan_hooks" upgraded
+
+show_json() {
+	sl -j port show p-v10a | /usr/bin/python3 -c "
+import json, sys
+p = json.load(sys.stdin)[0]
+want = {'kind': 'macvlan endpoint', 'parent': 'lan0', 'vlan': 10, 'netns': '$PFX-v10a', 'ip': '192.168.60.11'}
+bad = {k: p.get(k) for k in want if p.get(k) != want[k]}
+print(bad); sys.exit(1 if bad else 0)" &&
+	sl port show up | grep -q "kind macvlan lan parent lan0"
+}
+check "$T.port_show_names_kind_and_parent" show_json
+
+# Bad input: one clear line, nothing made.
+before=$(snapshot)
+fails "$T.bad_input_no_parent" 'macvlan needs "parent DEV"' sl port add sw0 p-x macvlan netns "$PFX-m1" ifname x0
+fails "$T.bad_input_missing_parent" 'parent nosuch0 does not exist' sl port add sw0 p-x macvlan parent nosuch0 netns "$PFX-m1" ifname x0
+fails "$T.bad_input_missing_netns" 'netns nosuchns' sl port add sw0 p-x macvlan parent lan0 netns nosuchns
+fails "$T.bad_input_ifname_taken" 'device eth0 already exists in netns' sl port add sw0 p-x macvlan parent lan0 netns "$PFX-m1"
+fails "$T.bad_input_xdp_on_endpoint" 'xdp is not for macvlan endpoints' sl port add sw0 p-x macvlan parent lan0 netns "$PFX-m1" ifname x0 xdp native
+fails "$T.bad_input_parent_without_macvlan" 'only a macvlan port has a parent' sl port add sw0 p-x netns "$PFX-m1" ifname x0 parent lan0
+fails "$T.bad_input_parent_not_ethernet" 'create macvlan x0 of lo' sl port add sw0 p-x macvlan parent lo netns "$PFX-m1" ifname x0
+fails "$T.bad_input_vlan" 'vlan "4095"' sl port add sw0 p-x macvlan parent lan0 netns "$PFX-m1" ifname x0 vlan 4095
+fails "$T.bad_input_second_lan_port_on_parent" 'the LAN of lan0 already joins a switch through port up' sl port add sw0 up2 macvlan parent lan0
+fails "$T.bad_input_xdp_on_lan_port" 'xdp is not for macvlan ports' sl port set up xdp generic
+fails "$T.bad_input_lan_port_untagged_not_vlan_1" 'untagged frames on a macvlan parent.s wire are VLAN 1' sl port set up trunk 1,10 native 10
+after=$(snapshot)
+check "$T.bad_input_changes_nothing" [ "$before" = "$after" ]
+
+# Removing an endpoint removes its macvlan and its pins; its neighbours keep working.
+del_endpoint() {
+	local slot
+	slot=$(sl -j port show p-m2 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[0]['ifindex'] & 0x7fffffff)")
+	sl port del p-m2 || return 1
+	! ip -n "$PFX-m2" link show eth0 2>/dev/null &&
+	! ls "/sys/fs/bpf/sluice/$PFX/links" | grep -q "^ep${slot}_" &&
+	ping_ok m1 192.168.50.2
+}
+check "$T.port_del_removes_the_endpoint_macvlan" del_endpoint
+
+# The LAN port goes: the parent is unhooked (and no longer promiscuous); an existing host
+# macvlan taken as "dev" brings the LAN back.
+lan_swap() {
+	sl port del up || return 1
+	ip -n "$HOST" link show lan0 | grep -q PROMISC && { echo "lan0 still promiscuous"; return 1; }
+	ls "/sys/fs/bpf/sluice/$PFX/links" | grep -q _lan_ && { echo "LAN links left"; return 1; }
+	ping_fails c1 192.168.50.2 || return 1
+	ip -n "$HOST" link add mvx link lan0 type macvlan mode bridge && ip -n "$HOST" link set mvx up &&
+	sl port add sw0 mvx dev trunk 1,10 native 1 &&
+	ip -n "$HOST" link show lan0 | grep -q PROMISC && ping_ok c1 192.168.50.2 &&
+	ping_ok nat 192.168.50.2	# hooked after the NAT this time
+}
+check "$T.existing_host_macvlan_as_dev_port" lan_swap
+
+# A container that goes away takes its macvlan along; the daemon forgets the port.
+reaped() {
+	ip netns del "$PFX-m1" || return 1
+	daemon_start --interval 1
+	for _ in $(seq 30); do
+		sl port show p-m1 >/dev/null 2>&1 || break
+		sleep 0.2
+	done
+	kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+	! sl port show p-m1 >/dev/null 2>&1
+}
+check "$T.daemon_forgets_endpoint_of_deleted_netns" reaped
+
+teardown() {
+	sl switch del sw0 && sl nat del mq || return 1
+	[ ! -e "/sys/fs/bpf/sluice/$PFX" ] || { find "/sys/fs/bpf/sluice/$PFX"; return 1; }
+	local c
+	for c in m2 v10a v10b v20 nat; do
+		ip -n "$PFX-$c" link show eth0 >/dev/null 2>&1 && { echo "$c keeps eth0"; return 1; }
+	done
+	! ip -n "$HOST" link show lan0 | grep -q PROMISC && ip -n "$HOST" link show mvx >/dev/null
+}
+check "$T.switch_del_removes_endpoints_and_hooks" teardown
 summary
