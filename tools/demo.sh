@@ -124,6 +124,17 @@ run ip netns exec "$P-c2" ping -c 2 -i 0.2 203.0.113.10
 run sl nat ct show
 run sl nat stats
 echo "netfilter rules in the host namespace: $(ip netns exec "$HOST" iptables-save -t nat 2>/dev/null | grep -c '^-A')"
+
+step "macvlan: c3 sits directly on up0's wire; a host macvlan port joins that wire to the switch"
+ip netns add "$P-c3"; NSS+=("$P-c3")
+ip -n "$P-c3" link set lo up
+run sl port add sw0 lan-up0 macvlan parent up0
+run sl port add sw0 mv-c3 macvlan parent up0 netns "$P-c3" addr 10.77.0.13/24
+run sl port show mv-c3
+echo "c3 reaches c1 on the switch, and the outside server through the gateway and the NAT:"
+run ip netns exec "$P-c3" ping -c 2 -i 0.2 10.77.0.11
+run ip netns exec "$P-c3" curl -s --max-time 5 http://203.0.113.10/
+run sl stats mv-c3
 kill "$HTTPD" 2>/dev/null; wait "$HTTPD" 2>/dev/null || true
 run sl nat del masq
 
