@@ -46,6 +46,7 @@ UNIT_OBJS  := $(patsubst selftests/unit/%.c,$(OUT)/unit/%.o,$(UNIT_SRCS))
 TOOL_BPF_SRCS := $(wildcard tools/*/*.bpf.c)
 TOOL_SKELS := $(foreach s,$(TOOL_BPF_SRCS),$(OUT)/$(notdir $(s:.bpf.c=.skel.h)))
 TOOLS      := $(foreach d,$(sort $(dir $(wildcard tools/*/main.c))),$(OUT)/$(notdir $(d:/=)))
+TOOL_LIB   := $(wildcard tools/lib/*.c tools/lib/*.h)
 
 # libFuzzer harnesses (selftests/fuzz/fuzz_NAME.c), the sources each links besides itself
 FUZZ_SECS    ?= 60
@@ -54,6 +55,8 @@ FUZZ_REPLAYS := $(foreach n,$(FUZZ_NAMES),$(OUT)/fuzz/$(n)_replay)
 FUZZ_SRCS_datapath := selftests/unit/fixture.c selftests/unit/packet.c \
 	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c
 FUZZ_SRCS_parse := userspace/parse.c
+FUZZ_SRCS_edge := selftests/unit/mv_fixture.c selftests/unit/fixture.c selftests/unit/packet.c \
+	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c
 FUZZ_SRCS_nat := selftests/unit/nat_fixture.c selftests/unit/fixture.c selftests/unit/packet.c \
 	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c
 FUZZ_CFLAGS := -g -O1 -Iinclude -I$(OUT) -Iuserspace -Iselftests/unit
@@ -96,11 +99,11 @@ $(OUT)/unit_tests: $(UNIT_OBJS) $(US_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-# tools/NAME/main.c (+ tools/NAME/*.c, tools/NAME/*.bpf.c) -> build/NAME
+# tools/NAME/main.c (+ tools/NAME/*.c, tools/NAME/*.bpf.c, tools/lib/*.c) -> build/NAME
 .SECONDEXPANSION:
-$(TOOLS): $(OUT)/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(TOOL_SKELS) | $(OUT)
+$(TOOLS): $(OUT)/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(TOOL_LIB) $(TOOL_SKELS) | $(OUT)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Itools/$* $(filter-out %.bpf.c,$(filter %.c,$^)) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itools/$* -Itools/lib $(filter-out %.bpf.c,$(filter %.c,$^)) -o $@ $(LDLIBS)
 
 # Fuzzing: selftests/fuzz/fuzz_NAME.c is a libFuzzer harness (clang) and, linked with
 # replay.c instead of libFuzzer (gcc), build/fuzz/NAME_replay, which `make test` runs on

@@ -27,9 +27,29 @@ void instance_close(struct ctl *c);
 int instance_remove(struct ctl *c);
 /* lan.c: unpin the LAN hook's programs and map (instance_remove). */
 void lan_unpin(struct ctl *c);
+/* clsact filters, where there is no tcx (< 6.6): handle and priority of each hook. On a
+ * macvlan parent the LAN hook's priority puts it ahead of the NAT's (docs/macvlan.md). */
+#define TC_HANDLE_PORT		1	/* switch port ingress; macvlan endpoint, both ways */
+#define TC_PRIO_PORT		1
+#define TC_HANDLE_NAT		0x4e41	/* "NA": uplink, both ways */
+#define TC_PRIO_NAT		2
+#define TC_PRIO_NAT_OLD		1	/* builds before macvlan ports */
+#define TC_HANDLE_LAN		0x4c41	/* "LA": macvlan parent, both ways */
+#define TC_PRIO_LAN		1
+
 /* Point OBJ's maps at the instance's pinned ones before it is loaded. */
 struct bpf_object;
 int maps_reuse_pins(struct ctl *c, struct bpf_object *obj);
+/* This build's switch objects loaded onto the instance's pinned maps (maps the build adds
+ * are created and pinned); the caller pins or takes their programs, then destroys them. */
+struct switch_objs {
+	struct switch_tc *tc;
+	struct switch_xdp *xdp;
+};
+/* On a failed load, SUSPECT (e.g. "maps changed layout?") is named in the error; NULL:
+ * ask the kernel what it lacks. Nothing is left loaded on failure. */
+int switch_objs_load(struct ctl *c, struct switch_objs *o, const char *suspect);
+void switch_objs_destroy(struct switch_objs *o);
 int port_attach(struct ctl *c, int ifindex, const char *name, int hook);
 void port_detach(struct ctl *c, int ifindex);
 /* Only the XDP side (native or generic link; detach also drops an offloaded filter). */

@@ -53,7 +53,8 @@ static int ep_hook(struct ctl *c, const struct sl_port *p, int prog, bool egress
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = p->ep_ifindex,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1, .prog_fd = prog);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_PORT, .priority = TC_PRIO_PORT,
+		    .prog_fd = prog);
 	char path[PATH_MAX];
 	int fd, ret;
 

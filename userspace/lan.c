@@ -23,11 +23,6 @@
 #define BPF_F_BEFORE	(1U << 3)	/* tcx: in front of the device's other programs */
 #endif
 
-/* The hook must see the parent's frames before a NAT on the same parent: frames it
- * hands to the switch must not be translated on their way. tcx: first in the chain;
- * clsact: priority 1, ahead of the NAT's filters (priority 2). */
-#define LAN_TC_HANDLE	0x4c41	/* clsact filter handle of the parent's hooks ("LA") */
-#define LAN_TC_PRIO	1
 #define LAN_MAP		"sl_lan"
 
 static void lan_path(struct ctl *c, char *buf, const char *leaf)
@@ -89,7 +84,8 @@ static int lan_hook(struct ctl *c, const struct sl_port *p, const char *dev, boo
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = p->parent,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = LAN_TC_HANDLE, .priority = LAN_TC_PRIO);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_LAN, .priority = TC_PRIO_LAN);
+	/* First on the parent, ahead of a NAT there (tcx: BPF_F_BEFORE; clsact: TC_PRIO_LAN). */
 	LIBBPF_OPTS(bpf_link_create_opts, first, .flags = BPF_F_BEFORE);
 	char path[PATH_MAX];
 	int prog, fd, ret;
@@ -118,7 +114,7 @@ static void lan_unhook(struct ctl *c, const struct sl_port *p, bool egress)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = p->parent,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = LAN_TC_HANDLE, .priority = LAN_TC_PRIO);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_LAN, .priority = TC_PRIO_LAN);
 	char path[PATH_MAX];
 
 	lan_link_path(c, path, p->parent, egress);

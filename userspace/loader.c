@@ -84,43 +84,63 @@ int maps_reuse_pins(struct ctl *c, struct bpf_object *obj)
 	return 0;
 }
 
-static int load_programs(struct ctl *c)
+int switch_objs_load(struct ctl *c, struct switch_objs *o, const char *suspect)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
-	struct switch_tc *tc = switch_tc__open_opts(&opts);
-	struct switch_xdp *xdp = switch_xdp__open_opts(&opts);
+	const char *lacks;
+	int e;
+
+	o->tc = switch_tc__open_opts(&opts);
+	o->xdp = switch_xdp__open_opts(&opts);
+	if (!o->tc || !o->xdp) {
+		err("open BPF objects: %s", strerror(errno));
+		goto fail;
+	}
+	if (!maps_reuse_pins(c, o->tc->obj) && !switch_tc__load(o->tc) &&
+	    !maps_reuse_pins(c, o->xdp->obj) && !switch_xdp__load(o->xdp))
+		return 0;
+	e = errno;
+	if (suspect)
+		err("load BPF programs: %s (%s run with LIBBPF_LOG=1 for the verifier log)",
+		    strerror(e), suspect);
+	else if ((lacks = prereq_kernel_missing()))
+		err("load BPF programs: this kernel lacks %s", lacks);
+	else
+		err("load BPF programs: %s (run with LIBBPF_LOG=1 for the verifier log)",
+		    strerror(e));
+fail:
+	switch_objs_destroy(o);
+	return -1;
+}
+
+void switch_objs_destroy(struct switch_objs *o)
+{
+	switch_xdp__destroy(o->xdp);
+	switch_tc__destroy(o->tc);
+	o->xdp = NULL;
+	o->tc = NULL;
+}
+
+static int load_programs(struct ctl *c)
+{
+	struct switch_objs o;
 	char path[PATH_MAX];
 	int ret = -1;
 
-	if (!tc || !xdp) {
-		err("open BPF objects: %s", strerror(errno));
-		goto out;
-	}
-	if (maps_reuse_pins(c, tc->obj) || switch_tc__load(tc) ||
-	    maps_reuse_pins(c, xdp->obj) || switch_xdp__load(xdp)) {
-		int e = errno;
-		const char *lacks = prereq_kernel_missing();
-
-		if (lacks)
-			err("load BPF programs: this kernel lacks %s", lacks);
-		else
-			err("load BPF programs: %s (run with LIBBPF_LOG=1 for the verifier log)",
-			    strerror(e));
-		goto out;
-	}
+	if (switch_objs_load(c, &o, NULL))
+		return -1;
 	path_of(c, path, SL_PIN_PROG_TC);
-	if (bpf_program__pin(tc->progs.sl_tc_ingress, path))
+	if (bpf_program__pin(o.tc->progs.sl_tc_ingress, path))
 		goto pin_fail;
 	path_of(c, path, SL_PIN_PROG_XDP);
-	if (bpf_program__pin(xdp->progs.sl_xdp_ingress, path))
+	if (bpf_program__pin(o.xdp->progs.sl_xdp_ingress, path))
 		goto pin_fail;
 	ret = 0;
 	goto out;
 pin_fail:
 	err("pin %s: %s", path, strerror(errno));
 out:
-	switch_xdp__destroy(xdp);
-	switch_tc__destroy(tc);
+	switch_objs_destroy(&o);
 	return ret;
 }
 
@@ -220,8 +240,8 @@ static void link_path(struct ctl *c, char *buf, int ifindex, const char *kind)
 static int attach_tc(struct ctl *c, int ifindex, const char *name)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1, .prog_fd = c->prog_tc,
-		    .flags = BPF_TC_F_REPLACE);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_PORT, .priority = TC_PRIO_PORT,
+		    .prog_fd = c->prog_tc, .flags = BPF_TC_F_REPLACE);
 	char path[PATH_MAX];
 	int fd, ret;
 
@@ -288,7 +308,7 @@ void port_detach_xdp(struct ctl *c, int ifindex)
 void port_detach(struct ctl *c, int ifindex)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_PORT, .priority = TC_PRIO_PORT);
 	char path[PATH_MAX];
 
 	port_detach_xdp(c, ifindex);

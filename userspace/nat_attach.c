@@ -19,10 +19,7 @@
 #define BPF_TCX_EGRESS 47
 #endif
 
-#define NAT_TC_HANDLE	0x4e41	/* clsact filter handle of the NAT hooks ("NA") */
-/* clsact priority: after a macvlan parent's LAN hook (priority 1, lan.c). Builds before
- * macvlan ports used 1; detaching also looks there. */
-#define NAT_TC_PRIO	2
+
 
 const char *const nat_map_names[NAT_MAPS] = {
 	"sl_nat_rules", "sl_nat_cfg", "sl_nat_ct", "sl_nat_map", "sl_nat_rmap", "sl_nat_frag",
@@ -126,7 +123,7 @@ static int hook_attach(struct ctl *c, int ifindex, const char *dev, bool egress)
 	const char *kind = egress ? "nat_egress" : "nat_ingress";
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = NAT_TC_HANDLE, .priority = NAT_TC_PRIO);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_NAT, .priority = TC_PRIO_NAT);
 	char path[PATH_MAX];
 	int prog, fd, ret;
 
@@ -162,8 +159,8 @@ static void hook_detach(struct ctl *c, int ifindex, bool egress)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = NAT_TC_HANDLE, .priority = NAT_TC_PRIO);
-	LIBBPF_OPTS(bpf_tc_opts, old, .handle = NAT_TC_HANDLE, .priority = 1);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_NAT, .priority = TC_PRIO_NAT);
+	LIBBPF_OPTS(bpf_tc_opts, old, .handle = TC_HANDLE_NAT, .priority = TC_PRIO_NAT_OLD);
 	char path[PATH_MAX];
 
 	link_path(c, path, ifindex, egress ? "nat_egress" : "nat_ingress");

@@ -18,6 +18,7 @@
 #include "nat_tc.skel.h"
 #include "lan_tc.skel.h"
 #include "port.h"
+#include "nat_ctl.h"
 
 #define NEW_PROGS_MAX	16
 #define SWAPS_MAX	(2 * SL_PORTS_MAX + 16)
@@ -30,8 +31,12 @@ struct new_prog {
 
 /* One hook moved to a new program, kept to move it back if a later one fails. */
 struct swap {
-	int link_fd;		/* -1: a clsact filter on ifindex */
-	int ifindex;
+	int link_fd;		/* -1: a clsact filter, at hook */
+	struct clsact_hook {
+		int ifindex;
+		int egress;
+		__u32 handle, prio;
+	} hook;
 	int old_fd;
 };
 
@@ -89,25 +94,13 @@ static int new_progs_take(struct upgrade *u, struct bpf_object *obj)
 /* This build's programs on the pinned maps; maps the build adds are created and pinned. */
 static int new_progs_load(struct ctl *c, struct upgrade *u)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
-	struct switch_tc *tc = switch_tc__open_opts(&opts);
-	struct switch_xdp *xdp = switch_xdp__open_opts(&opts);
-	int ret = -1;
+	struct switch_objs o;
+	int ret;
 
-	if (!tc || !xdp) {
-		err("open BPF objects: %s", strerror(errno));
-		goto out;
-	}
-	if (maps_reuse_pins(c, tc->obj) || switch_tc__load(tc) ||
-	    maps_reuse_pins(c, xdp->obj) || switch_xdp__load(xdp)) {
-		err("load BPF programs: %s (maps changed layout? run with LIBBPF_LOG=1 for the "
-		    "verifier log)", strerror(errno));
-		goto out;
-	}
-	ret = new_progs_take(u, tc->obj) || new_progs_take(u, xdp->obj) ? -1 : 0;
-out:
-	switch_xdp__destroy(xdp);
-	switch_tc__destroy(tc);
+	if (switch_objs_load(c, &o, "maps changed layout?"))
+		return -1;
+	ret = new_progs_take(u, o.tc->obj) || new_progs_take(u, o.xdp->obj) ? -1 : 0;
+	switch_objs_destroy(&o);
 	return ret;
 }
 
@@ -167,10 +160,11 @@ static void swaps_undo(struct upgrade *u)
 			bpf_link_update(s->link_fd, s->old_fd, NULL);
 			close(s->link_fd);
 		} else {
-			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->ifindex,
-				    .attach_point = BPF_TC_INGRESS);
-			LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1,
-				    .prog_fd = s->old_fd, .flags = BPF_TC_F_REPLACE);
+			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->hook.ifindex,
+				    .attach_point = s->hook.egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+			LIBBPF_OPTS(bpf_tc_opts, tco, .handle = s->hook.handle,
+				    .priority = s->hook.prio, .prog_fd = s->old_fd,
+				    .flags = BPF_TC_F_REPLACE);
 
 			bpf_tc_attach(&hook, &tco);
 		}
@@ -283,47 +277,81 @@ static int links_swap(struct ctl *c, struct upgrade *u)
 	return ret;
 }
 
-/* Kernels without tcx (< 6.6) hold a port's tc program as a clsact filter: replace it. */
+/* Replace the clsact filter at H, if there is one, by the new program of the same name. */
+static int clsact_hook_swap(struct upgrade *u, const struct clsact_hook *h)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = h->ifindex,
+		    .attach_point = h->egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = h->handle, .priority = h->prio);
+	const struct new_prog *np;
+	int old, ret;
+
+	if (bpf_tc_query(&hook, &q))
+		return 0;	/* no such filter: a tcx link, or not hooked that way */
+	old = bpf_prog_get_fd_by_id(q.prog_id);
+	if (old < 0)
+		return 0;	/* replaced or detached meanwhile */
+	np = new_prog_find(u, old);
+	if (u->nsw == SWAPS_MAX || !np) {
+		close(old);
+		return err("ifindex %d: its tc program is not in this build", h->ifindex);
+	}
+	{
+		LIBBPF_OPTS(bpf_tc_opts, tco, .handle = h->handle, .priority = h->prio,
+			    .prog_fd = np->fd, .flags = BPF_TC_F_REPLACE);
+
+		ret = bpf_tc_attach(&hook, &tco);
+	}
+	if (ret) {
+		close(old);
+		return err("ifindex %d: replace tc filter: %s", h->ifindex, strerror(-ret));
+	}
+	u->sw[u->nsw++] = (struct swap){ .link_fd = -1, .hook = *h, .old_fd = old };
+	u->clsact++;
+	return 0;
+}
+
+/* Kernels without tcx (< 6.6) hold programs as clsact filters: on switch ports, LAN
+ * parents and NAT uplinks, all in the host netns. (Endpoint filters, inside containers,
+ * keep their program until the endpoint is added again: docs/macvlan.md.) */
 static int clsact_swap(struct ctl *c, struct upgrade *u)
 {
+	char path[PATH_MAX];
 	uint32_t ifx, next;
 	bool first = true;
+	int rules, ret = 0;
 
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = next, .attach_point = BPF_TC_INGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, q, .handle = 1, .priority = 1);
-		char path[PATH_MAX];
-		const struct new_prog *np;
-		int old;
+	while (!ret && bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		struct sl_port p;
 
 		first = false;
 		ifx = next;
-		snprintf(path, sizeof(path), "%s/%s/%u_tc", c->root, SL_PIN_LINKS, next);
-		if (!access(path, F_OK) || bpf_tc_query(&hook, &q))
-			continue;	/* a tcx link (done), or no filter on this port */
-		old = bpf_prog_get_fd_by_id(q.prog_id);
-		if (old < 0)
-			continue;	/* replaced or detached meanwhile */
-		np = new_prog_find(u, old);
-		if (u->nsw == SWAPS_MAX || !np) {
-			close(old);
-			return err("port ifindex %u: its tc program is not in this build", next);
-		}
-		{
-			LIBBPF_OPTS(bpf_tc_opts, tco, .handle = 1, .priority = 1, .prog_fd = np->fd,
-				    .flags = BPF_TC_F_REPLACE);
-			int ret = bpf_tc_attach(&hook, &tco);
-
-			if (ret) {
-				close(old);
-				return err("port ifindex %u: replace tc filter: %s", next,
-					   strerror(-ret));
-			}
-		}
-		u->sw[u->nsw++] = (struct swap){ .link_fd = -1, .ifindex = next, .old_fd = old };
-		u->clsact++;
+		if (bpf_map_lookup_elem(c->ports, &next, &p) || (p.flags & SL_PORT_F_ENDPOINT))
+			continue;
+		ret = clsact_hook_swap(u, &(struct clsact_hook){ next, 0, TC_HANDLE_PORT,
+								 TC_PRIO_PORT });
+		for (int eg = 0; !ret && eg < 2 && (p.flags & SL_PORT_F_LAN); eg++)
+			ret = clsact_hook_swap(u, &(struct clsact_hook){ p.parent, eg, TC_HANDLE_LAN,
+									 TC_PRIO_LAN });
 	}
-	return 0;
+	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_RULES]);
+	rules = bpf_obj_get(path);
+	for (__u32 s = 0; !ret && rules >= 0 && s < SL_NAT_RULES_MAX; s++) {
+		struct sl_nat_rule r;
+		bool seen = false;
+
+		if (bpf_map_lookup_elem(rules, &s, &r) || !r.used)
+			continue;
+		for (int i = 0; i < u->nsw; i++)	/* an uplink of several rules: once */
+			seen |= u->sw[i].link_fd < 0 && u->sw[i].hook.ifindex == (int)r.out_ifindex &&
+				u->sw[i].hook.handle == TC_HANDLE_NAT;
+		for (int i = 0; !ret && !seen && i < 4; i++)
+			ret = clsact_hook_swap(u, &(struct clsact_hook){ r.out_ifindex, i & 1,
+				TC_HANDLE_NAT, i < 2 ? TC_PRIO_NAT : TC_PRIO_NAT_OLD });
+	}
+	if (rules >= 0)
+		close(rules);
+	return ret;
 }
 
 /* The instance's pinned programs: the prog_* leaves of its pin root. */

@@ -9,9 +9,10 @@ sl switch add sw0 addr 10.32.0.1/24 || exit 1
 container_add c1 sw0 10.32.0.11/24 || exit 1
 sl switch add sw1 || exit 1
 ns_add c2 || exit 1
-# A device without native XDP in the host netns: a macvlan on a veth.
+# Host devices: a veth pair, and a bridge (a device without native XDP; a macvlan is refused
+# earlier, as a macvlan port).
 ip -n "$HOST" link add hv0 type veth peer name hv1 &&
-	ip -n "$HOST" link add mv0 link hv0 type macvlan mode bridge || exit 1
+	ip -n "$HOST" link add nx0 type bridge || exit 1
 
 before=$(snapshot)
 C2=$PFX-c2
@@ -65,7 +66,7 @@ fails port.add_dev_with_addr "addr, gw and mac are for new container ports" \
 fails port.add_missing_dev "device nosuch0 does not exist in the host netns" sl port add sw0 nosuch0 dev
 fails port.add_host_device_exists "device hv1 already exists in the host netns" \
 	sl port add sw0 hv1 netns "$C2"
-fails port.add_dev_without_native_xdp "port mv0: attach XDP \(native\): .*no native XDP: use xdp generic" sl port add sw0 mv0 dev xdp native
+fails port.add_dev_without_native_xdp "port nx0: attach XDP \(native\): .*no native XDP: use xdp generic" sl port add sw0 nx0 dev xdp native
 # port set / del / show
 fails port.set_unknown "port nosuch does not exist" sl port set nosuch vlan 2
 fails port.set_usage "usage: sluice port set" sl port set p-c1

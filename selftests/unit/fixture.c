@@ -194,19 +194,31 @@ bool sw_fdb_get(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
 	return bpf_map_lookup_elem(sw->fdb, &k, e) == 0;
 }
 
-struct sl_port_stats sw_stats(struct sw *sw, int n)
+int percpu_sum(int map_fd, __u32 key, void *sum, size_t size)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct sl_port_stats *per = calloc(ncpu, sizeof(*per)), sum = {};
-	__u32 key = n < 0 ? 0 : (sw_ifindex(n), (__u32)n + 1);	/* checks N */
-	__u64 *dst = (__u64 *)&sum;
+	__u64 *per = calloc(ncpu, size), *dst = sum;
+	size_t words = size / sizeof(__u64);
 
-	if (!per || bpf_map_lookup_elem(sw->stats, &key, per))
-		runner_fail(__FILE__, __LINE__, "sl_stats[%u]: %s", key, strerror(errno));
+	memset(sum, 0, size);
+	if (!per || bpf_map_lookup_elem(map_fd, &key, per)) {
+		free(per);
+		return -1;
+	}
 	for (int c = 0; c < ncpu; c++)
-		for (size_t w = 0; w < sizeof(sum) / sizeof(__u64); w++)
-			dst[w] += ((__u64 *)&per[c])[w];
+		for (size_t w = 0; w < words; w++)
+			dst[w] += per[c * words + w];
 	free(per);
+	return 0;
+}
+
+struct sl_port_stats sw_stats(struct sw *sw, int n)
+{
+	struct sl_port_stats sum;
+	__u32 key = n < 0 ? 0 : (sw_ifindex(n), (__u32)n + 1);	/* checks N */
+
+	if (percpu_sum(sw->stats, key, &sum, sizeof(sum)))
+		runner_fail(__FILE__, __LINE__, "sl_stats[%u]: %s", key, strerror(errno));
 	return sum;
 }
 
@@ -248,26 +260,35 @@ struct run sw_run_xdp_len(struct sw *sw, int n, const struct pkt *p, size_t len)
 	return run_prog(sw->xdp->progs.sl_xdp_ingress, p, &ctx, sizeof(ctx));
 }
 
+void drops_check(const __u64 *drops, const char *const names[], int max, int why, __u64 count,
+		 const char *who, const char *file, int line)
+{
+	char got[256] = "";
+	size_t off = 0;
+	bool ok = true;
+
+	for (int d = 0; d < max; d++) {
+		if (drops[d] != (d == why ? count : 0))
+			ok = false;
+		if (drops[d] && off < sizeof(got))
+			off += snprintf(got + off, sizeof(got) - off, " %s=%llu", names[d],
+					(unsigned long long)drops[d]);
+	}
+	if (ok)
+		return;
+	if (why == max)
+		runner_fail(file, line, "%s drops: expected none, got%s", who, got);
+	runner_fail(file, line, "%s drops: expected only %s=%llu, got%s", who, names[why],
+		    (unsigned long long)count, off ? got : " none");
+}
+
 void sw_check_drops(struct sw *sw, int n, enum sl_drop why, __u64 count,
 		    const char *file, int line)
 {
 	static const char *const names[] = SL_DROP_NAMES;
 	struct sl_port_stats s = sw_stats(sw, n);
-	char got[256] = "";
-	size_t off = 0;
-	bool ok = true;
+	char who[32];
 
-	for (int d = 0; d < SL_DROP_MAX; d++) {
-		if (s.drops[d] != (d == (int)why ? count : 0))
-			ok = false;
-		if (s.drops[d] && off < sizeof(got))
-			off += snprintf(got + off, sizeof(got) - off, " %s=%llu", names[d],
-					(unsigned long long)s.drops[d]);
-	}
-	if (ok)
-		return;
-	if (why == SL_DROP_MAX)
-		runner_fail(file, line, "port %d drops: expected none, got%s", n, got);
-	runner_fail(file, line, "port %d drops: expected only %s=%llu, got%s", n, names[why],
-		    (unsigned long long)count, off ? got : " none");
+	snprintf(who, sizeof(who), "port %d", n);
+	drops_check(s.drops, names, SL_DROP_MAX, why, count, who, file, line);
 }

@@ -146,17 +146,10 @@ struct run nat_in(struct nat *n, const struct pkt *p)
 
 struct sl_nat_stats nat_stats(struct nat *n)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct sl_nat_stats *per = calloc(ncpu, sizeof(*per)), sum = {};
-	__u64 *dst = (__u64 *)&sum;
-	__u32 zero = 0;
+	struct sl_nat_stats sum;
 
-	if (!per || bpf_map_lookup_elem(n->stats, &zero, per))
+	if (percpu_sum(n->stats, 0, &sum, sizeof(sum)))
 		runner_fail(__FILE__, __LINE__, "sl_nat_stats: %s", strerror(errno));
-	for (int c = 0; c < ncpu; c++)
-		for (size_t w = 0; w < sizeof(sum) / sizeof(__u64); w++)
-			dst[w] += ((__u64 *)&per[c])[w];
-	free(per);
 	return sum;
 }
 
@@ -205,23 +198,8 @@ void nat_check_drops(struct nat *n, enum sl_nat_drop why, __u64 count, const cha
 {
 	static const char *const names[] = SL_NAT_DROP_NAMES;
 	struct sl_nat_stats s = nat_stats(n);
-	char got[256] = "";
-	size_t off = 0;
-	bool ok = true;
 
-	for (int d = 0; d < SL_NAT_DROP_MAX; d++) {
-		if (s.drops[d] != (d == (int)why ? count : 0))
-			ok = false;
-		if (s.drops[d] && off < sizeof(got))
-			off += snprintf(got + off, sizeof(got) - off, " %s=%llu", names[d],
-					(unsigned long long)s.drops[d]);
-	}
-	if (ok)
-		return;
-	if (why == SL_NAT_DROP_MAX)
-		runner_fail(file, line, "NAT drops: expected none, got%s", got);
-	runner_fail(file, line, "NAT drops: expected only %s=%llu, got%s", names[why],
-		    (unsigned long long)count, off ? got : " none");
+	drops_check(s.drops, names, SL_NAT_DROP_MAX, why, count, "NAT", file, line);
 }
 
 __u32 frame_saddr(const __u8 *f)

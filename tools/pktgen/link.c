@@ -1,23 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* pktgen's device queries: MAC by ioctl, 64-bit counters by rtnetlink (read in this netns even
- * when /sys belongs to another), and the named-netns safety check. */
+ * when /sys belongs to another). */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 #include "link.h"
-
-#define NETNS_DIR "/var/run/netns"
 
 int link_get_mac(const char *ifname, uint8_t mac[6])
 {
@@ -88,31 +83,4 @@ int link_get_counters(int ifindex, struct link_counters *c)
 			strerror(errno));
 	mnl_socket_close(nl);
 	return ret < 0 ? -errno : 0;
-}
-
-/* Traffic generators must never run in the host's own netns: accept only a netns that
- * `ip netns` created, found by matching our nsfs inode against the bind mounts. */
-int link_check_netns(void)
-{
-	struct stat self, st;
-	struct dirent *de;
-	char path[PATH_MAX];
-	DIR *dir;
-	int err = -EPERM;
-
-	if (stat("/proc/self/ns/net", &self))
-		return -errno;
-	dir = opendir(NETNS_DIR);
-	if (!dir)
-		return -EPERM;
-	while ((de = readdir(dir))) {
-		snprintf(path, sizeof(path), NETNS_DIR "/%s", de->d_name);
-		if (de->d_name[0] != '.' && !stat(path, &st) &&
-		    st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
-			err = 0;
-			break;
-		}
-	}
-	closedir(dir);
-	return err;
 }

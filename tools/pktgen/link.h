@@ -16,7 +16,4 @@ int link_get_mac(const char *ifname, uint8_t mac[6]);
 /* IFLA_STATS64 of ifindex by rtnetlink; prints why and returns < 0 on failure. */
 int link_get_counters(int ifindex, struct link_counters *c);
 
-/* 0 when this process runs in a named netns (ip netns exec), -EPERM otherwise. */
-int link_check_netns(void);
-
 #endif

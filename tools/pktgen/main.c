@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include "frame.h"
 #include "link.h"
+#include "netns_guard.h"
 #include "opts.h"
 #include "run.h"
 #include "pktgen.skel.h"
@@ -149,7 +150,7 @@ int main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o))
 		return 2;
-	if (!o.any_netns && link_check_netns()) {
+	if (!o.any_netns && netns_check_named()) {
 		fprintf(stderr, "pktgen: not in a named netns: run it with `ip netns exec NS` "
 			"(or pass --any-netns, never in the host's own netns)\n");
 		return 1;

@@ -2,18 +2,13 @@
 /* xdpfwd's attachment: bpf_link_create(BPF_XDP) with an explicit mode, so a native attach
  * that the driver refuses fails loudly instead of falling back to generic. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <net/if.h>
-#include <sys/stat.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include "attach.h"
-
-#define NETNS_DIR "/var/run/netns"
 
 int find_ifindex(const char *ifname)
 {
@@ -37,30 +32,4 @@ int attach_xdp(int prog_fd, int ifindex, const char *ifname, bool generic)
 			generic ? "generic" : "native", ifname, strerror(errno),
 			errno == EBUSY || errno == EEXIST ? " (another XDP program is attached)" : "");
 	return fd < 0 ? -errno : fd;
-}
-
-/* Match our nsfs inode against the bind mounts `ip netns add` leaves in NETNS_DIR. */
-int check_netns(void)
-{
-	struct stat self, st;
-	struct dirent *de;
-	char path[PATH_MAX];
-	DIR *dir;
-	int err = -EPERM;
-
-	if (stat("/proc/self/ns/net", &self))
-		return -errno;
-	dir = opendir(NETNS_DIR);
-	if (!dir)
-		return -EPERM;
-	while ((de = readdir(dir))) {
-		snprintf(path, sizeof(path), NETNS_DIR "/%s", de->d_name);
-		if (de->d_name[0] != '.' && !stat(path, &st) &&
-		    st.st_dev == self.st_dev && st.st_ino == self.st_ino) {
-			err = 0;
-			break;
-		}
-	}
-	closedir(dir);
-	return err;
 }

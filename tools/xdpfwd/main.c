@@ -11,6 +11,7 @@
 #include <time.h>
 #include "attach.h"
 #include "cmd.h"
+#include "netns_guard.h"
 
 static const struct {
 	const char *name;
@@ -75,7 +76,7 @@ int parse_command(int argc, char **argv, struct common_opts *o, const char **nam
 	}
 	for (int i = 0; i < n_names; i++)
 		names[i] = argv[optind + i];
-	if (!o->any_netns && check_netns()) {
+	if (!o->any_netns && netns_check_named()) {
 		fprintf(stderr, "xdpfwd: not in a named netns: run it with `ip netns exec NS` "
 			"(or pass --any-netns, never in the host's own netns)\n");
 		return -EPERM;
