@@ -3,6 +3,7 @@
  * frame: new programs on the pinned maps, bpf_link_update on every pinned link. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct swap {
 		int egress;
 		__u32 handle, prio;
 	} hook;
+	int ns_fd;		/* the hook's netns (an endpoint's), or -1: the host's */
 	int old_fd;
 };
 
@@ -165,9 +167,17 @@ static void swaps_undo(struct upgrade *u)
 			LIBBPF_OPTS(bpf_tc_opts, tco, .handle = s->hook.handle,
 				    .priority = s->hook.prio, .prog_fd = s->old_fd,
 				    .flags = BPF_TC_F_REPLACE);
+			int host = s->ns_fd >= 0 ? open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC) : -1;
 
-			bpf_tc_attach(&hook, &tco);
+			if (s->ns_fd < 0 || (host >= 0 && !netns_enter(s->ns_fd, "endpoint")))
+				bpf_tc_attach(&hook, &tco);
+			if (host >= 0) {
+				netns_enter(host, "host");
+				close(host);
+			}
 		}
+		if (s->ns_fd >= 0)
+			close(s->ns_fd);
 		close(s->old_fd);
 	}
 }
@@ -177,6 +187,8 @@ static void swaps_release(struct upgrade *u)
 	for (int i = 0; i < u->nsw; i++) {
 		if (u->sw[i].link_fd >= 0)
 			close(u->sw[i].link_fd);
+		if (u->sw[i].link_fd < 0 && u->sw[i].ns_fd >= 0)
+			close(u->sw[i].ns_fd);
 		close(u->sw[i].old_fd);
 	}
 	u->nsw = 0;
@@ -277,8 +289,9 @@ static int links_swap(struct ctl *c, struct upgrade *u)
 	return ret;
 }
 
-/* Replace the clsact filter at H, if there is one, by the new program of the same name. */
-static int clsact_hook_swap(struct upgrade *u, const struct clsact_hook *h)
+/* Replace the clsact filter at H (in the current netns, which is NS_FD's or the host's
+ * for -1), if there is one, by NEW_FD or else the new program of the same name. */
+static int clsact_hook_swap(struct upgrade *u, const struct clsact_hook *h, int ns_fd, int new_fd)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = h->ifindex,
 		    .attach_point = h->egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
@@ -291,14 +304,14 @@ static int clsact_hook_swap(struct upgrade *u, const struct clsact_hook *h)
 	old = bpf_prog_get_fd_by_id(q.prog_id);
 	if (old < 0)
 		return 0;	/* replaced or detached meanwhile */
-	np = new_prog_find(u, old);
-	if (u->nsw == SWAPS_MAX || !np) {
+	np = new_fd < 0 ? new_prog_find(u, old) : NULL;
+	if (u->nsw == SWAPS_MAX || (new_fd < 0 && !np)) {
 		close(old);
 		return err("ifindex %d: its tc program is not in this build", h->ifindex);
 	}
 	{
 		LIBBPF_OPTS(bpf_tc_opts, tco, .handle = h->handle, .priority = h->prio,
-			    .prog_fd = np->fd, .flags = BPF_TC_F_REPLACE);
+			    .prog_fd = new_fd < 0 ? np->fd : new_fd, .flags = BPF_TC_F_REPLACE);
 
 		ret = bpf_tc_attach(&hook, &tco);
 	}
@@ -306,14 +319,48 @@ static int clsact_hook_swap(struct upgrade *u, const struct clsact_hook *h)
 		close(old);
 		return err("ifindex %d: replace tc filter: %s", h->ifindex, strerror(-ret));
 	}
-	u->sw[u->nsw++] = (struct swap){ .link_fd = -1, .hook = *h, .old_fd = old };
+	u->sw[u->nsw++] = (struct swap){ .link_fd = -1, .hook = *h,
+					 .ns_fd = ns_fd >= 0 ? dup(ns_fd) : -1, .old_fd = old };
 	u->clsact++;
 	return 0;
 }
 
-/* Kernels without tcx (< 6.6) hold programs as clsact filters: on switch ports, LAN
- * parents and NAT uplinks, all in the host netns. (Endpoint filters, inside containers,
- * keep their program until the endpoint is added again: docs/macvlan.md.) */
+/* A macvlan endpoint's two filters, inside its netns: its own copy of the new programs.
+ * A container that is gone has none left to swap. */
+static int ep_clsact_swap(struct ctl *c, struct upgrade *u, const struct sl_port *p)
+{
+	int host, ns, in = -1, out = -1, ret = 0;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s/ep%u_in", c->root, SL_PIN_LINKS, p->slot);
+	if (!access(path, F_OK) || !endpoint_alive(p))
+		return 0;	/* tcx links (swapped with the others), or nothing left */
+	host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ns = netns_open(p->netns);
+	if (host < 0 || ns < 0 || endpoint_progs_load(c, p->ifindex, &in, &out) ||
+	    netns_enter(ns, p->netns))
+		ret = -1;
+	else {
+		ret = clsact_hook_swap(u, &(struct clsact_hook){ p->ep_ifindex, 0, TC_HANDLE_PORT,
+								 TC_PRIO_PORT }, ns, in) ||
+		      clsact_hook_swap(u, &(struct clsact_hook){ p->ep_ifindex, 1, TC_HANDLE_PORT,
+								 TC_PRIO_PORT }, ns, out) ? -1 : 0;
+		if (netns_enter(host, "host"))	/* never go on in the container's netns */
+			ret = -1;
+	}
+	if (host >= 0)
+		close(host);
+	if (ns >= 0)
+		close(ns);
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return ret;
+}
+
+/* Kernels without tcx (< 6.6) hold programs as clsact filters: switch ports, LAN parents
+ * and NAT uplinks in the host netns, macvlan endpoints in their containers'. */
 static int clsact_swap(struct ctl *c, struct upgrade *u)
 {
 	char path[PATH_MAX];
@@ -326,13 +373,17 @@ static int clsact_swap(struct ctl *c, struct upgrade *u)
 
 		first = false;
 		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p) || (p.flags & SL_PORT_F_ENDPOINT))
+		if (bpf_map_lookup_elem(c->ports, &next, &p))
 			continue;
+		if (p.flags & SL_PORT_F_ENDPOINT) {
+			ret = ep_clsact_swap(c, u, &p);
+			continue;
+		}
 		ret = clsact_hook_swap(u, &(struct clsact_hook){ next, 0, TC_HANDLE_PORT,
-								 TC_PRIO_PORT });
+								 TC_PRIO_PORT }, -1, -1);
 		for (int eg = 0; !ret && eg < 2 && (p.flags & SL_PORT_F_LAN); eg++)
 			ret = clsact_hook_swap(u, &(struct clsact_hook){ p.parent, eg, TC_HANDLE_LAN,
-									 TC_PRIO_LAN });
+									 TC_PRIO_LAN }, -1, -1);
 	}
 	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_RULES]);
 	rules = bpf_obj_get(path);
@@ -347,7 +398,7 @@ static int clsact_swap(struct ctl *c, struct upgrade *u)
 				u->sw[i].hook.handle == TC_HANDLE_NAT;
 		for (int i = 0; !ret && !seen && i < 4; i++)
 			ret = clsact_hook_swap(u, &(struct clsact_hook){ r.out_ifindex, i & 1,
-				TC_HANDLE_NAT, i < 2 ? TC_PRIO_NAT : TC_PRIO_NAT_OLD });
+				TC_HANDLE_NAT, i < 2 ? TC_PRIO_NAT : TC_PRIO_NAT_OLD }, -1, -1);
 	}
 	if (rules >= 0)
 		close(rules);
