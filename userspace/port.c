@@ -634,7 +634,10 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 
 	jadd_str(o, "name", p->name);
 	jadd_str(o, "switch", switch_name_of(c, p->switch_id, buf));
-	jadd_int(o, "ifindex", p->ifindex);
+	/* An endpoint's device lives in its container: its ifindex there, and its slot. */
+	jadd_int(o, "ifindex", p->flags & SL_PORT_F_ENDPOINT ? p->ep_ifindex : p->ifindex);
+	if (p->flags & SL_PORT_F_ENDPOINT)
+		jadd_int(o, "slot", p->slot);
 	jadd_str(o, "hook", hook_name(p->hook));
 	if (p->flags & (SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)) {
 		char parent[IF_NAMESIZE];

@@ -159,10 +159,12 @@ sys.exit(0 if (u['links'], u['clsact']) in ((19, 0), (0, 19)) else 1)" "$out" &&
 check "$T.upgrade_swaps_endpoint_and_lan_hooks" upgraded
 
 show_json() {
+	in_ns v10a cat /sys/class/net/eth0/ifindex >"/tmp/$PFX-v10a-ifindex"
 	sl -j port show p-v10a | /usr/bin/python3 -c "
 import json, sys
 p = json.load(sys.stdin)[0]
-want = {'kind': 'macvlan endpoint', 'parent': 'lan0', 'vlan': 10, 'netns': '$PFX-v10a', 'ip': '192.168.60.11'}
+want = {'kind': 'macvlan endpoint', 'parent': 'lan0', 'vlan': 10, 'netns': '$PFX-v10a', 'ip': '192.168.60.11',
+        'ifindex': int(open('/tmp/$PFX-v10a-ifindex').read())}
 bad = {k: p.get(k) for k in want if p.get(k) != want[k]}
 print(bad); sys.exit(1 if bad else 0)" &&
 	sl port show up | grep -q "kind macvlan lan parent lan0"
@@ -188,7 +190,7 @@ check "$T.bad_input_changes_nothing" [ "$before" = "$after" ]
 # Removing an endpoint removes its macvlan and its pins; its neighbours keep working.
 del_endpoint() {
 	local slot
-	slot=$(sl -j port show p-m2 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[0]['ifindex'] & 0x7fffffff)")
+	slot=$(sl -j port show p-m2 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[0]['slot'])")
 	sl port del p-m2 || return 1
 	! ip -n "$PFX-m2" link show eth0 2>/dev/null &&
 	! ls "/sys/fs/bpf/sluice/$PFX/links" | grep -q "^ep${slot}_" &&
