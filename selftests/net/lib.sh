@@ -117,4 +117,27 @@ for e in json.load(sys.stdin):
 ping_ok() { in_ns "$1" ping -c 2 -i 0.2 -W 1 -q "$2" >/dev/null; }
 ping_fails() { ! in_ns "$1" ping -c 2 -i 0.2 -W 1 -q "$2" >/dev/null; }
 
+# 802.1Q peers on AF_PACKET sockets (vlan_peer.py), for namespaces without 8021q.
+PEER=$ROOT/selftests/net/vlan_peer.py
+# listen NS IFACE [--answer VID/IP ...]: log every frame IFACE in NS receives.
+listen() {
+	local ns=$1 ifc=$2 log=/tmp/$PFX-$1-$2.log; shift 2
+	bg_ns "$ns" /usr/bin/python3 "$PEER" listen "$ifc" "$log" --timeout 110 "$@"
+	for _ in $(seq 50); do grep -q ready "$log" 2>/dev/null && return 0; sleep 0.1; done
+	echo "listener on $ns/$ifc did not start"; return 1
+}
+# seen NS IFACE EXPR: some frame logged there satisfies the Python expression EXPR over f.
+seen() {
+	/usr/bin/python3 - "/tmp/$PFX-$1-$2.log" "$3" <<'PY'
+import json, sys
+frames = [json.loads(l) for l in open(sys.argv[1]) if '"ready"' not in l]
+sys.exit(0 if any(eval(sys.argv[2], {}, {"f": f}) for f in frames) else 1)
+PY
+}
+unseen() { ! seen "$@"; }
+# all_seen NS IFACE FILTER EXPR: frames matching FILTER exist and all satisfy EXPR.
+all_seen() {
+	seen "$1" "$2" "$3" && ! seen "$1" "$2" "($3) and not ($4)"
+}
+
 summary() { echo "# $(basename "$0"): $PASS passed, $FAIL failed"; [ "$FAIL" = 0 ]; }

@@ -7,7 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 
 T=tc.macvlan
-PEER=$ROOT/selftests/net/vlan_peer.py
 
 # host: lan0 (192.168.50.1/24, the NAT uplink, hooked before the LAN port comes) <-> lan: eth0 192.168.50.2/24, and an
 # AF_PACKET peer on it answering 192.168.60.2 in VLAN 10.
@@ -38,19 +37,6 @@ setup() {
 }
 setup || { echo "FAIL $T.setup"; exit 1; }
 
-listen() {
-	local ns=$1 ifc=$2 log=/tmp/$PFX-$1-$2.log; shift 2
-	bg_ns "$ns" /usr/bin/python3 "$PEER" listen "$ifc" "$log" --timeout 110 "$@"
-	for _ in $(seq 50); do grep -q ready "$log" 2>/dev/null && return 0; sleep 0.1; done
-	echo "listener on $ns/$ifc did not start"; return 1
-}
-seen() {
-	/usr/bin/python3 - "/tmp/$PFX-$1-$2.log" "$3" <<'PY'
-import json, sys
-frames = [json.loads(l) for l in open(sys.argv[1]) if '"ready"' not in l]
-sys.exit(0 if any(eval(sys.argv[2], {}, {"f": f}) for f in frames) else 1)
-PY
-}
 listen lan eth0 --answer 10/192.168.60.2 || exit 1
 
 check "$T.endpoint_reaches_lan" ping_ok m1 192.168.50.2

@@ -9,7 +9,6 @@ MODE=${1:-tc}
 XDP=()
 [ "$MODE" = xdp ] && XDP=(xdp native)
 T=$MODE.vlan
-PEER=$ROOT/selftests/net/vlan_peer.py
 SHARED_MAC=02:00:00:00:0a:01	# a1 (VLAN 10) and b2 (VLAN 20) both use it
 
 # sw0 -- VLAN 10: a1 a2; VLAN 20: b1 b2; tr: AF_PACKET peer on trunk 10,20 answering
@@ -38,26 +37,6 @@ setup() {
 }
 setup || { echo "FAIL $T.setup"; exit 1; }
 
-# listen NS IFACE [--answer VID/IP ...]: log every frame IFACE in NS receives.
-listen() {
-	local ns=$1 ifc=$2 log=/tmp/$PFX-$1-$2.log; shift 2
-	bg_ns "$ns" /usr/bin/python3 "$PEER" listen "$ifc" "$log" --timeout 110 "$@"
-	for _ in $(seq 50); do grep -q ready "$log" 2>/dev/null && return 0; sleep 0.1; done
-	echo "listener on $ns/$ifc did not start"; return 1
-}
-# seen NS IFACE EXPR: some frame logged there satisfies the Python expression EXPR over f.
-seen() {
-	/usr/bin/python3 - "/tmp/$PFX-$1-$2.log" "$3" <<'PY'
-import json, sys
-frames = [json.loads(l) for l in open(sys.argv[1]) if '"ready"' not in l]
-sys.exit(0 if any(eval(sys.argv[2], {}, {"f": f}) for f in frames) else 1)
-PY
-}
-unseen() { ! seen "$@"; }
-# all_seen NS IFACE FILTER EXPR: frames matching FILTER exist and all satisfy EXPR.
-all_seen() {
-	seen "$1" "$2" "$3" && ! seen "$1" "$2" "($3) and not ($4)"
-}
 
 for l in a2/eth0 b1/eth0 b2/eth0 tr2/eth0 host/sw0.10 host/sw0.20; do
 	listen "${l%/*}" "${l#*/}" || exit 1
