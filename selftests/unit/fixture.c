@@ -238,6 +238,13 @@ static struct run run_prog(struct bpf_program *prog, const struct pkt *p, void *
 	return r;
 }
 
+struct run run_skb(struct bpf_program *prog, int ifindex, const struct pkt *p)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex };
+
+	return run_prog(prog, p, &ctx, sizeof(ctx));
+}
+
 /* test_run takes the ingress device from the context: a port of this netns. */
 struct run sw_run_tc(struct sw *sw, int n, const struct pkt *p)
 {

@@ -97,22 +97,6 @@ struct ep *mv_endpoint(struct sw *sw, int n, const struct port_opts *o)
 	return mv_endpoint_bare(sw, n, key);
 }
 
-static struct run run_skb(struct bpf_program *prog, int ifindex, const struct pkt *p)
-{
-	struct __sk_buff ctx = { .ifindex = ifindex };
-	struct run r = {};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = p->len,
-		    .data_out = r.out, .data_size_out = sizeof(r.out),
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
-
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
-		runner_fail(__FILE__, __LINE__, "test_run %s on a %zu-byte frame: %s",
-			    bpf_program__name(prog), p->len, strerror(errno));
-	r.ret = opts.retval;
-	r.len = opts.data_size_out;
-	return r;
-}
-
 /* The endpoint's device lives in a container's netns: any device does for test_run. */
 struct run mv_ep_egress(struct ep *ep, const struct pkt *p)
 {

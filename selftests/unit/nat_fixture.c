@@ -120,18 +120,7 @@ void nat_local_add(struct nat *n, __u32 addr, __u32 plen)
 
 static struct run nat_run(struct nat *n, struct bpf_program *prog, const struct pkt *p)
 {
-	struct __sk_buff ctx = { .ifindex = n->uplink };
-	struct run r = {};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = p->len,
-		    .data_out = r.out, .data_size_out = sizeof(r.out),
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx));
-
-	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts))
-		runner_fail(__FILE__, __LINE__, "test_run %s on a %zu-byte frame: %s",
-			    bpf_program__name(prog), p->len, strerror(errno));
-	r.ret = opts.retval;
-	r.len = opts.data_size_out;
-	return r;
+	return run_skb(prog, n->uplink, p);
 }
 
 struct run nat_out(struct nat *n, const struct pkt *p)
