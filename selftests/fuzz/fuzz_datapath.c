@@ -20,6 +20,7 @@
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
 #include "fixture.h"
+#include "fuzz.h"
 
 #define VID_NONE	0xffff
 #define VID_UNSEEN	0xfffe	/* tc pushes tags into skb metadata test_run does not return */
@@ -63,18 +64,8 @@ static void peers_open(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	int fd;
-
 	/* Own network namespace: the veths and every transmitted copy stay in here. */
-	if (unshare(CLONE_NEWNET))
-		runner_fail(__FILE__, __LINE__, "unshare(CLONE_NEWNET): run as root");
-	fd = open("/proc/sys/net/ipv6/conf/default/disable_ipv6", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			runner_fail(__FILE__, __LINE__, "disable IPv6");
-		close(fd);
-	}
-	libbpf_set_print(NULL);
+	fuzz_isolate();
 	sw = sw_open();
 	topo_setup();
 	peers_open();

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "nat_tc.skel.h"
 #include "nat_fixture.h"
+#include "fuzz.h"
 
 #define SUBNET		ipv4(10, 0, 0, 0)
 #define SUBNET_MASK	ipv4(255, 255, 255, 0)
@@ -240,18 +241,8 @@ static void flows_reset(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	int fd;
-
 	/* Own network namespace: the fixture's veth uplink stays in here. */
-	if (unshare(CLONE_NEWNET))
-		runner_fail(__FILE__, __LINE__, "unshare(CLONE_NEWNET): run as root");
-	fd = open("/proc/sys/net/ipv6/conf/default/disable_ipv6", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			runner_fail(__FILE__, __LINE__, "disable IPv6");
-		close(fd);
-	}
-	libbpf_set_print(NULL);
+	fuzz_isolate();
 	nat = nat_open();
 	return 0;
 }
