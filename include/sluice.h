@@ -69,6 +69,8 @@ struct sl_port {
 	char netns[SL_NETNS_LEN]; /* where the peer lives ("" = host) */
 	__u64 vids[SL_VLAN_WORDS]; /* trunk: allowed VIDs */
 };
+/* selftests/netdevsim/test_offload.sh reads an offloaded port's vids[] at this byte. */
+_Static_assert(__builtin_offsetof(struct sl_port, vids) == 104, "sl_port layout changed");
 
 /* switches: key char[SL_NAME_LEN] name */
 struct sl_switch {

@@ -218,6 +218,9 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 		return err("port %s does not exist", port);
 	if (p.switch_id != sw.id)
 		return err("port %s is not on switch %s", port, argv[0]);
+	if (p.flags & SL_PORT_F_ENDPOINT)
+		return err("port %s is a macvlan endpoint: the switch reaches its MACs through its "
+			   "parent's LAN port", port);
 	e.ifindex = p.ifindex;
 	if (bpf_map_update_elem(c->fdb, &k, &e, BPF_ANY))
 		return err("fdb add %s: map sl_fdb: %s", argv[1], strerror(errno));

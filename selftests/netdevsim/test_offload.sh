@@ -34,9 +34,10 @@ offloaded_port() {
 	local v
 	mapfile -t v < <(bpftool -j map dump pinned "$OFFDIR/$(port_field "$P0" ifindex)_port" |
 		jq -r '.[] | select(.key == ["0x00", "0x00", "0x00", "0x00"]) | .value[]')
-	[ ${#v[@]} -ge 104 ] || return 1
+	# vids[] starts at byte 104 (after slot, parent, ep_ifindex, name, netns)
+	[ ${#v[@]} -ge 112 ] || return 1
 	echo "$((v[8] + (v[9] << 8))) $((v[10])) $((v[12] & 4))" \
-		"$((v[96] + (v[97] << 8) + (v[98] << 16) + (v[99] << 24)))"
+		"$((v[104] + (v[105] << 8) + (v[106] << 16) + (v[107] << 24)))"
 }
 map_follows_port_set() {
 	local got
