@@ -424,24 +424,53 @@ int nl_route_add_default(uint32_t gw)
 }
 
 /* One ethtool on/off feature through the SIOCETHTOOL ioctl. */
-static int ethtool_set(const char *name, uint32_t cmd, const char *what, bool on)
+/* One SIOCETHTOOL call on NAME with EV: 0 or -errno, silent. */
+static int ethtool_call(const char *name, struct ethtool_value *ev)
 {
-	struct ethtool_value ev = { .cmd = cmd, .data = on };
-	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	struct ifreq ifr = { .ifr_data = (void *)ev };
 	int fd, ret = 0;
 
-	if ((ret = name_too_long(on ? "enable" : "disable", name)))
-		return ret;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	/* Any socket works as an ioctl handle; it only fixes the netns to ours. */
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
+	if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr) < 0)
 		ret = -errno;
-		fprintf(stderr, "sluice: %s %s on %s: %s\n", on ? "enable" : "disable", what, name,
-			strerror(-ret));
-	}
 	if (fd >= 0)
 		close(fd);
+	return ret;
+}
+
+static int ethtool_set(const char *name, uint32_t cmd, const char *what, bool on)
+{
+	struct ethtool_value ev = { .cmd = cmd, .data = on };
+	int ret;
+
+	if ((ret = name_too_long(on ? "enable" : "disable", name)))
+		return ret;
+	ret = ethtool_call(name, &ev);
+	if (ret)
+		fprintf(stderr, "sluice: %s %s on %s: %s\n", on ? "enable" : "disable", what, name,
+			strerror(-ret));
+	return ret;
+}
+
+int nl_link_set_tx_vlan(const char *name, bool on)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_GFLAGS };
+	int ret;
+
+	if ((ret = name_too_long(on ? "enable" : "disable", name)))
+		return ret;
+	/* The legacy flags word: change only TXVLAN, hand back the others as they are. */
+	ret = ethtool_call(name, &ev);
+	if (!ret) {
+		ev.cmd = ETHTOOL_SFLAGS;
+		ev.data = on ? ev.data | ETH_FLAG_TXVLAN : ev.data & ~ETH_FLAG_TXVLAN;
+		ret = ethtool_call(name, &ev);
+	}
+	if (ret)
+		fprintf(stderr, "sluice: %s tx-vlan offload on %s: %s\n", on ? "enable" : "disable",
+			name, strerror(-ret));
 	return ret;
 }
 

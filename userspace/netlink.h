@@ -55,6 +55,9 @@ int nl_link_set_gro(const char *name, bool on);
 /* Turn TX checksum offload of NAME on or off. XDP_REDIRECT drops the
  * CHECKSUM_PARTIAL state, so senders behind XDP ports checksum in software. */
 int nl_link_set_tx_csum(const char *name, bool on);
+/* Turn TX VLAN offload (hardware tag insertion) of NAME on or off. Off, a sender's tag
+ * travels in the frame's bytes, where an XDP program on the veth's peer can see it. */
+int nl_link_set_tx_vlan(const char *name, bool on);
 
 /* Attach PROG_FD (-1: detach) as the XDP program of IFINDEX in the mode of FLAGS
  * (XDP_FLAGS_*) through netlink, which, unlike bpf_link_create, returns the driver's

@@ -328,10 +328,12 @@ static void port_fill_vlan(struct sl_port *p, const struct port_req *r)
 }
 
 /* A container end behind an XDP port: NAPI (GRO) so it can take XDP_REDIRECT
- * frames, and software checksums since redirected frames lose CHECKSUM_PARTIAL. */
+ * frames, software checksums since redirected frames lose CHECKSUM_PARTIAL, and tags
+ * in the frame's bytes, since XDP cannot see a tag kept as skb metadata. */
 static int peer_prepare_xdp(const char *ifname)
 {
-	return nl_link_set_gro(ifname, true) || nl_link_set_tx_csum(ifname, false) ? -1 : 0;
+	return nl_link_set_gro(ifname, true) || nl_link_set_tx_csum(ifname, false) ||
+	       nl_link_set_tx_vlan(ifname, false) ? -1 : 0;
 }
 
 /* Configure the container end of a live port for (or back from) XDP. */
@@ -346,7 +348,8 @@ static int peer_set_xdp(const struct sl_port *p, bool xdp)
 	    !netns_enter(ns, p->netns)) {
 		if (if_indextoname(li.peer_ifindex, pname))
 			ret = xdp ? peer_prepare_xdp(pname) :
-			      nl_link_set_tx_csum(pname, true) || nl_link_set_gro(pname, false);
+			      nl_link_set_tx_csum(pname, true) || nl_link_set_tx_vlan(pname, true) ||
+			      nl_link_set_gro(pname, false);
 		if (netns_enter(host_ns, "host"))
 			ret = -1;
 	}

@@ -54,7 +54,7 @@ cleanup() {
 		sl switch del "$sw" 2>/dev/null
 	done
 	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	rm -rf "/sys/fs/bpf/sluice/$PFX" "/tmp/$PFX-"*
+	rm -rf "/sys/fs/bpf/sluice/$PFX" "/sys/fs/bpf/sluice/$PFX-"* "/tmp/$PFX-"*	# and inner instances
 	rmdir /sys/fs/bpf/sluice 2>/dev/null
 	return 0
 }

@@ -180,6 +180,33 @@ only_vlan20_entries_of_a2() {
 import json, sys
 e = json.load(sys.stdin); print(e); sys.exit(0 if all(x["vlan"] == 20 for x in e) else 1)'
 }
+# A container whose frames carry their tag as skb metadata: here it runs a sluice switch of
+# its own, trunk on its eth0, whose tc program pushes the tag out of band; a veth keeps it
+# so unless its TX VLAN offload is off. Its access port drops them as tagged, XDP included.
+inner() { "$SLUICE" --instance "$PFX-tg" --netns "$PFX-tg" "$@"; }
+tagged_on_access() {
+	sl -j stats p-tg | /usr/bin/python3 -c "
+import json, sys; print(json.load(sys.stdin)[0]['drops'].get('vlan_tagged_on_access', 0))"
+}
+metadata_tag_dropped() {
+	local d0 d1 rc
+	ns_add tg && ns_add tgc || return 1
+	sl port add sw0 p-tg netns "$PFX-tg" vlan 10 spoofchk off "${XDP[@]}" || return 1
+	inner switch add swt && inner port add swt eth0 dev trunk 20 &&
+	inner port add swt p-tgc netns "$PFX-tgc" addr 10.30.10.99/24 vlan 20 || return 1
+	# Unicast to a1's known MAC: on an XDP port that is the fast path, not a flood to tc.
+	in_ns tgc ip neigh replace 10.30.10.11 lladdr "$(in_ns a1 cat /sys/class/net/eth0/address)" \
+		dev eth0 || return 1
+	d0=$(tagged_on_access)
+	in_ns tgc ping -c 3 -i 0.2 -W 1 -q 10.30.10.11 >/dev/null	# leaves tagged 20
+	d1=$(tagged_on_access)
+	echo "p-tg vlan_tagged_on_access: $d0 -> $d1"
+	[ "$d1" -ge $((d0 + 3)) ]; rc=$?
+	inner switch del swt && sl port del p-tg || return 1
+	return $rc
+}
+check "$T.metadata_tag_from_container_dropped_on_access_port" metadata_tag_dropped
+
 move_port() {
 	sl port set p-a2 vlan 20 && only_vlan20_entries_of_a2 || return 1
 	in_ns a2 ip route add 10.30.20.0/24 dev eth0 && in_ns b1 ip route add 10.30.10.12/32 dev eth0 ||
