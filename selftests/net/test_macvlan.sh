@@ -78,7 +78,8 @@ bg_ns lan socat TCP-LISTEN:9100,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR'
 pause 0.5
 tcp_masq() {
 	local got
-	got=$(in_ns nat socat -T 3 - TCP:192.168.50.2:9100,connect-timeout=3 </dev/null) || return 1
+	# -t: after our EOF, wait for the answer (a forked "echo", slow under TCG)
+	got=$(in_ns nat socat -T $((3 * SLOW)) -t $((3 * SLOW)) - TCP:192.168.50.2:9100,connect-timeout=3 </dev/null) || return 1
 	echo "server saw $got"
 	[ "$got" = 192.168.50.1 ] &&
 	sl -j nat ct show | /usr/bin/python3 -c "
