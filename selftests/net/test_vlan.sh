@@ -190,7 +190,6 @@ import json, sys; print(json.load(sys.stdin)[0]['drops'].get('vlan_tagged_on_acc
 }
 metadata_tag_dropped() {
 	local d0 d1 rc
-	ns_add tg && ns_add tgc || return 1
 	sl port add sw0 p-tg netns "$PFX-tg" vlan 10 spoofchk off "${XDP[@]}" || return 1
 	inner switch add swt && inner port add swt eth0 dev trunk 20 &&
 	inner port add swt p-tgc netns "$PFX-tgc" addr 10.30.10.99/24 vlan 20 || return 1
@@ -205,6 +204,8 @@ metadata_tag_dropped() {
 	inner switch del swt && sl port del p-tg || return 1
 	return $rc
 }
+# Here, not in the check: it runs in a subshell, and cleanup must know the namespaces.
+ns_add tg && ns_add tgc || exit 1
 check "$T.metadata_tag_from_container_dropped_on_access_port" metadata_tag_dropped
 
 move_port() {
