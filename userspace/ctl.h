@@ -77,6 +77,7 @@ const char *prereq_kernel_missing(void);
 
 /* netns.c */
 int netns_open(const char *spec);	/* name under /var/run/netns, or a path */
+void netns_path(const char *spec, char path[PATH_MAX]);	/* where SPEC lives */
 int netns_enter(int fd, const char *what);
 
 /* switch.c / port.c helpers used across objects */

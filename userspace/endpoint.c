@@ -154,10 +154,7 @@ bool endpoint_alive(const struct sl_port *p)
 	char path[PATH_MAX];
 
 	/* A container that is gone took its netns and the macvlan with it: ask quietly. */
-	if (p->netns[0] == '/')
-		snprintf(path, sizeof(path), "%s", p->netns);
-	else
-		snprintf(path, sizeof(path), "/var/run/netns/%s", p->netns);
+	netns_path(p->netns, path);
 	return !access(path, F_OK) && in_netns(p->netns, ep_alive_here, NULL, p, NULL) == 0;
 }
 

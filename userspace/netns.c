@@ -12,6 +12,14 @@
 #include <linux/nsfs.h>
 #include "ctl.h"
 
+void netns_path(const char *spec, char path[PATH_MAX])
+{
+	if (strchr(spec, '/'))
+		snprintf(path, PATH_MAX, "%s", spec);
+	else
+		snprintf(path, PATH_MAX, "/var/run/netns/%s", spec);
+}
+
 int netns_open(const char *spec)
 {
 	char path[PATH_MAX];
@@ -19,10 +27,7 @@ int netns_open(const char *spec)
 
 	if (!*spec)
 		return err("netns: empty name"), -EINVAL;
-	if (strchr(spec, '/'))
-		snprintf(path, sizeof(path), "%s", spec);
-	else
-		snprintf(path, sizeof(path), "/var/run/netns/%s", spec);
+	netns_path(spec, path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;

@@ -106,51 +106,40 @@ static int new_progs_load(struct ctl *c, struct upgrade *u)
 	return ret;
 }
 
-/* The NAT's programs, only where the NAT is loaded: loading them elsewhere would create
- * and pin its maps at their default sizes. */
-static int new_nat_progs_load(struct ctl *c, struct upgrade *u)
+/* The programs of an object the instance holds only while it is in use (the NAT, the LAN
+ * hook), only where its pin PIN exists: loading them elsewhere would create and pin their
+ * maps at default sizes. ELF/SZ: the skeleton's embedded object, named NAME. */
+static int new_optional_progs_load(struct ctl *c, struct upgrade *u, const char *pin,
+				   const char *name, const void *elf, size_t sz)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root, .object_name = name);
 	char path[PATH_MAX];
-	struct nat_tc *nat;
+	struct bpf_object *obj;
 	int ret = -1;
 
-	snprintf(path, sizeof(path), "%s/%s", c->root, SL_PIN_PROG_NAT_EGRESS);
+	snprintf(path, sizeof(path), "%s/%s", c->root, pin);
 	if (access(path, F_OK))
 		return 0;
-	nat = nat_tc__open_opts(&opts);
-	if (!nat)
-		return err("open the NAT's BPF object: %s", strerror(errno));
-	if (maps_reuse_pins(c, nat->obj) || nat_tc__load(nat))
-		err("load the NAT's BPF programs: %s (maps changed layout? run with LIBBPF_LOG=1 "
-		    "for the verifier log)", strerror(errno));
+	obj = bpf_object__open_mem(elf, sz, &opts);
+	if (!obj)
+		return err("open BPF object %s: %s", name, strerror(errno));
+	if (maps_reuse_pins(c, obj) || bpf_object__load(obj))
+		err("load BPF object %s: %s (maps changed layout? run with LIBBPF_LOG=1 for the "
+		    "verifier log)", name, strerror(errno));
 	else
-		ret = new_progs_take(u, nat->obj);
-	nat_tc__destroy(nat);
+		ret = new_progs_take(u, obj);
+	bpf_object__close(obj);
 	return ret;
 }
 
-/* The LAN hook's programs, only where a macvlan parent is hooked (as for the NAT). */
-static int new_lan_progs_load(struct ctl *c, struct upgrade *u)
+static int new_nat_lan_progs_load(struct ctl *c, struct upgrade *u)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
-	char path[PATH_MAX];
-	struct lan_tc *lan;
-	int ret = -1;
+	size_t nat_sz, lan_sz;
+	const void *nat = nat_tc__elf_bytes(&nat_sz), *lan = lan_tc__elf_bytes(&lan_sz);
 
-	snprintf(path, sizeof(path), "%s/%s_egress", c->root, SL_PIN_PROG_LAN);
-	if (access(path, F_OK))
-		return 0;
-	lan = lan_tc__open_opts(&opts);
-	if (!lan)
-		return err("open the LAN hook's BPF object: %s", strerror(errno));
-	if (maps_reuse_pins(c, lan->obj) || lan_tc__load(lan))
-		err("load the LAN hook's BPF programs: %s (maps changed layout? run with "
-		    "LIBBPF_LOG=1 for the verifier log)", strerror(errno));
-	else
-		ret = new_progs_take(u, lan->obj);
-	lan_tc__destroy(lan);
-	return ret;
+	return new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_tc", nat, nat_sz) ||
+	       new_optional_progs_load(c, u, SL_PIN_PROG_LAN "_egress", "lan_tc", lan, lan_sz) ?
+	       -1 : 0;
 }
 
 static void swaps_undo(struct upgrade *u)
@@ -487,8 +476,7 @@ int cmd_upgrade(struct ctl *c, int argc, char **argv)
 		return err("upgrade: out of memory");
 	/* A build that brings sl_nat_local finds it created empty: fill it before any hook
 	 * runs the programs that read it. */
-	if (new_progs_load(c, &u) || new_nat_progs_load(c, &u) || new_lan_progs_load(c, &u) ||
-	    nat_local_sync(c))
+	if (new_progs_load(c, &u) || new_nat_lan_progs_load(c, &u) || nat_local_sync(c))
 		goto out;
 	/* Stage the pins first: a failure there changes nothing that runs. */
 	if (pins_list(c, &u) || pins_stage(c, &u))
