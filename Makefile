@@ -19,7 +19,7 @@ endif
 DEPS_BUILD := clang llvm libbpf-dev bpftool libmnl-dev libelf-dev zlib1g-dev libjson-c-dev \
 	make gcc pkg-config
 DEPS_TEST  := iproute2 iperf3 tcpdump python3-scapy socat ncat iputils-ping iputils-tracepath \
-	curl nftables iptables ethtool util-linux procps libclang-rt-14-dev
+	curl nftables iptables ethtool util-linux procps libclang-rt-14-dev jq
 DEPS_BENCH := gnuplot-nox netsniff-ng
 
 CFLAGS   ?= -O2 -g
@@ -122,8 +122,10 @@ $(OUT)/fuzz/%_fuzz: selftests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(SKELS) | $(OUT)/
 fuzz: $(foreach n,$(FUZZ_NAMES),$(OUT)/fuzz/$(n)_fuzz)
 	$(Q)selftests/fuzz/run.sh $(FUZZ_SECS) $(FUZZ_NAMES)
 
+# T=NAME runs only those tests: a namespace file (test_nat, test_nat:xdp), unit:NAME, a suite.
+T ?=
 test: deps all
-	$(Q)selftests/run.sh
+	$(Q)selftests/run.sh $(T)
 
 test-unit: all
 	$(Q)selftests/run.sh unit

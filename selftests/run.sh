@@ -1,52 +1,111 @@
 #!/bin/bash
-# Runs the test suites (unit, net, netdevsim by default; guest on demand), shows every
-# result line, and prints "N passed, N failed" last. Exit status 1 on any failure.
+# Runs the test suites (unit, net, netdevsim by default; guest on demand) or named tests, shows
+# every result line, and prints "N passed, N failed" last. Exit status 1 on any failure.
+#
+#   selftests/run.sh [-j N] [SUITE | TEST]...
+#   SUITE: unit, net, netdevsim, guest.  TEST: a namespace test file (test_nat, test_nat.sh,
+#   test_nat:xdp for one mode) or a unit test name / prefix (unit:tc_trunk).
+# Independent jobs (each namespace test file in each of its modes, the test VM) run -j at a
+# time (default: the number of CPUs); each job's output is shown whole when it ends.
 set -u
 cd "$(dirname "$0")/.."
 
-SUITES=("$@")
-[ ${#SUITES[@]} = 0 ] && SUITES=(unit net netdevsim)
-LOG=$(mktemp /tmp/sluice-test.XXXXXX)
-trap 'rm -f "$LOG"' EXIT
-pass=0 fail=0
+JOBS=$(nproc)
+if [ "${1:-}" = -j ]; then JOBS=$2; shift 2; fi
+ARGS=("$@")
+[ ${#ARGS[@]} = 0 ] && ARGS=(unit net netdevsim)
+# The test VM is the longest job: start it first.
+for i in "${!ARGS[@]}"; do
+	[ "${ARGS[$i]}" = netdevsim ] && ARGS=(netdevsim "${ARGS[@]:0:$i}" "${ARGS[@]:$((i + 1))}") && break
+done
+DIR=$(mktemp -d /tmp/sluice-test.XXXXXX)
+trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$DIR"' EXIT
+trap 'exit 130' INT TERM
+pass=0 fail=0 skipped=0 njobs=0 running=0
+declare -A LABEL START LOGF
 
-# run LABEL COMMAND...: stream its output, count its ok/FAIL lines.
-run() {
-	local label=$1 rc; shift
-	echo "== $label"
-	"$@" 2>&1 | tee "$LOG"
-	rc=${PIPESTATUS[0]}
-	local p f
-	p=$(grep -cE '^ok ' "$LOG")
-	f=$(grep -cE '^FAIL ' "$LOG")
+# tally LOG RC LABEL: count its ok/FAIL lines (a job that failed without one counts once).
+tally() {
+	local log=$1 rc=$2 label=$3 p f
+	p=$(grep -cE '^ok ' "$log")
+	f=$(grep -cE '^FAIL ' "$log")
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		echo "FAIL $label: exited $rc without a failing test line"
 		f=1
 	fi
-	pass=$((pass + p)); fail=$((fail + f))
+	pass=$((pass + p)); fail=$((fail + f)); skipped=$((skipped + $(grep -cE '^skip ' "$log")))
 }
 
-for s in "${SUITES[@]}"; do
-	case $s in
-	unit)
-		run unit build/unit_tests
-		# saved fuzz inputs (seeds and every crash found) replayed without libFuzzer
-		for r in build/fuzz/*_replay; do
-			n=$(basename "$r" _replay)
-			run "fuzz-regress $n" "$r" "$n" "selftests/fuzz/seeds/$n" "selftests/fuzz/regress/$n"
-		done ;;
-	net)
-		# Each test file says which port modes it runs in: "# modes: tc xdp".
-		for t in selftests/net/test_*.sh; do
-			modes=$(sed -n 's/^# modes: //p' "$t")
-			for m in ${modes:-tc}; do run "net $(basename "$t") $m" bash "$t" "$m"; done
-		done ;;
+# run LABEL COMMAND...: in the foreground, streaming its output.
+run() {
+	local label=$1 rc; shift
+	echo "== $label"
+	"$@" 2>&1 | tee "$DIR/fg.log"
+	rc=${PIPESTATUS[0]}
+	tally "$DIR/fg.log" "$rc" "$label"
+}
+
+# finish_one: wait for any job, print its output whole, count it.
+finish_one() {
+	local id rc
+	wait -n -p id
+	rc=$?
+	[ -n "$id" ] || { running=0; return; }
+	echo "== ${LABEL[$id]} ($(($(date +%s) - START[$id])) s)"
+	cat "${LOGF[$id]}"
+	tally "${LOGF[$id]}" "$rc" "${LABEL[$id]}"
+	running=$((running - 1))
+}
+
+# spawn LABEL COMMAND...: start a job once fewer than JOBS run.
+spawn() {
+	local label=$1; shift
+	while [ "$running" -ge "$JOBS" ]; do finish_one; done
+	njobs=$((njobs + 1))
+	# through a pipe, as in the foreground: a test's tools may write to their stdout at offsets
+	( "$@" </dev/null 2>&1 | cat >"$DIR/job$njobs.log"; exit "${PIPESTATUS[0]}" ) &
+	LABEL[$!]=$label START[$!]=$(date +%s) LOGF[$!]=$DIR/job$njobs.log
+	running=$((running + 1))
+}
+
+# net_file FILE [MODE]: the file in MODE, or in each mode its "# modes:" line names.
+net_file() {
+	local t=$1 m modes
+	modes=${2:-$(sed -n 's/^# modes: //p' "$t")}
+	for m in ${modes:-tc}; do spawn "net $(basename "$t") $m" bash "$t" "$m"; done
+}
+
+unit() {
+	run unit build/unit_tests "$@"
+	[ $# = 0 ] || return 0
+	# saved fuzz inputs (seeds and every crash found) replayed without libFuzzer
+	local r n
+	for r in build/fuzz/*_replay; do
+		n=$(basename "$r" _replay)
+		run "fuzz-regress $n" "$r" "$n" "selftests/fuzz/seeds/$n" "selftests/fuzz/regress/$n"
+	done
+}
+
+for a in "${ARGS[@]}"; do
+	case $a in
+	unit) unit ;;
+	unit:*) unit -t "${a#unit:}" ;;
+	net) for t in selftests/net/test_*.sh; do net_file "$t"; done ;;
 	# In one boot of the test VM (Debian's 6.1 kernel): netdevsim tests and the unit tests.
-	netdevsim) run netdevsim selftests/vm/run.sh -- selftests/netdevsim/run.sh ;;
+	netdevsim) spawn netdevsim selftests/vm/run.sh -- selftests/netdevsim/run.sh ;;
 	# The unit and namespace suites again in the test VM: too slow under TCG for the default.
-	guest) run guest selftests/vm/run.sh --timeout 3600 -- selftests/run.sh unit net ;;
-	*) echo "unknown suite $s (unit, net, netdevsim, guest)"; exit 2 ;;
+	guest) run guest selftests/vm/run.sh --timeout 3600 -- selftests/run.sh -j 1 unit net ;;
+	test_*)
+		f=${a%%:*} m=
+		[ "$f" != "$a" ] && m=${a#*:}
+		f=selftests/net/${f%.sh}.sh
+		[ -f "$f" ] || { echo "no test file $f (ls selftests/net/test_*.sh)"; exit 2; }
+		net_file "$f" "$m" ;;
+	*) echo "unknown suite or test $a (unit, unit:NAME, net, netdevsim, guest, test_FILE[:MODE])"
+	   exit 2 ;;
 	esac
 done
-echo "$pass passed, $fail failed"
+while [ "$running" -gt 0 ]; do finish_one; done
+if [ "$skipped" = 0 ]; then echo "$pass passed, $fail failed"
+else echo "$pass passed, $fail failed, $skipped skipped"; fi
 [ "$fail" = 0 ]

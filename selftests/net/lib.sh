@@ -75,6 +75,12 @@ check() {
 	fi
 }
 
+# skip NAME WHY: a check that cannot run here (a missing tool or kernel feature), counted apart.
+skip() { echo "skip $1: $2"; }
+
+# sl_json FILTER ARGS...: `sl -j ARGS` through the jq FILTER, raw output (one value a line).
+sl_json() { local f=$1; shift; sl -j "$@" | jq -r "$f"; }
+
 # fails NAME PATTERN COMMAND...: COMMAND must exit 1 with one stderr line matching PATTERN.
 fails() {
 	local name=$1 pat=$2 out rc; shift 2
