@@ -28,7 +28,7 @@ enum sl_nat_slow {
 	SL_NAT_SLOW_OPTIONS,		/* IPv4 options */
 	SL_NAT_SLOW_FRAG,		/* fragment of a datagram without a known translation */
 	SL_NAT_SLOW_ICMP_ERROR,		/* ICMP error: translated on the slow path */
-	SL_NAT_SLOW_HOST_LOCAL,		/* destination is the host itself */
+	SL_NAT_SLOW_NOT_FWDED,		/* the host itself (or broadcast), or no route at all */
 	SL_NAT_SLOW_NO_RULE,		/* the route leaves by a device without a NAT rule for the source */
 	SL_NAT_SLOW_OFF,		/* the rule says fastpath off */
 	SL_NAT_SLOW_UNPARSED,		/* not a packet the NAT translates (the slow path judges it) */
@@ -44,7 +44,7 @@ enum sl_nat_slow {
 	[SL_NAT_SLOW_OPTIONS] = "ip_options",				\
 	[SL_NAT_SLOW_FRAG] = "fragment_unknown",			\
 	[SL_NAT_SLOW_ICMP_ERROR] = "icmp_error",			\
-	[SL_NAT_SLOW_HOST_LOCAL] = "host_local",			\
+	[SL_NAT_SLOW_NOT_FWDED] = "not_forwarded",			\
 	[SL_NAT_SLOW_NO_RULE] = "no_rule",				\
 	[SL_NAT_SLOW_OFF] = "fastpath_off",				\
 	[SL_NAT_SLOW_UNPARSED] = "not_translatable",			\

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Routing a packet ourselves, as the host's forwarding would: a FIB lookup in the host's
- * tables (MTU checked per segment), the TTL decrement with its checksum, the MAC rewrite. */
+ * tables (MTU checked per segment), the TTL decrement with its checksum, the MACs: the neighbour's, or our own rewrite. */
 #ifndef SL_FIB_H
 #define SL_FIB_H
 
@@ -63,6 +63,17 @@ static __always_inline int sl_fib_ttl_dec(struct __sk_buff *skb, __u32 l3)
 	if (bpf_l3_csum_replace(skb, l3 + offsetof(struct iphdr, check), old, new, 2))
 		return -1;
 	return bpf_skb_store_bytes(skb, l3 + offsetof(struct iphdr, ttl), &new, 2, 0) ? -1 : 0;
+}
+
+/* Out of the FIB's egress to its next hop, through the host's neighbour entry: the kernel
+ * writes the MACs and runs the neighbour's state machine. A plain bpf_redirect with the
+ * MACs the lookup returned would never confirm or re-probe the entry: a router whose MAC
+ * changed would be sent to at its old one for as long as the entry stays valid (STALE). */
+static __always_inline int sl_fib_redirect_neigh(const struct bpf_fib_lookup *fib)
+{
+	struct bpf_redir_neigh nh = { .nh_family = SL_AF_INET, .ipv4_nh = fib->ipv4_dst };
+
+	return bpf_redirect_neigh(fib->ifindex, &nh, sizeof(nh), 0);
 }
 
 static __always_inline int sl_fib_set_macs(struct __sk_buff *skb, const __u8 *dmac, const __u8 *smac)

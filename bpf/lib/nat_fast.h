@@ -53,7 +53,7 @@ static __always_inline int sl_fast_fib_reason(int rc, int dir)
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
 		return SL_NAT_SLOW_MTU;
 	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
-		return SL_NAT_SLOW_HOST_LOCAL;
+		return SL_NAT_SLOW_NOT_FWDED;
 	return SL_NAT_SLOW_FIB;
 }
 
@@ -131,16 +131,12 @@ static __always_inline int sl_nat_fast_out(struct __sk_buff *skb)
 		why = sl_nat_snat_flow(skb, &p, r, slot, cfg, st);
 	if (why < 0 && sl_fib_ttl_dec(skb, p.l3))
 		why = SL_NAT_DROP_REWRITE;
-	if (why < 0 && rc == BPF_FIB_LKUP_RET_SUCCESS && sl_fib_set_macs(skb, fib.dmac, fib.smac))
-		why = SL_NAT_DROP_REWRITE;
 	if (why >= 0) {		/* what the uplink hook would have dropped, dropped here */
 		sl_nat_count_drop(st, why);
 		return TC_ACT_SHOT;
 	}
 	sl_fast_count(dir);
-	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
-		return bpf_redirect_neigh(fib.ifindex, NULL, 0, 0);
-	return bpf_redirect(fib.ifindex, 0);
+	return sl_fib_redirect_neigh(&fib);
 }
 
 /* The switch port a container address is reached through, from the host's route to it:

@@ -181,8 +181,8 @@ TEST(nat_fast_out_udp_translated_routed_and_redirected)
 	struct pkt p = c_udp(f, NAT_REM, 53, 21), want;
 	struct run r = sw_run_tc(f->sw, 1, &p);
 
-	/* Source translated, TTL 63, MACs from the FIB: ut0's to the router's. */
-	pkt_eth(&want, MAC_C, f->up_mac);
+	/* Source translated, TTL 63; the MACs are the neighbour layer's (bpf_redirect_neigh). */
+	pkt_eth(&want, f->gw_mac, MAC_A);
 	pkt_udp4(&want, NAT_EXT, NAT_REM, 5000, 53, 21);
 	ttl_set(&want, 63);
 	ASSERT_EQ(r.ret, TC_ACT_REDIRECT);
@@ -296,7 +296,7 @@ TEST(nat_fast_out_host_address_left_to_host)
 	struct fast *f = fast_open();
 	struct pkt p = c_udp(f, NAT_EXT, 53, 21);
 
-	ASSERT_OUT_SLOW(f, p, SL_NAT_SLOW_HOST_LOCAL);
+	ASSERT_OUT_SLOW(f, p, SL_NAT_SLOW_NOT_FWDED);
 }
 
 TEST(nat_fast_out_ip_options_left_to_host)
