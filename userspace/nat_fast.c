@@ -59,6 +59,34 @@ out:
 	return ret ? -1 : 0;
 }
 
+/* Point the ports' slot at the pinned program (after `sluice upgrade` replaced the pin), or
+ * load one where an instance with NAT rules has none yet (made by a build before it). */
+int nat_fast_sync(struct ctl *c)
+{
+	__u32 slot = SL_NAT_FAST_OUT;
+	char path[PATH_MAX];
+	int prog, pa, ret;
+
+	if (!nat_loaded(c))
+		return 0;
+	pin_path(c, path, SL_PIN_PROG_NAT_FAST);
+	prog = bpf_obj_get(path);
+	if (prog < 0)
+		return nat_fast_load(c);
+	pin_path(c, path, SL_GW_PROG_MAP);
+	pa = bpf_obj_get(path);
+	if (pa < 0) {
+		close(prog);
+		return 0;	/* switch programs without the slot */
+	}
+	ret = bpf_map_update_elem(pa, &slot, &prog, BPF_ANY) ? -errno : 0;
+	close(pa);
+	close(prog);
+	if (ret)
+		return err("map %s: %s", path, strerror(-ret));
+	return 0;
+}
+
 /* Empty the ports' slot first: from then on no frame enters the program being unpinned. */
 void nat_fast_unload(struct ctl *c)
 {
