@@ -5,6 +5,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include "lib/nat_icmp.h"
+#include "lib/nat_fast.h"
 
 /* TC_ACT_UNSPEC is tcx's "next": programs after ours still see the packet. */
 static __always_inline int sl_nat_verdict(struct sl_nat_stats *st, int why)
@@ -51,6 +52,7 @@ int sl_nat_ingress(struct __sk_buff *skb)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
 	struct sl_nat_stats *st = sl_nat_stats_get();
+	const struct sl_nat_rule *r;
 	struct sl_pkt p = {};
 	int why = SL_NAT_PASS, ret;
 
@@ -58,7 +60,7 @@ int sl_nat_ingress(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	ret = sl_parse_ip(skb, ETH_HLEN, 0, &p, &why);
 	if (ret == SL_PARSE_NOT_IPV4 || ret == SL_PARSE_DROP ||
-	    !sl_nat_rule_in(cfg, skb->ifindex, p.daddr))
+	    !(r = sl_nat_rule_in(cfg, skb->ifindex, p.daddr)))
 		return TC_ACT_UNSPEC;
 	if (ret == SL_PARSE_LATER_FRAG)
 		return sl_nat_verdict(st, sl_nat_frag_follow(skb, &p, SL_NAT_DIR_REPLY, st));
@@ -68,7 +70,10 @@ int sl_nat_ingress(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (ret == SL_PARSE_ICMP_ERROR)
 		return sl_nat_verdict(st, sl_nat_icmp_error_in(skb, &p, st));
-	return sl_nat_verdict(st, sl_nat_dnat_flow(skb, &p, cfg, st));
+	why = sl_nat_dnat_flow(skb, &p, cfg, st);
+	if (why >= 0)
+		return sl_nat_verdict(st, why);
+	return sl_nat_fast_in(skb, &p, p.daddr, r);	/* translated: straight to the container */
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -5,6 +5,16 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include "lib/tc_l2.h"
+#include "sluice_nat_fast.h"
+
+/* The NAT's outbound fast path, filled while NAT rules exist: empty, the call falls through. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, SL_NAT_FAST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_gw_prog SEC(".maps");
 
 struct sl_flood_ctx {
 	struct __sk_buff *skb;
@@ -106,6 +116,12 @@ int sl_tc_ingress(struct __sk_buff *skb)
 		goto drop;
 	if (!dp)
 		return sl_tc_flood(skb, port, &f, s);
+	/* An untagged IPv4 frame for the host to route: the NAT may route it itself. */
+	if ((dp->flags & SL_PORT_F_GATEWAY) && l2.proto == bpf_htons(ETH_P_IP) && !f.has_tag &&
+	    !sl_vlan_egress_tagged(dp, f.vid)) {
+		skb->cb[0] = dp->ifindex;
+		bpf_tail_call(skb, &sl_gw_prog, SL_NAT_FAST_OUT);
+	}
 	if (sl_tc_vlan_set(skb, &f, sl_vlan_egress_tagged(dp, f.vid))) {
 		why = SL_DROP_VLAN_OP;
 		goto drop;

@@ -13,12 +13,13 @@
 #include <bpf/libbpf.h>
 #include "ctl.h"
 #include "nat_ctl.h"
+#include "sluice_nat_fast.h"
 #include "netlink.h"
 #include "output.h"
 #include "parse.h"
 
 #define NAT_USAGE "usage: sluice nat add NAME src CIDR out DEV [to ADDR] [ports LO-HI] [random] " \
-		  "[conntrack FLOWS] | del NAME | show | ct show | ct flush | stats | " \
+		  "[conntrack FLOWS] [fastpath on|off] | del NAME | show | ct show | ct flush | stats | " \
 		  "timeouts [NAME SECONDS]..."
 
 static const char *const state_names[SL_NAT_ST_MAX] = SL_NAT_STATE_NAMES;
@@ -307,6 +308,11 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 		} else if (!strcmp(argv[i], "random")) {
 			r.flags |= SL_NAT_F_RANDOM;
 			continue;
+		} else if (!strcmp(argv[i], "fastpath") && v) {
+			if (strcmp(v, "on") && strcmp(v, "off"))
+				return err("fastpath \"%s\": expected on or off", v);
+			if (!strcmp(v, "off"))
+				r.flags |= SL_NAT_F_SLOWPATH;
 		} else {
 			return err("nat add: unexpected \"%s\" (%s)", argv[i], NAT_USAGE);
 		}
@@ -473,6 +479,7 @@ static int nat_show(struct ctl *c, int argc, char **argv)
 			jadd_str(o, "ports", buf);
 			jadd_bool(o, "follow", !!(r->flags & SL_NAT_F_FOLLOW));
 			jadd_bool(o, "random", !!(r->flags & SL_NAT_F_RANDOM));
+			jadd_bool(o, "fastpath", !(r->flags & SL_NAT_F_SLOWPATH));
 			json_object_array_add(arr, o);
 		}
 		nat_close(&n);
@@ -603,6 +610,10 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 		jadd_int(d, drop_names[i], s.drops[i]);
 	json_object_object_add(o, "drops", d);
 	nat_close(&n);
+	if (nat_fast_stats_add(c, o)) {
+		json_object_put(o);
+		return -1;
+	}
 	output_print(o);
 	return 0;
 }

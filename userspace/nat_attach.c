@@ -86,6 +86,8 @@ int nat_load(struct ctl *c, uint32_t flows)
 	pin_path(c, path, SL_PIN_PROG_NAT_INGRESS);
 	if (bpf_program__pin(skel->progs.sl_nat_ingress, path))
 		goto pin_fail;
+	if (nat_fast_load(c))
+		goto unpin;
 	ret = 0;
 	goto out;
 pin_fail:
@@ -101,6 +103,7 @@ void nat_unload(struct ctl *c)
 {
 	char path[PATH_MAX];
 
+	nat_fast_unload(c);
 	pin_path(c, path, SL_PIN_PROG_NAT_EGRESS);
 	unlink(path);
 	pin_path(c, path, SL_PIN_PROG_NAT_INGRESS);

@@ -23,4 +23,14 @@ void nat_unload(struct ctl *c);
 int nat_uplink_attach(struct ctl *c, int ifindex, const char *dev);
 void nat_uplink_detach(struct ctl *c, int ifindex);
 
+/* The fast path (nat_fast.c): its program in the switch ports' slot, or out of it, or
+ * re-pointed after an upgrade; the slot's own pin (a switch map); its counters added to a
+ * `nat stats` document. */
+struct json_object;
+int nat_fast_load(struct ctl *c);
+int nat_fast_sync(struct ctl *c);
+void nat_fast_unload(struct ctl *c);
+void nat_fast_unpin_slot(struct ctl *c);
+int nat_fast_stats_add(struct ctl *c, struct json_object *o);
+
 #endif

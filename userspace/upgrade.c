@@ -17,6 +17,7 @@
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
 #include "nat_tc.skel.h"
+#include "nat_fast.skel.h"
 #include "lan_tc.skel.h"
 #include "port.h"
 #include "nat_ctl.h"
@@ -134,10 +135,12 @@ static int new_optional_progs_load(struct ctl *c, struct upgrade *u, const char 
 
 static int new_nat_lan_progs_load(struct ctl *c, struct upgrade *u)
 {
-	size_t nat_sz, lan_sz;
+	size_t nat_sz, fast_sz, lan_sz;
 	const void *nat = nat_tc__elf_bytes(&nat_sz), *lan = lan_tc__elf_bytes(&lan_sz);
+	const void *fast = nat_fast__elf_bytes(&fast_sz);
 
 	return new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_tc", nat, nat_sz) ||
+	       new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_fast", fast, fast_sz) ||
 	       new_optional_progs_load(c, u, SL_PIN_PROG_LAN "_egress", "lan_tc", lan, lan_sz) ?
 	       -1 : 0;
 }
@@ -486,6 +489,8 @@ int cmd_upgrade(struct ctl *c, int argc, char **argv)
 		goto unstage;
 	}
 	swaps_release(&u);
+	if (nat_fast_sync(c))	/* the ports' slot: the program just pinned, or a first one */
+		goto out;
 	o = json_object_new_object();
 	jadd_str(o, "instance", c->instance);
 	jadd_int(o, "programs", u.npins);

@@ -2,7 +2,8 @@
 # Masquerade on the uplink with real tools: containers -- host (sluice switch + nat) --
 # router -- outside. The router has no route back to the containers, so only translated
 # traffic is answered, and a capture on the uplink proves nothing private ever leaves.
-# modes: tc
+# modes: tc slowpath
+# (slowpath: the rule says `fastpath off`: every packet crosses the host stack, as iptables)
 . "$(dirname "$0")/lib.sh"
 
 T=nat
@@ -30,7 +31,8 @@ topology() {
 	ip -n "$PFX-out" route add default via 203.0.113.1
 }
 topology || { echo "FAIL $T.topology"; exit 1; }
-sl nat add m0 src 10.20.0.0/24 out up0 || { echo "FAIL $T.nat_add"; exit 1; }
+FASTPATH=on; [ "${1:-tc}" = slowpath ] && FASTPATH=off
+sl nat add m0 src 10.20.0.0/24 out up0 fastpath $FASTPATH || { echo "FAIL $T.nat_add"; exit 1; }
 
 # Every packet on the uplink with a container address in it, for the whole run.
 bg_ns rtr tcpdump -n -U -i r0 -w "/tmp/$PFX-leak.pcap" net 10.20.0.0/24

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "nat_tc.skel.h"
+#include "switch_tc.skel.h"
 #include "nat_fixture.h"
 
 #define L3	ETH_HLEN
@@ -43,6 +44,11 @@ static void rule_put(struct nat *n, const struct sl_nat_rule *r)
 
 struct nat *nat_open(void)
 {
+	return nat_open_sw(NULL);
+}
+
+struct nat *nat_open_sw(struct sw *sw)
+{
 	const __u32 defaults[SL_NAT_ST_MAX] = SL_NAT_TIMEOUT_DEFAULTS;
 	struct sl_nat_cfg cfg = { .nrules = 1, .seed = 12345 };
 	struct nat *n = calloc(1, sizeof(*n));
@@ -61,8 +67,14 @@ struct nat *nat_open(void)
 	n->skel = nat_tc__open();
 	if (!n->skel)
 		runner_fail(__FILE__, __LINE__, "nat_tc__open: %s", strerror(errno));
-	bpf_object__for_each_map(m, n->skel->obj)
+	bpf_object__for_each_map(m, n->skel->obj) {
+		struct bpf_map *sm = sw ? bpf_object__find_map_by_name(sw->tc->obj,
+								       bpf_map__name(m)) : NULL;
+
 		bpf_map__set_pin_path(m, NULL);
+		if (sm && bpf_map__reuse_fd(m, bpf_map__fd(sm)))	/* the switch's ports, FDB */
+			runner_fail(__FILE__, __LINE__, "share map %s", bpf_map__name(m));
+	}
 	bpf_map__set_max_entries(n->skel->maps.sl_nat_ct, 2 * NAT_FLOWS);
 	bpf_map__set_max_entries(n->skel->maps.sl_nat_map, NAT_FLOWS);
 	bpf_map__set_max_entries(n->skel->maps.sl_nat_rmap, NAT_FLOWS);

@@ -28,6 +28,8 @@ struct nat {
 /* Fresh maps and programs with rule slot 0 = 10.0.0.0/24 out ut0 to NAT_EXT, default
  * ports; released when the test ends. */
 struct nat *nat_open(void);
+/* The same on the maps of switch SW (ports, FDB, counters), for the fast path's tests. */
+struct nat *nat_open_sw(struct sw *sw);
 /* Replace rule slot 0's port range and flags. */
 void nat_rule_ports(struct nat *n, __u16 lo, __u16 hi, __u32 flags);
 void nat_timeout(struct nat *n, enum sl_nat_state st, __u32 seconds);

@@ -17,7 +17,7 @@ BG_PIDS=()
 mkdir -p "$BUILD"
 for _ in 1 2 3 4 5; do	# a copy taken mid-link is caught here and taken again
 	cp "$ROOT/build/sluice" "$ROOT/build/pktgen" "$ROOT/build/xdpfwd" "$ROOT/build/tablecost" \
-		"$BUILD/" &&
+		"$ROOT/build/rr" "$BUILD/" &&
 		"$SLUICE" --help >/dev/null && "$BUILD/pktgen" -h >/dev/null && break
 	sleep 2
 done

@@ -48,6 +48,24 @@ measure_pps() {
 	record "$section" "$metric" "$path" "$run" "$(json_get "$WORK/sink.json" 'round(j["pps"])')" pps
 }
 
+# measure_rr SECTION PATH RUN: TCP request/response transactions/s SRC -> DST (build/rr:
+# one connection, 1-byte request, 1-byte response, netperf TCP_RR's shape).
+measure_rr() {
+	local section=$1 path=$2 run=$3 srv
+	bg_ns "$DST" "$WORK/rr-s.log" "$BUILD/rr" server 5202 "$TIME"
+	srv=$BG_PID
+	sleep 0.3
+	if ! ip netns exec "$SRC" timeout $((TIME + 15)) "$BUILD/rr" client "$DST_IP" 5202 "$TIME" \
+		>"$WORK/rr.json" 2>"$WORK/rr.err"; then
+		bg_stop "$srv"
+		log error "rr on $path: $(tail -1 "$WORK/rr.err")"
+		record "$section" rr "$path" "$run" error ""
+		return 1
+	fi
+	bg_stop "$srv"
+	record "$section" rr "$path" "$run" "$(json_get "$WORK/rr.json" 'j["tps"]' | cut -d. -f1)" tps
+}
+
 # measure_tcp SECTION PATH RUN STREAMS [rtt]: iperf3 TCP SRC -> DST; with "rtt", ping RTT
 # p50/p99 of 5 ms-spaced pings sent while the transfer runs.
 measure_tcp() {

@@ -1,8 +1,9 @@
 # Section 3, NAT: container -> outside through iptables MASQUERADE (nft and legacy backends),
-# nftables masquerade and sluice NAT: 64-byte UDP packets/s, TCP throughput, new flows/s.
+# nftables masquerade and sluice NAT (fast path on, and off: through the host like iptables):
+# 64-byte UDP packets/s, TCP throughput (1 and 8 streams), new flows/s, TCP request/response.
 # shellcheck shell=bash
 
-NAT_PATHS=(iptables nft iptables-legacy sluice)
+NAT_PATHS=(iptables nft iptables-legacy sluice sluice-slow)
 NEW_FLOWS=${NEW_FLOWS:-60000}	# frames of the new-flows run, each one a new UDP flow
 
 bench_nat() {
@@ -15,11 +16,13 @@ bench_nat() {
 			if [ $rc = 0 ]; then
 				measure_pps nat pps "$path" "$run"
 				measure_tcp nat "$path" "$run" 1
+				measure_tcp nat "$path" "$run" 8
+				measure_rr nat "$path" "$run"
 				# One frame per source port: every frame makes a conntrack/NAT entry.
 				measure_pps nat newflows "$path" "$run" -n "$NEW_FLOWS" -f "$NEW_FLOWS" \
 					--sport 2000
 			else
-				for metric in pps tcp_1 newflows; do
+				for metric in pps tcp_1 tcp_8 rr newflows; do
 					record nat "$metric" "$path" "$run" "$([ $rc = 2 ] && echo pending || echo error)" ""
 				done
 			fi

@@ -100,7 +100,8 @@ topo_l2() {
 }
 
 # topo_nat PATH: c1 (10.20.0.2) -> host gateway -> uplink -> outside (10.99.0.2), masqueraded
-# by PATH: iptables (Debian's default iptables-nft), iptables-legacy, nft, or sluice.
+# by PATH: iptables (Debian's default iptables-nft), iptables-legacy, nft, sluice (fast path
+# on, the default) or sluice-slow (fastpath off: routed by the host, translated on the uplink).
 # Returns 2 when sluice has no `nat` yet, 1 on a setup failure.
 topo_nat() {
 	local path=$1 gw
@@ -118,7 +119,7 @@ topo_nat() {
 		ip -n "$HOST" link add br0 type bridge && ip -n "$HOST" addr add 10.20.0.1/24 dev br0 &&
 			ip -n "$HOST" link set h1 master br0 && ip -n "$HOST" link set br0 up || return 1
 		gw=br0 ;;
-	sluice)
+	sluice|sluice-slow)
 		sl switch add sw0 addr 10.20.0.1/24 &&
 			sl port add sw0 h1 netns "$SRC" addr $SRC_IP/24 gw 10.20.0.1 || return 1
 		gw=sw0 ;;
@@ -139,9 +140,10 @@ topo_nat() {
 		}
 		EOF
 		;;
-	sluice)
+	sluice|sluice-slow)
 		sl nat show >/dev/null 2>&1 || return 2
-		sl nat add masq src 10.20.0.0/24 out up0 ;;
+		sl nat add masq src 10.20.0.0/24 out up0 \
+			fastpath "$([ "$path" = sluice ] && echo on || echo off)" ;;
 	esac || return 1
 	GEN_GRO_DEV=h1
 	DST_MAC=$(ip netns exec "$HOST" cat "/sys/class/net/$gw/address")
