@@ -5,6 +5,7 @@
 #include <bpf/bpf_helpers.h>
 #include "lib/eth.h"
 #include "lib/vlan.h"
+#define SL_SPOOF_NO_IP6	/* the host's native program checks IPv6 */
 #include "lib/spoof.h"
 
 /* Offloaded maps live on the device: ARRAY or HASH, a couple of entries, no flags

@@ -124,6 +124,11 @@ enum sl_drop {
 	SL_DROP_NO_FLOOD,		/* nothing to flood to in this VLAN */
 	SL_DROP_REDIRECT,		/* redirect helper failed */
 	SL_DROP_VLAN_OP,		/* tag push/pop failed */
+	SL_DROP_SPOOF_IP6,		/* IPv6 source is not the port's (:: outside DAD) */
+	SL_DROP_ND_SPOOF,		/* NS/NA target or link-layer option claims another's */
+	SL_DROP_RA_GUARD,		/* router advertisement/redirect from an untrusted port */
+	SL_DROP_DHCP6_SERVER,		/* DHCPv6 server/relay message from an untrusted port */
+	SL_DROP_IP6_EXT_CHAIN,		/* IPv6 extension headers beyond what the guard walks */
 	SL_DROP_MAX,
 };
 
@@ -142,6 +147,11 @@ enum sl_drop {
 	[SL_DROP_NO_FLOOD] = "no_flood_target",			\
 	[SL_DROP_REDIRECT] = "redirect_failed",			\
 	[SL_DROP_VLAN_OP] = "vlan_op_failed",			\
+	[SL_DROP_SPOOF_IP6] = "spoofed_ip6",			\
+	[SL_DROP_ND_SPOOF] = "nd_spoofed",			\
+	[SL_DROP_RA_GUARD] = "ra_guard",			\
+	[SL_DROP_DHCP6_SERVER] = "dhcp6_server",		\
+	[SL_DROP_IP6_EXT_CHAIN] = "ipv6_ext_chain",		\
 }
 
 /* stats: per-CPU array indexed by the port's slot; slot 0 counts frames seen

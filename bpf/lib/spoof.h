@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Anti-spoofing: a container port may only speak with its own MAC and IPv4. */
+/* Anti-spoofing: a container port may only speak with its own MAC, IPv4 and IPv6
+ * (spoof6.h; not in the offloaded filter, which has no room for its maps). */
 #ifndef SL_SPOOF_H
 #define SL_SPOOF_H
 
 #include <linux/ip.h>
 #include "eth.h"
 #include "sluice.h"
+#ifndef SL_SPOOF_NO_IP6
+#include "spoof6.h"
+#endif
 
 /* ARP for IPv4 over Ethernet, the part that names the sender. */
 struct sl_arp_ipv4 {
@@ -41,7 +45,11 @@ static __always_inline int sl_spoof_check(const struct sl_port *port, const stru
 		if ((void *)(iph + 1) <= data_end && iph->saddr && iph->saddr != port->ip)
 			return SL_DROP_SPOOF_IP;
 	}
+#ifndef SL_SPOOF_NO_IP6
+	return sl_spoof6_check(port, l3, data_end, proto);
+#else
 	return -1;
+#endif
 }
 
 #endif

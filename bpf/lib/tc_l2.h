@@ -20,8 +20,11 @@ static __always_inline int sl_tc_parse(struct __sk_buff *skb, struct sl_l2 *l2, 
 	*meta = 0;
 	if (skb->len < ETH_HLEN)
 		return SL_DROP_RUNT;
-	/* Headers we read (Ethernet, tag, IPv4 or ARP) must be in the linear part. */
-	head = skb->len < 64 ? skb->len : 64;
+	/* Headers we read (Ethernet, tag, IPv4 or ARP; IPv6 with ND) must be in the linear
+	 * part. IPv6 guards read deeper: extension headers, ND target and options. */
+	head = skb->protocol == bpf_htons(ETH_P_IP) ? 64 : 128;
+	if (head > skb->len)
+		head = skb->len;
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	if (data + head > data_end) {
