@@ -17,6 +17,7 @@
 #define SL_NAT_PROBES		32	/* candidate ports tried after the source port */
 #define SL_NAT_REFRESH_NS	(250 * 1000000ULL) /* an entry's deadline is rewritten at most this often */
 #define SL_NAT_MAP_GRACE_NS	(2 * 1000000000ULL) /* GC spares a mapping this young: its flow may be being inserted */
+#define SL_NAT_UDP_STREAM_MS	2000	/* nf_conntrack's stream_ts: a UDP flow is a stream only after this */
 
 /* Pin names under /sys/fs/bpf/sluice/<instance>/ (maps are pinned under their own names). */
 #define SL_PIN_PROG_NAT_EGRESS	"prog_nat_egress"
@@ -53,8 +54,8 @@ enum sl_nat_state {
 	SL_NAT_ST_LAST_ACK,
 	SL_NAT_ST_TIME_WAIT,
 	SL_NAT_ST_CLOSE,
-	SL_NAT_ST_UDP,		/* no reply seen yet */
-	SL_NAT_ST_UDP_STREAM,	/* replied: "assured" */
+	SL_NAT_ST_UDP,		/* no reply seen yet, or replied within 2 s of the start */
+	SL_NAT_ST_UDP_STREAM,	/* a packet after a reply, 2 s or more in: "assured" */
 	SL_NAT_ST_ICMP,		/* echo */
 	SL_NAT_ST_MAX,
 };
@@ -142,7 +143,8 @@ struct sl_nat_ct {
 	__u8 state;		/* ORIG: enum sl_nat_state */
 	__u8 flags;		/* ORIG: SL_NAT_CT_F_* */
 	__u32 rule;		/* rule slot that made it */
-	__u32 pad;
+	__u32 born;		/* ORIG: when it began, ms of CLOCK_MONOTONIC mod 2^32 (UDP's
+				 * 2-second stream rule); 0 in entries of older builds */
 };
 
 /* sl_nat_map (internal endpoint -> external port) and sl_nat_rmap (external port ->

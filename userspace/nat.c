@@ -526,7 +526,8 @@ static int nat_ct_show(struct ctl *c)
 		jadd_str(o, "dst", buf);
 		format_endpoint(v.addr, v.port, buf);
 		jadd_str(o, "nat", buf);
-		jadd_str(o, "state", v.state < SL_NAT_ST_MAX ? state_names[v.state] : "?");
+		jadd_str(o, "state", v.state == SL_NAT_ST_UDP && (v.flags & SL_NAT_CT_F_REPLIED) ?
+				     "REPLIED" : v.state < SL_NAT_ST_MAX ? state_names[v.state] : "?");
 		jadd_int(o, "expires", v.expires > now ? (int64_t)((v.expires - now) / 1000000000ULL) : 0);
 		jadd_str(o, "rule", v.rule < SL_NAT_RULES_MAX ? n.rule[v.rule].name : "?");
 		json_object_array_add(arr, o);
