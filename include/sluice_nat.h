@@ -28,6 +28,7 @@
 #define SL_NAT_F_FOLLOW		(1u << 0) /* external address is the out device's primary, followed */
 #define SL_NAT_F_PORTS		(1u << 1) /* ports LO-HI given: never leave the range, not even to keep */
 #define SL_NAT_F_RANDOM		(1u << 2) /* random: no source-port keeping, random probe start */
+#define SL_NAT_F_DIRECT		(1u << 3) /* direct allow: the uplink side may reach the subnet routed */
 
 /* sl_nat_rules: ARRAY indexed by slot; used == 0 marks a free slot. */
 struct sl_nat_rule {
@@ -134,6 +135,10 @@ struct sl_nat_ct_key {
 #define SL_NAT_CT_F_FIN_ORIG	(1u << 1) /* the container sent FIN */
 #define SL_NAT_CT_F_FIN_REPLY	(1u << 2) /* the remote end sent FIN */
 #define SL_NAT_CT_F_LAST_FIN_REPLY (1u << 3) /* the second FIN came from the remote end */
+#define SL_NAT_CT_F_DIRECT	(1u << 4) /* routed, untranslated: opened from the uplink side to a
+					   * container of a `direct allow` rule; addr:port is the
+					   * container's own; the TCP machine sees the remote as the
+					   * opener (nat_direct.h) */
 
 struct sl_nat_ct {
 	__u64 expires;		/* ORIG: deadline; REPLY: when it was made (GC grace for an
@@ -211,6 +216,7 @@ enum sl_nat_drop {
 	SL_NAT_DROP_TABLE,		/* mapping or connection table insert failed */
 	SL_NAT_DROP_FRAG,		/* non-first fragment whose first fragment was not seen */
 	SL_NAT_DROP_REWRITE,		/* a header rewrite helper failed */
+	SL_NAT_DROP_DIRECT,		/* from an uplink to a masqueraded subnet, not allowed */
 	SL_NAT_DROP_MAX,
 };
 
@@ -228,6 +234,7 @@ enum sl_nat_drop {
 	[SL_NAT_DROP_TABLE] = "table_full",				\
 	[SL_NAT_DROP_FRAG] = "frag_without_first",			\
 	[SL_NAT_DROP_REWRITE] = "rewrite_failed",			\
+	[SL_NAT_DROP_DIRECT] = "direct_to_private",			\
 }
 
 /* sl_nat_stats: per-CPU ARRAY of one. */
