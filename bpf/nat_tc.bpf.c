@@ -6,6 +6,7 @@
 #include <bpf/bpf_helpers.h>
 #include "lib/nat_icmp.h"
 #include "lib/nat_direct.h"
+#include "lib/nat_publish.h"
 
 /* TC_ACT_UNSPEC is tcx's "next": programs after ours still see the packet. */
 static __always_inline int sl_nat_verdict(struct sl_nat_stats *st, int why)
@@ -81,6 +82,7 @@ int sl_nat_ingress(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (ret == SL_PARSE_ICMP_ERROR)
 		return sl_nat_verdict(st, sl_nat_icmp_error_in(skb, &p, st));
+	sl_nat_publish_in(&p, skb->ifindex, cfg, st);	/* a new connection to a published port */
 	return sl_nat_verdict(st, sl_nat_dnat_flow(skb, &p, cfg, st));
 }
 

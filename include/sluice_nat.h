@@ -137,8 +137,9 @@ struct sl_nat_ct_key {
 #define SL_NAT_CT_F_LAST_FIN_REPLY (1u << 3) /* the second FIN came from the remote end */
 #define SL_NAT_CT_F_DIRECT	(1u << 4) /* routed, untranslated: opened from the uplink side to a
 					   * container of a `direct allow` rule; addr:port is the
-					   * container's own; the TCP machine sees the remote as the
-					   * opener (nat_direct.h) */
+					   * container's own (nat_direct.h) */
+#define SL_NAT_CT_F_OPENED_IN	(1u << 5) /* the remote end opened it (a published port, or
+					   * DIRECT): the TCP machine sees it as the opener */
 
 struct sl_nat_ct {
 	__u64 expires;		/* ORIG: deadline; REPLY: when it was made (GC grace for an

@@ -127,6 +127,8 @@ static __always_inline void sl_ct_update(struct sl_nat_ct *ct, const struct sl_p
 	__u8 st = ct->state, flags = ct->flags;
 	__u64 expires;
 
+	if (flags & SL_NAT_CT_F_OPENED_IN)
+		reply = !reply;	/* the opener's packets are the "original" direction */
 	if (reply)
 		flags |= SL_NAT_CT_F_REPLIED;
 	if (p->proto == IPPROTO_TCP)

@@ -49,13 +49,14 @@ static __always_inline int sl_nat_direct_in(struct __sk_buff *skb, struct sl_pkt
 	ct = bpf_map_lookup_elem(&sl_nat_ct, &ok);
 	if (ct && ct->expires > now) {
 		if (ct->flags & SL_NAT_CT_F_DIRECT)
-			sl_ct_update(ct, p, 0, cfg, now);	/* the remote opened: "orig" */
+			sl_ct_update(ct, p, 1, cfg, now);
 		return SL_NAT_PASS;
 	}
 	s0 = sl_ct_initial_state(p, 0);
 	if (s0 >= 0 && (p->proto != IPPROTO_ICMP || p->icmp_type == ICMP_ECHO)) {
 		struct sl_nat_ct v = { .addr = p->daddr, .port = p->dport, .state = s0,
-				       .flags = SL_NAT_CT_F_DIRECT, .rule = slot,
+				       .flags = SL_NAT_CT_F_DIRECT | SL_NAT_CT_F_OPENED_IN,
+				       .rule = slot,
 				       .born = sl_ct_born(now),
 				       .expires = now + sl_ct_timeout_ns(cfg, s0) };
 
@@ -79,7 +80,7 @@ static __always_inline int sl_nat_direct_out(const struct sl_pkt *p, const struc
 	ct = bpf_map_lookup_elem(&sl_nat_ct, &ok);
 	if (!ct || !(ct->flags & SL_NAT_CT_F_DIRECT) || ct->expires <= now)
 		return 0;
-	sl_ct_update(ct, p, 1, cfg, now);	/* the container answers: "reply" */
+	sl_ct_update(ct, p, 0, cfg, now);
 	return 1;
 }
 
