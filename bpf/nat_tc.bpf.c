@@ -6,6 +6,8 @@
 #include <bpf/bpf_helpers.h>
 #include "lib/nat_icmp.h"
 #include "lib/nat_fast.h"
+#include "lib/nat_direct.h"
+#include "lib/nat_publish.h"
 
 /* TC_ACT_UNSPEC is tcx's "next": programs after ours still see the packet. */
 static __always_inline int sl_nat_verdict(struct sl_nat_stats *st, int why)
@@ -44,6 +46,8 @@ int sl_nat_egress(struct __sk_buff *skb)
 		return sl_nat_verdict(st, why);
 	if (ret == SL_PARSE_ICMP_ERROR)
 		return sl_nat_verdict(st, sl_nat_icmp_error_out(skb, &p, st));
+	if (sl_nat_direct_out(&p, r, cfg))
+		return TC_ACT_UNSPEC;	/* answers a routed connection: untranslated */
 	return sl_nat_verdict(st, sl_nat_snat_flow(skb, &p, r, slot, cfg, st));
 }
 
@@ -55,12 +59,20 @@ int sl_nat_ingress(struct __sk_buff *skb)
 	const struct sl_nat_rule *r;
 	struct sl_pkt p = {};
 	int why = SL_NAT_PASS, ret;
+	__u32 slot = 0;
 
 	if (!cfg || skb->protocol != bpf_htons(ETH_P_IP))
 		return TC_ACT_UNSPEC;
 	ret = sl_parse_ip(skb, ETH_HLEN, 0, &p, &why);
-	if (ret == SL_PARSE_NOT_IPV4 || ret == SL_PARSE_DROP ||
-	    !(r = sl_nat_rule_in(cfg, skb->ifindex, p.daddr)))
+	if (ret == SL_PARSE_NOT_IPV4)
+		return TC_ACT_UNSPEC;
+	/* To a container's private address, from outside: Docker 28's default, dropped. Only
+	 * frames to the uplink's own MAC are the host's to route; frames for other MACs (a
+	 * macvlan endpoint on this parent) are no routed access. */
+	r = skb->pkt_type == SL_PACKET_HOST ? sl_nat_rule_private(cfg, p.daddr, &slot) : NULL;
+	if (r)
+		return sl_nat_verdict(st, sl_nat_direct_in(skb, &p, ret, r, slot, cfg));
+	if (ret == SL_PARSE_DROP || !(r = sl_nat_rule_in(cfg, skb->ifindex, p.daddr)))
 		return TC_ACT_UNSPEC;
 	if (ret == SL_PARSE_LATER_FRAG)
 		return sl_nat_verdict(st, sl_nat_frag_follow(skb, &p, SL_NAT_DIR_REPLY, st));
@@ -70,6 +82,7 @@ int sl_nat_ingress(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (ret == SL_PARSE_ICMP_ERROR)
 		return sl_nat_verdict(st, sl_nat_icmp_error_in(skb, &p, st));
+	sl_nat_publish_in(&p, skb->ifindex, cfg, st);	/* a new connection to a published port */
 	why = sl_nat_dnat_flow(skb, &p, cfg, st);
 	if (why >= 0)
 		return sl_nat_verdict(st, why);

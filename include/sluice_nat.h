@@ -17,6 +17,7 @@
 #define SL_NAT_PROBES		32	/* candidate ports tried after the source port */
 #define SL_NAT_REFRESH_NS	(250 * 1000000ULL) /* an entry's deadline is rewritten at most this often */
 #define SL_NAT_MAP_GRACE_NS	(2 * 1000000000ULL) /* GC spares a mapping this young: its flow may be being inserted */
+#define SL_NAT_UDP_STREAM_MS	2000	/* nf_conntrack's stream_ts: a UDP flow is a stream only after this */
 
 /* Pin names under /sys/fs/bpf/sluice/<instance>/ (maps are pinned under their own names). */
 #define SL_PIN_PROG_NAT_EGRESS	"prog_nat_egress"
@@ -27,6 +28,7 @@
 #define SL_NAT_F_FOLLOW		(1u << 0) /* external address is the out device's primary, followed */
 #define SL_NAT_F_PORTS		(1u << 1) /* ports LO-HI given: never leave the range, not even to keep */
 #define SL_NAT_F_RANDOM		(1u << 2) /* random: no source-port keeping, random probe start */
+#define SL_NAT_F_DIRECT		(1u << 3) /* direct allow: the uplink side may reach the subnet routed */
 
 /* sl_nat_rules: ARRAY indexed by slot; used == 0 marks a free slot. */
 struct sl_nat_rule {
@@ -53,8 +55,8 @@ enum sl_nat_state {
 	SL_NAT_ST_LAST_ACK,
 	SL_NAT_ST_TIME_WAIT,
 	SL_NAT_ST_CLOSE,
-	SL_NAT_ST_UDP,		/* no reply seen yet */
-	SL_NAT_ST_UDP_STREAM,	/* replied: "assured" */
+	SL_NAT_ST_UDP,		/* no reply seen yet, or replied within 2 s of the start */
+	SL_NAT_ST_UDP_STREAM,	/* a packet after a reply, 2 s or more in: "assured" */
 	SL_NAT_ST_ICMP,		/* echo */
 	SL_NAT_ST_MAX,
 };
@@ -133,6 +135,11 @@ struct sl_nat_ct_key {
 #define SL_NAT_CT_F_FIN_ORIG	(1u << 1) /* the container sent FIN */
 #define SL_NAT_CT_F_FIN_REPLY	(1u << 2) /* the remote end sent FIN */
 #define SL_NAT_CT_F_LAST_FIN_REPLY (1u << 3) /* the second FIN came from the remote end */
+#define SL_NAT_CT_F_DIRECT	(1u << 4) /* routed, untranslated: opened from the uplink side to a
+					   * container of a `direct allow` rule; addr:port is the
+					   * container's own (nat_direct.h) */
+#define SL_NAT_CT_F_OPENED_IN	(1u << 5) /* the remote end opened it (a published port, or
+					   * DIRECT): the TCP machine sees it as the opener */
 
 struct sl_nat_ct {
 	__u64 expires;		/* ORIG: deadline; REPLY: when it was made (GC grace for an
@@ -142,7 +149,8 @@ struct sl_nat_ct {
 	__u8 state;		/* ORIG: enum sl_nat_state */
 	__u8 flags;		/* ORIG: SL_NAT_CT_F_* */
 	__u32 rule;		/* rule slot that made it */
-	__u32 pad;
+	__u32 born;		/* ORIG: when it began, ms of CLOCK_MONOTONIC mod 2^32 (UDP's
+				 * 2-second stream rule); 0 in entries of older builds */
 };
 
 /* sl_nat_map (internal endpoint -> external port) and sl_nat_rmap (external port ->
@@ -209,6 +217,7 @@ enum sl_nat_drop {
 	SL_NAT_DROP_TABLE,		/* mapping or connection table insert failed */
 	SL_NAT_DROP_FRAG,		/* non-first fragment whose first fragment was not seen */
 	SL_NAT_DROP_REWRITE,		/* a header rewrite helper failed */
+	SL_NAT_DROP_DIRECT,		/* from an uplink to a masqueraded subnet, not allowed */
 	SL_NAT_DROP_MAX,
 };
 
@@ -226,6 +235,7 @@ enum sl_nat_drop {
 	[SL_NAT_DROP_TABLE] = "table_full",				\
 	[SL_NAT_DROP_FRAG] = "frag_without_first",			\
 	[SL_NAT_DROP_REWRITE] = "rewrite_failed",			\
+	[SL_NAT_DROP_DIRECT] = "direct_to_private",			\
 }
 
 /* sl_nat_stats: per-CPU ARRAY of one. */

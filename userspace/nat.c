@@ -19,10 +19,10 @@
 #include "parse.h"
 
 #define NAT_USAGE "usage: sluice nat add NAME src CIDR out DEV [to ADDR] [ports LO-HI] [random] " \
-		  "[conntrack FLOWS] [fastpath on|off] | del NAME | show | ct show | ct flush | stats | " \
+		  "[conntrack FLOWS] [fastpath on|off] [direct allow|deny] | del NAME | show | " \
+		  "ct show|count|del [FILTERS] | ct flush | stats [rules [NAME]] | " \
 		  "timeouts [NAME SECONDS]..."
 
-static const char *const state_names[SL_NAT_ST_MAX] = SL_NAT_STATE_NAMES;
 static const char *const timeout_names[SL_NAT_ST_MAX] = SL_NAT_TIMEOUT_NAMES;
 static const char *const drop_names[SL_NAT_DROP_MAX] = SL_NAT_DROP_NAMES;
 
@@ -185,7 +185,7 @@ static bool switches_empty(struct ctl *c)
 }
 
 /* Every key of map FD (KSIZE bytes each), in a malloc'ed array. Returns the count. */
-static long keys_collect(int fd, size_t ksize, void **out)
+long keys_collect(int fd, size_t ksize, void **out)
 {
 	size_t cap = 1024, n = 0;
 	char *keys = malloc(cap * ksize), *prev = NULL;
@@ -305,6 +305,12 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 				return err("conntrack \"%s\": expected connections (%u-%u)", v,
 					   SL_NAT_FLOWS_MIN, SL_NAT_FLOWS_MAX);
 			has_flows = true;
+		} else if (!strcmp(argv[i], "direct") && v) {
+			/* Docker's allow-direct-routing: the uplink side may route to the subnet. */
+			if (strcmp(v, "allow") && strcmp(v, "deny"))
+				return err("direct \"%s\": expected allow or deny", v);
+			if (!strcmp(v, "allow"))
+				r.flags |= SL_NAT_F_DIRECT;
 		} else if (!strcmp(argv[i], "random")) {
 			r.flags |= SL_NAT_F_RANDOM;
 			continue;
@@ -480,66 +486,11 @@ static int nat_show(struct ctl *c, int argc, char **argv)
 			jadd_bool(o, "follow", !!(r->flags & SL_NAT_F_FOLLOW));
 			jadd_bool(o, "random", !!(r->flags & SL_NAT_F_RANDOM));
 			jadd_bool(o, "fastpath", !(r->flags & SL_NAT_F_SLOWPATH));
+			jadd_str(o, "direct", r->flags & SL_NAT_F_DIRECT ? "allow" : "deny");
 			json_object_array_add(arr, o);
 		}
 		nat_close(&n);
 	}
-	output_print(arr);
-	return 0;
-}
-
-static void format_endpoint(__be32 addr, __be16 port, char buf[24])
-{
-	char a[16];
-
-	format_ipv4(addr, a);
-	snprintf(buf, 24, "%s:%u", a, ntohs(port));
-}
-
-static const char *proto_name(__u8 proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" :
-	       proto == IPPROTO_ICMP ? "icmp" : "?";
-}
-
-static int nat_ct_show(struct ctl *c)
-{
-	uint64_t now = mono_ns();
-	struct sl_nat_ct_key *k;
-	json_object *arr;
-	struct nat n;
-	long nk;
-
-	if (nat_open_existing(c, &n))
-		return -1;
-	nk = keys_collect(n.fd[NAT_CT], sizeof(*k), (void **)&k);
-	if (nk < 0) {
-		nat_close(&n);
-		return err("read map sl_nat_ct: %s", strerror(-nk));
-	}
-	arr = json_object_new_array();
-	for (long i = 0; i < nk; i++) {
-		struct sl_nat_ct v;
-		json_object *o;
-		char buf[24];
-
-		if (k[i].dir != SL_NAT_DIR_ORIG || bpf_map_lookup_elem(n.fd[NAT_CT], &k[i], &v))
-			continue;
-		o = json_object_new_object();
-		jadd_str(o, "proto", proto_name(k[i].proto));
-		format_endpoint(k[i].saddr, k[i].sport, buf);
-		jadd_str(o, "src", buf);
-		format_endpoint(k[i].daddr, k[i].dport, buf);
-		jadd_str(o, "dst", buf);
-		format_endpoint(v.addr, v.port, buf);
-		jadd_str(o, "nat", buf);
-		jadd_str(o, "state", v.state < SL_NAT_ST_MAX ? state_names[v.state] : "?");
-		jadd_int(o, "expires", v.expires > now ? (int64_t)((v.expires - now) / 1000000000ULL) : 0);
-		jadd_str(o, "rule", v.rule < SL_NAT_RULES_MAX ? n.rule[v.rule].name : "?");
-		json_object_array_add(arr, o);
-	}
-	free(k);
-	nat_close(&n);
 	output_print(arr);
 	return 0;
 }
@@ -783,16 +734,16 @@ int cmd_nat(struct ctl *c, int argc, char **argv)
 		return nat_add(c, argc - 1, argv + 1);
 	if (matches(argv[0], "del") || matches(argv[0], "delete"))
 		return nat_del(c, argc - 1, argv + 1);
+	if (matches(argv[0], "stats") && argc > 1 && matches(argv[1], "rules"))
+		return nat_stats_rules(c, argc - 2, argv + 2);
 	if (matches(argv[0], "stats"))
 		return nat_stats(c, argc - 1, argv + 1);
 	if (matches(argv[0], "timeouts"))
 		return nat_timeouts(c, argc - 1, argv + 1);
 	if (matches(argv[0], "ct") || matches(argv[0], "conntrack")) {
-		if (argc < 2 || matches(argv[1], "show"))
-			return argc > 2 ? err("usage: sluice nat ct show | flush") : nat_ct_show(c);
-		if (matches(argv[1], "flush") && argc == 2)
-			return nat_ct_flush(c);
-		return err("nat ct: unknown command \"%s\" (show, flush)", argv[1]);
+		if (argc >= 2 && matches(argv[1], "flush"))
+			return argc > 2 ? err("usage: sluice nat ct flush") : nat_ct_flush(c);
+		return nat_ct_cmd(c, argc - 1, argv + 1);
 	}
 	return err("nat: unknown command \"%s\" (add, del, show, ct, stats, timeouts)", argv[0]);
 }

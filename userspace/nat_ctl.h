@@ -5,6 +5,7 @@
 #define SLUICE_NAT_CTL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "ctl.h"
 #include "sluice_nat.h"
@@ -32,5 +33,13 @@ int nat_fast_sync(struct ctl *c);
 void nat_fast_unload(struct ctl *c);
 void nat_fast_unpin_slot(struct ctl *c);
 int nat_fast_stats_add(struct ctl *c, struct json_object *o);
+/* nat.c: every key of map FD (KSIZE bytes each), malloc'ed; the count or -errno. */
+long keys_collect(int fd, size_t ksize, void **out);
+/* nat_ct.c: `nat ct show|count|del [FILTERS]`, `nat stats rules [NAME]`; a connection's
+ * state as shown (SL_NAT_ST_*, or REPLIED past SL_NAT_ST_MAX) and its name. */
+int nat_ct_cmd(struct ctl *c, int argc, char **argv);
+int nat_stats_rules(struct ctl *c, int argc, char **argv);
+int nat_ct_state(const struct sl_nat_ct *v);
+const char *nat_ct_state_name(int st);
 
 #endif

@@ -100,6 +100,25 @@ static __always_inline __u8 sl_ct_tcp_next(__u8 st, __u8 *flags, int reply, __u8
 	return st;
 }
 
+/* A connection's start time as the ORIG entry keeps it (born). */
+static __always_inline __u32 sl_ct_born(__u64 now)
+{
+	return (__u32)(now / 1000000);
+}
+
+/* UDP, as nf_conntrack since 5.16: a flow becomes a stream (udp_stream timeout) only on a
+ * packet that comes after a reply and more than 2 s after the flow began; a request/response
+ * within 2 s keeps the short udp timeout (DNS lookups do not pin entries for minutes). */
+static __always_inline __u8 sl_ct_udp_next(const struct sl_nat_ct *ct, __u64 now)
+{
+	if (ct->state == SL_NAT_ST_UDP_STREAM)
+		return SL_NAT_ST_UDP_STREAM;
+	if ((ct->flags & SL_NAT_CT_F_REPLIED) &&
+	    (__u32)(sl_ct_born(now) - ct->born) > SL_NAT_UDP_STREAM_MS)
+		return SL_NAT_ST_UDP_STREAM;
+	return ct->state;
+}
+
 /* Account packet P of connection CT going in direction REPLY: state, flags, deadline.
  * Writes the entry only when something changes, or the deadline is SL_NAT_REFRESH_NS old. */
 static __always_inline void sl_ct_update(struct sl_nat_ct *ct, const struct sl_pkt *p, int reply,
@@ -108,12 +127,14 @@ static __always_inline void sl_ct_update(struct sl_nat_ct *ct, const struct sl_p
 	__u8 st = ct->state, flags = ct->flags;
 	__u64 expires;
 
+	if (flags & SL_NAT_CT_F_OPENED_IN)
+		reply = !reply;	/* the opener's packets are the "original" direction */
 	if (reply)
 		flags |= SL_NAT_CT_F_REPLIED;
 	if (p->proto == IPPROTO_TCP)
 		st = sl_ct_tcp_next(st, &flags, reply, p->tcp_flags);
-	else if (p->proto == IPPROTO_UDP && reply)
-		st = SL_NAT_ST_UDP_STREAM;
+	else if (p->proto == IPPROTO_UDP)
+		st = sl_ct_udp_next(ct, now);
 	expires = now + sl_ct_timeout_ns(cfg, st);
 	if (st == ct->state && flags == ct->flags && expires < ct->expires + SL_NAT_REFRESH_NS &&
 	    expires >= ct->expires)

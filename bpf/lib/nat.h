@@ -279,7 +279,7 @@ static __always_inline int sl_nat_snat_flow(struct __sk_buff *skb, struct sl_pkt
 		int s0 = sl_ct_initial_state(p, 0);
 		struct sl_nat_ct rv = { .addr = p->saddr, .port = p->sport, .rule = slot,
 					.expires = now };
-		struct sl_nat_ct ov = { .rule = slot };
+		struct sl_nat_ct ov = { .rule = slot, .born = sl_ct_born(now) };
 
 		if (s0 < 0)
 			return SL_NAT_DROP_NO_FLOW;
