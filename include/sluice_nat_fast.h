@@ -33,6 +33,7 @@ enum sl_nat_slow {
 	SL_NAT_SLOW_OFF,		/* the rule says fastpath off */
 	SL_NAT_SLOW_UNPARSED,		/* not a packet the NAT translates (the slow path judges it) */
 	SL_NAT_SLOW_NO_PORT,		/* inbound: the neighbour is not on a switch port we can reach */
+	SL_NAT_SLOW_ROUTED,		/* answers a connection routed in untranslated (direct allow) */
 	SL_NAT_SLOW_MAX,
 };
 
@@ -49,6 +50,7 @@ enum sl_nat_slow {
 	[SL_NAT_SLOW_OFF] = "fastpath_off",				\
 	[SL_NAT_SLOW_UNPARSED] = "not_translatable",			\
 	[SL_NAT_SLOW_NO_PORT] = "no_port",				\
+	[SL_NAT_SLOW_ROUTED] = "routed_direct",				\
 }
 
 enum sl_nat_fast_dir {

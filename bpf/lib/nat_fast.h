@@ -7,6 +7,7 @@
 #include <linux/pkt_cls.h>
 #include "sluice_nat_fast.h"
 #include "nat.h"
+#include "nat_direct.h"
 #include "fib.h"
 #include "stats.h"
 #include "vlan.h"
@@ -125,6 +126,8 @@ static __always_inline int sl_nat_fast_out(struct __sk_buff *skb)
 		return sl_fast_slow(dir, SL_NAT_SLOW_NO_RULE);
 	if (r->flags & SL_NAT_F_SLOWPATH)
 		return sl_fast_slow(dir, SL_NAT_SLOW_OFF);
+	if (!(p.frag & SL_IP_OFFSET) && sl_nat_direct_out(&p, r, cfg))
+		return sl_fast_slow(dir, SL_NAT_SLOW_ROUTED);	/* leaves untranslated, routed */
 	if (p.frag & SL_IP_OFFSET)
 		why = sl_nat_frag_follow(skb, &p, SL_NAT_DIR_ORIG, st);
 	else
