@@ -20,7 +20,7 @@
 
 #define NAT_USAGE "usage: sluice nat add NAME src CIDR out DEV [to ADDR] [ports LO-HI] [random] " \
 		  "[conntrack FLOWS] [fastpath on|off] [direct allow|deny] | del NAME | show | " \
-		  "ct show|count|del [FILTERS] | ct flush | stats [rules [NAME]] | " \
+		  "ct show|count|del [FILTERS] | ct flush | stats [rules [NAME]] | publish add|del|show ... | " \
 		  "timeouts [NAME SECONDS]..."
 
 static const char *const timeout_names[SL_NAT_ST_MAX] = SL_NAT_TIMEOUT_NAMES;
@@ -441,6 +441,7 @@ static int nat_del(struct ctl *c, int argc, char **argv)
 	if (!uplink_in_use(&n, ifx, -1))
 		nat_uplink_detach(c, ifx);
 	nat_flush(&n, 0, s);
+	nat_publish_flush(c, s);
 	for (s = 0; s < SL_NAT_RULES_MAX && !n.rule[s].used; s++)
 		;
 	nat_close(&n);
@@ -738,6 +739,8 @@ int cmd_nat(struct ctl *c, int argc, char **argv)
 		return nat_stats_rules(c, argc - 2, argv + 2);
 	if (matches(argv[0], "stats"))
 		return nat_stats(c, argc - 1, argv + 1);
+	if (matches(argv[0], "publish"))
+		return nat_publish_cmd(c, argc - 1, argv + 1);
 	if (matches(argv[0], "timeouts"))
 		return nat_timeouts(c, argc - 1, argv + 1);
 	if (matches(argv[0], "ct") || matches(argv[0], "conntrack")) {
@@ -745,5 +748,5 @@ int cmd_nat(struct ctl *c, int argc, char **argv)
 			return argc > 2 ? err("usage: sluice nat ct flush") : nat_ct_flush(c);
 		return nat_ct_cmd(c, argc - 1, argv + 1);
 	}
-	return err("nat: unknown command \"%s\" (add, del, show, ct, stats, timeouts)", argv[0]);
+	return err("nat: unknown command \"%s\" (add, del, show, ct, stats, publish, timeouts)", argv[0]);
 }

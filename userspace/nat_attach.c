@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "nat_ctl.h"
 #include "nat_tc.skel.h"
+#include "sluice_nat_pub.h"
 
 #ifndef BPF_TCX_INGRESS
 #define BPF_TCX_INGRESS 46	/* kernel >= 6.6; Debian's libbpf 1.1 headers predate it */
@@ -112,6 +113,8 @@ void nat_unload(struct ctl *c)
 		pin_path(c, path, nat_map_names[i]);
 		unlink(path);
 	}
+	pin_path(c, path, SL_NAT_PUB_MAP);
+	unlink(path);
 	pin_path(c, path, NAT_LOCAL_MAP);
 	unlink(path);
 }

@@ -41,5 +41,8 @@ int nat_ct_cmd(struct ctl *c, int argc, char **argv);
 int nat_stats_rules(struct ctl *c, int argc, char **argv);
 int nat_ct_state(const struct sl_nat_ct *v);
 const char *nat_ct_state_name(int st);
+/* nat_publish.c: `nat publish add|del|show`; drop rule SLOT's published ports (nat del). */
+int nat_publish_cmd(struct ctl *c, int argc, char **argv);
+void nat_publish_flush(struct ctl *c, int slot);
 
 #endif

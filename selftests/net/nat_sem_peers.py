@@ -35,6 +35,23 @@ def udp_probe(dst, port, timeout):
     print("answer from %s: %s" % (peer[0], data.decode(errors="replace")))
 
 
+def udp_refused(dst, port, timeout):
+    """A connected UDP socket: exit 0 if an ICMP port unreachable comes back (ECONNREFUSED)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    s.connect((dst, port))
+    s.send(b"probe")
+    try:
+        s.recv(2048)
+        print("answered")
+    except ConnectionRefusedError:
+        print("refused")
+        return
+    except socket.timeout:
+        print("no answer, no error")
+    sys.exit(1)
+
+
 def tcp_probe(dst, port, timeout):
     """A TCP connect; exit 0 if it is accepted within TIMEOUT s; prints what the server says."""
     try:
@@ -71,6 +88,8 @@ if __name__ == "__main__":
         exchange(a[0], int(a[1]), int(a[2]), float(a[3]), float(a[4]))
     elif cmd == "udp-probe":
         udp_probe(a[0], int(a[1]), float(a[2]))
+    elif cmd == "udp-refused":
+        udp_refused(a[0], int(a[1]), float(a[2]))
     elif cmd == "tcp-probe":
         tcp_probe(a[0], int(a[1]), float(a[2]))
     elif cmd == "tcp-serve":

@@ -1,0 +1,75 @@
+#!/bin/bash
+# Published ports (issue #15 part 4, docker run -p): the neighbour reaches c1's servers
+# through the uplink address; answers and ICMP errors come back translated; conflicts are
+# clear errors; published flows survive a daemon restart and `sluice upgrade`.
+# modes: tc
+. "$(dirname "$0")/nat_sem_lib.sh"
+
+T=nat_publish.$MODE
+nat_sem_topology || { echo "FAIL $T.topology"; exit 1; }
+sl nat add m0 src $SUB out up0 ports 40000-49999 || { echo "FAIL $T.nat_add"; exit 1; }
+nat_sem_servers
+daemon_start --interval 1
+
+tcp_via() { in_ns nb python3 "$SEM_PEERS" tcp-probe $UP "$1" 2; }
+check "$T.add_tcp" sl nat publish add m0 proto tcp port 8080 to $C1:7000
+check "$T.add_udp" sl nat publish add m0 proto udp port 5353 to $C1:9999
+check "$T.add_range_to_one_port" sl nat publish add m0 proto tcp port 9000-9003 to $C1:7000
+check "$T.add_from_cidr" sl nat publish add m0 proto tcp port 8081 to $C1:7000 from 192.0.2.0/24
+check "$T.add_closed_port" sl nat publish add m0 proto udp port 5354 to $C1:9998
+
+# The container sees the neighbour's own address (DNAT only, as docker -p without the proxy).
+check "$T.tcp_reaches_container" eval "tcp_via 8080 | grep -qx 'connected: $NB'"
+check "$T.tcp_range_port" eval "tcp_via 9002 | grep -qx 'connected: $NB'"
+check "$T.udp_answer_from_uplink_address" eval \
+	"in_ns nb python3 $SEM_PEERS udp-probe $UP 5353 2 | grep -qx 'answer from $UP: $NB probe'"
+check "$T.icmp_port_unreachable_translated" in_ns nb python3 "$SEM_PEERS" udp-refused $UP 5354 2
+check "$T.from_other_source_not_published" eval "! tcp_via 8081"
+check "$T.unpublished_port_is_the_hosts" eval "! tcp_via 8082"
+check "$T.connection_tracked" eval "[ \"\$(sl -j nat ct count src $C1 sport 7000 dst $NB)\" != '{\"count\":0}' ]"
+check "$T.direct_access_still_blocked" eval "! in_ns nb python3 $SEM_PEERS tcp-probe $C1 7000 1"
+
+show_is() {
+	local want=$1 got
+	got=$(sl nat publish show | sort | tr '\n' ';'); echo "$got"
+	[ "$got" = "$want" ]
+}
+check "$T.show" show_is "m0 proto tcp port 8080 to $C1:7000 from 0.0.0.0/0 out up0;m0 proto tcp port 8081 to $C1:7000 from 192.0.2.0/24 out up0;m0 proto tcp port 9000-9003 to $C1:7000 from 0.0.0.0/0 out up0;m0 proto udp port 5353 to $C1:9999 from 0.0.0.0/0 out up0;m0 proto udp port 5354 to $C1:9998 from 0.0.0.0/0 out up0;"
+check "$T.show_json" eval "[ \"\$(jq_sl \"sorted(d[0].keys())\" nat publish show m0)\" = \"['from', 'out', 'port', 'proto', 'rule', 'to']\" ]"
+
+# Conflicts and bad input: one clear line, nothing written.
+fails "$T.same_port_twice" "port 8080/tcp of up0 is already published \(to $C1:7000\)" \
+	sl nat publish add m0 proto tcp port 8080 to $C2:80
+fails "$T.range_overlapping_a_published_port" "port 9003/tcp of up0 is already published" \
+	sl nat publish add m0 proto tcp port 9003-9010 to $C2:80
+fails "$T.inside_masquerade_range" "port 45000-45000 overlaps the masquerade range 40000-49999 of rule m0" \
+	sl nat publish add m0 proto tcp port 45000 to $C2:80
+fails "$T.to_outside_the_subnet" "192.0.2.9 is not in rule m0's subnet" \
+	sl nat publish add m0 proto tcp port 8090 to 192.0.2.9:80
+fails "$T.unknown_rule" "nat rule nosuch does not exist" sl nat publish add nosuch proto tcp port 1 to $C1
+fails "$T.bad_proto" 'proto "sctp": expected tcp or udp' sl nat publish add m0 proto sctp port 1 to $C1
+fails "$T.bad_port" 'port "0": expected PORT' sl nat publish add m0 proto tcp port 0 to $C1
+fails "$T.range_lengths_differ" "to ports 80-81: give one port or a range as long as 8100-8102" \
+	sl nat publish add m0 proto tcp port 8100-8102 to $C1:80-81
+fails "$T.del_unpublished" "port 8099/tcp is not published by rule m0" sl nat publish del m0 proto tcp port 8099
+check "$T.nothing_written_by_failures" eval "[ \$(sl nat publish show | wc -l) = 5 ]"
+
+# Restarts and upgrades keep the published ports and their connections: a UDP flow from a
+# fixed source port carries on across both.
+# (The daemon is restarted here, not inside a check: a check's output is a pipe.)
+flow() { in_ns nb python3 "$SEM_PEERS" exchange $UP 5353 6100 0 0 >/dev/null; }
+check "$T.flow_before_restart" flow
+kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; daemon_start --interval 1
+check "$T.flow_after_daemon_restart" flow
+check "$T.upgrade" eval "sl upgrade >/dev/null"
+after_upgrade() {
+	flow && tcp_via 8080 | grep -qx "connected: $NB" &&
+		[ "$(sl -j nat ct count sport 9999 dst $NB dport 6100)" = '{"count":1}' ]
+}
+check "$T.same_flow_and_new_ones_after_upgrade" after_upgrade
+
+check "$T.del" sl nat publish del m0 proto tcp port 9000-9003
+check "$T.deleted_port_is_the_hosts" eval "! tcp_via 9001"
+check "$T.nat_del_removes_its_ports" eval "sl nat del m0 && sl nat add m0 src $SUB out up0 ports 40000-49999 && [ -z \"\$(sl nat publish show)\" ]"
+
+summary
