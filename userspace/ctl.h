@@ -15,6 +15,7 @@ struct ctl {
 	int lock_fd;
 	int ports, switches, fdb, flood, stats, tx;	/* map fds */
 	int prog_tc, prog_xdp;
+	const char *netns_spec;	/* --netns as given (NULL: the caller's netns) */
 };
 
 /* Print "sluice: <message>" on stderr; returns -1 for `return err(...)`. */

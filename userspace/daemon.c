@@ -2,11 +2,14 @@
 /* `sluice daemon`: what must happen over time. Ages learned FDB entries and
  * removes ports whose device has gone. Holds no state: kill and restart freely. */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <bpf/bpf.h>
 #include "ctl.h"
 #include "port.h"
@@ -43,6 +46,28 @@ static void ports_reap(struct ctl *c)
 	}
 }
 
+/* One daemon per instance: an abstract socket named after it, in the netns it manages
+ * (the instance's identity ties the two), held for the daemon's life and gone with it. */
+static int daemon_claim(struct ctl *c)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "sluice-daemon/%s", c->instance);
+
+	if (fd < 0)
+		return err("daemon: socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&a, offsetof(struct sockaddr_un, sun_path) + 1 + n)) {
+		int e = errno;
+
+		close(fd);
+		if (e == EADDRINUSE)
+			return err("a daemon already runs for instance %s (in this network "
+				   "namespace): not starting a second", c->instance);
+		return err("daemon: bind: %s", strerror(e));
+	}
+	return fd;
+}
+
 int cmd_daemon(struct ctl *c, int argc, char **argv)
 {
 	uint32_t ageing = 300, interval = 1;
@@ -61,6 +86,8 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 	if (instance_open(c, false))
 		return -1;
 	instance_close(c);
+	if (daemon_claim(c) < 0)
+		return -1;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	fprintf(stderr, "sluice daemon: instance %s, fdb ageing %u s\n", c->instance, ageing);

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ctl.h"
+#include "identity.h"
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
 
@@ -156,10 +157,15 @@ int instance_open(struct ctl *c, bool create)
 		if (!create)
 			return err("instance %s has no switch (no pins under %s)", c->instance,
 				   c->root);
-		if ((mkdir(SL_PIN_BASE, 0700) && errno != EEXIST) ||
-		    (mkdir(c->root, 0700) && errno != EEXIST))
+		if (mkdir(SL_PIN_BASE, 0700) && errno != EEXIST)
+			return err("create %s: %s", SL_PIN_BASE, strerror(errno));
+		if (pin_dir_check(SL_PIN_BASE))	/* before anything is made inside it */
+			return -1;
+		if (mkdir(c->root, 0700) && errno != EEXIST)
 			return err("create %s: %s", c->root, strerror(errno));
 	}
+	if (pin_dir_check(SL_PIN_BASE) || pin_dir_check(c->root))
+		return -1;
 	if (lock_root(c))
 		return -1;
 	path_of(c, path, SL_PIN_PROG_TC);
@@ -174,9 +180,16 @@ int instance_open(struct ctl *c, bool create)
 			return -1;
 		}
 	}
+	/* Before anything is read or written: this is the netns the instance manages. */
+	if (identity_check(c)) {
+		instance_close(c);
+		return -1;
+	}
 	path_of(c, path, SL_PIN_LINKS);
 	if (mkdir(path, 0700) && errno != EEXIST)
 		return err("create %s: %s", path, strerror(errno));
+	if (pin_dir_check(path))
+		return -1;
 	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
 		path_of(c, path, map_names[i]);
 		*map_fd_slot(c, i) = bpf_obj_get(path);
@@ -224,6 +237,7 @@ int instance_remove(struct ctl *c)
 	path_of(c, path, SL_PIN_PROG_XDP);
 	unlink(path);
 	lan_unpin(c);
+	identity_unpin(c);
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)

@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 	output_init(json, pretty);
 	libbpf_set_print(quiet_libbpf);
 	/* Every ifindex this process reads or writes belongs to the host netns. */
+	c.netns_spec = netns;
 	if (netns) {
 		int fd = netns_open(netns);
 
