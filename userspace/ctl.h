@@ -99,6 +99,8 @@ int fdb_age_sweep(struct ctl *c, uint64_t max_age_ns);
  * NAT round: expiry, mapping GC, following uplink addresses. */
 bool nat_loaded(struct ctl *c);
 void nat_ct_gc(struct ctl *c);
+/* Re-hook rules whose uplink device came back under its name (also part of nat_ct_gc). */
+void nat_uplinks_follow(struct ctl *c);
 /* nat_local.c: rewrite the NAT's trie of gateway subnets after gateways change (0 and
  * nothing done while the instance has no NAT; -1 printed on failure). */
 int nat_local_sync(struct ctl *c);

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
 #include <sys/un.h>
 #include <bpf/bpf.h>
 #include "ctl.h"
@@ -68,9 +71,39 @@ static int daemon_claim(struct ctl *c)
 	return fd;
 }
 
+/* Link events (RTNLGRP_LINK) wake the daemon at once: an uplink that comes back is hooked
+ * before its address and routes are, not a polling interval later. */
+static struct mnl_socket *links_listen(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (nl && mnl_socket_bind(nl, 1u << (RTNLGRP_LINK - 1), MNL_SOCKET_AUTOPID) == 0)
+		return nl;
+	if (nl)
+		mnl_socket_close(nl);
+	fprintf(stderr, "sluice daemon: no link events (%s): uplinks are followed each round\n",
+		strerror(errno));
+	return NULL;
+}
+
+/* Sleep up to MS milliseconds; true when a link event came (the socket is drained). */
+static bool links_wait(struct mnl_socket *nl, int ms)
+{
+	char buf[8192];
+	struct pollfd pfd = { .fd = nl ? mnl_socket_get_fd(nl) : -1, .events = POLLIN };
+	bool event = false;
+
+	if (poll(&pfd, 1, ms) <= 0 || !nl)
+		return false;
+	while (mnl_socket_recvfrom(nl, buf, sizeof(buf)) > 0 || errno == ENOBUFS)
+		event = true;
+	return event;
+}
+
 int cmd_daemon(struct ctl *c, int argc, char **argv)
 {
 	uint32_t ageing = 300, interval = 1;
+	struct mnl_socket *links;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--fdb-ageing") && i + 1 < argc) {
@@ -91,6 +124,7 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	fprintf(stderr, "sluice daemon: instance %s, fdb ageing %u s\n", c->instance, ageing);
+	links = links_listen();
 	while (!stopping) {
 		/* Re-open every round: the instance may be removed and re-created. */
 		if (instance_open(c, false) == 0) {
@@ -99,8 +133,15 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 			nat_ct_gc(c);
 		}
 		instance_close(c);
-		for (uint32_t t = 0; t < interval * 10 && !stopping; t++)
-			usleep(100 * 1000);
+		for (uint32_t t = 0; t < interval * 10 && !stopping; t++) {
+			if (!links_wait(links, 100))
+				continue;
+			if (instance_open(c, false) == 0)
+				nat_uplinks_follow(c);
+			instance_close(c);
+		}
 	}
+	if (links)
+		mnl_socket_close(links);
 	return 0;
 }

@@ -378,11 +378,15 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 			goto undo;
 		slot = 0;
 	}
-	/* The gateways' subnets stay untranslated from the rule's first packet on. */
-	if (nat_local_sync(c) || rule_put(&n, slot, &r))
+	/* The gateways' subnets stay untranslated from the rule's first packet on; the uplink
+	 * is hooked (and marked so for the guard) before the rule exists. */
+	if (nat_local_sync(c))
 		goto undo;
-	if (!uplink_in_use(&n, ifx, slot) && nat_uplink_attach(c, ifx, dev)) {
-		rule_put(&n, slot, &(struct sl_nat_rule){});
+	if (!uplink_in_use(&n, ifx, slot) && nat_uplink_attach(c, ifx, dev))
+		goto undo;
+	if (rule_put(&n, slot, &r)) {
+		if (!uplink_in_use(&n, ifx, slot))
+			nat_uplink_detach(c, ifx);
 		goto undo;
 	}
 	nat_close(&n);
@@ -440,6 +444,16 @@ static int nat_del(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* "attached"; "missing": no device of that name; "not attached": one came back (the
+ * daemon hooks it). Without "attached" the rule's traffic is dropped, never leaked. */
+static const char *uplink_state(struct ctl *c, const struct sl_nat_rule *r)
+{
+	if (nat_uplink_marked(c, r->out_ifindex) &&
+	    nat_uplink_hooked(c, r->out_ifindex, r->out_name))
+		return "attached";
+	return nl_link_index(r->out_name) > 0 ? "not attached" : "missing";
+}
+
 static int nat_show(struct ctl *c, int argc, char **argv)
 {
 	json_object *arr;
@@ -472,6 +486,7 @@ static int nat_show(struct ctl *c, int argc, char **argv)
 			snprintf(buf, sizeof(buf), "%u-%u", r->port_lo, r->port_hi);
 			jadd_str(o, "ports", buf);
 			jadd_bool(o, "follow", !!(r->flags & SL_NAT_F_FOLLOW));
+			jadd_str(o, "uplink", uplink_state(c, r));
 			jadd_bool(o, "random", !!(r->flags & SL_NAT_F_RANDOM));
 			json_object_array_add(arr, o);
 		}
@@ -753,10 +768,44 @@ static void nat_follow(struct nat *n)
 	}
 }
 
+/* A rule's uplink deleted and made again under its name: hook the new device and point the
+ * rule at it; the guard drops the rule's outbound traffic until then. */
+void nat_uplinks_follow(struct ctl *c)
+{
+	struct nat n;
+
+	if (!nat_loaded(c) || nat_open(c, &n))
+		return;
+	nat_guard_sync(c);
+	for (__u32 s = 0; s < SL_NAT_RULES_MAX; s++) {
+		struct sl_nat_rule r = n.rule[s];
+		__u32 old = r.out_ifindex;
+		int ifx;
+
+		if (!r.used || nat_uplink_marked(c, old))
+			continue;
+		ifx = nl_link_index(r.out_name);
+		if (ifx < 0)
+			continue;	/* still gone */
+		if (!nat_uplink_hooked(c, ifx, r.out_name) && nat_uplink_attach(c, ifx, r.out_name))
+			continue;
+		nat_uplink_mark(c, ifx, true);
+		r.out_ifindex = ifx;
+		if (rule_put(&n, s, &r))
+			continue;
+		if (!uplink_in_use(&n, old, -1))
+			nat_uplink_detach(c, old);	/* the old device's stale pins */
+		fprintf(stderr, "sluice daemon: nat %s: uplink %s is back (ifindex %d), hooked\n",
+			r.name, r.out_name, ifx);
+	}
+	nat_close(&n);
+}
+
 void nat_ct_gc(struct ctl *c)
 {
 	struct nat n;
 
+	nat_uplinks_follow(c);
 	if (!nat_loaded(c) || nat_open(c, &n))
 		return;
 	nat_follow(&n);
