@@ -40,7 +40,7 @@ static void ports_reap(struct ctl *c)
 		ifx = next;
 		if (bpf_map_lookup_elem(c->ports, &next, &p))
 			continue;
-		if (p.flags & SL_PORT_F_ENDPOINT ? endpoint_alive(&p) :
+		if (p.flags & SL_PORT_F_ENDPOINT ? endpoint_alive(c, &p) :
 		    nl_link_get(next, &li) == 0 && !strcmp(li.name, p.name))
 			continue;
 		fprintf(stderr, "sluice daemon: port %s: device gone, removing the port\n", p.name);

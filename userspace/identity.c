@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include "ctl.h"
 #include "identity.h"
+#include "netlink.h"
 
 struct sl_identity {
 	__u64 ns_dev;		/* st_dev and st_ino of the managed netns (nsfs) */
@@ -114,4 +115,83 @@ void identity_unpin(struct ctl *c)
 
 	identity_path(c, path);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", c->root, SL_PIN_PORT_NS);
+	unlink(path);
+}
+
+/* The instance's sl_port_ns, created on first use. */
+static int port_ns_map(struct ctl *c, bool create)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->root, SL_PIN_PORT_NS);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 || !create || errno != ENOENT)
+		return fd;
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, SL_PIN_PORT_NS, sizeof(__u32),
+			    sizeof(struct port_ns), SL_PORTS_MAX, NULL);
+	if (fd >= 0 && bpf_obj_pin(fd, path)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int port_ns_record(struct ctl *c, uint32_t key, const char *spec, int fd)
+{
+	struct port_ns v = { .nsid = -1 };
+	struct stat st;
+	int map, nsid;
+
+	if (strlen(spec) >= sizeof(v.path))
+		return err("netns \"%.40s...\" is longer than %d characters", spec,
+			   PORT_NS_PATH_MAX - 1);
+	snprintf(v.path, sizeof(v.path), "%s", spec);	/* as given: netns_open() resolves it */
+	if (fstat(fd, &st))
+		return err("netns %s: %s", spec, strerror(errno));
+	v.dev = st.st_dev;
+	v.ino = st.st_ino;
+	nsid = nl_nsid_of(fd);
+	if (nsid < 0)
+		return -1;
+	v.nsid = nsid;
+	map = port_ns_map(c, true);
+	if (map < 0)
+		return err("map %s: %s", SL_PIN_PORT_NS, strerror(errno));
+	nsid = bpf_map_update_elem(map, &key, &v, BPF_ANY);
+	close(map);
+	return nsid ? err("write map %s: %s", SL_PIN_PORT_NS, strerror(errno)) : 0;
+}
+
+int port_ns_get(struct ctl *c, uint32_t key, struct port_ns *v)
+{
+	int map = port_ns_map(c, false), ret;
+
+	if (map < 0)
+		return -ENOENT;
+	ret = bpf_map_lookup_elem(map, &key, v) ? -ENOENT : 0;
+	close(map);
+	return ret;
+}
+
+void port_ns_forget(struct ctl *c, uint32_t key)
+{
+	int map = port_ns_map(c, false);
+
+	if (map >= 0) {
+		bpf_map_delete_elem(map, &key);
+		close(map);
+	}
+}
+
+const char *port_ns_spec(struct ctl *c, const struct sl_port *p, char buf[PORT_NS_PATH_MAX])
+{
+	struct port_ns v;
+
+	if (port_ns_get(c, p->ifindex, &v))
+		return p->netns;
+	memcpy(buf, v.path, PORT_NS_PATH_MAX);
+	buf[PORT_NS_PATH_MAX - 1] = 0;
+	return buf;
 }

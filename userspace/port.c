@@ -15,6 +15,7 @@
 #include "output.h"
 #include "parse.h"
 #include "port.h"
+#include "identity.h"
 
 static const char *hook_name(int hook)
 {
@@ -198,6 +199,7 @@ void port_uninstall(struct ctl *c, const struct sl_port *p)
 
 	bpf_map_delete_elem(c->ports, &ifx);
 	bpf_map_delete_elem(c->tx, &ifx);
+	port_ns_forget(c, ifx);
 }
 
 int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
@@ -216,6 +218,7 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 	bpf_map_delete_elem(c->tx, &ifx);
 	fdb_flush_port(c, ifx);
 	port_detach(c, ifx);
+	port_ns_forget(c, ifx);
 	if (delete_device) {
 		struct nl_link_info li;
 
@@ -337,15 +340,17 @@ static int peer_prepare_xdp(const char *ifname)
 }
 
 /* Configure the container end of a live port for (or back from) XDP. */
-static int peer_set_xdp(const struct sl_port *p, bool xdp)
+static int peer_set_xdp(struct ctl *c, const struct sl_port *p, bool xdp)
 {
+	char spec[PORT_NS_PATH_MAX];
+	const char *where = port_ns_spec(c, p, spec);
 	int host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int ns = netns_open(p->netns), ret = -1;
+	int ns = netns_open(where), ret = -1;
 	struct nl_link_info li;
 	char pname[IF_NAMESIZE];
 
 	if (ns >= 0 && host_ns >= 0 && nl_link_get(p->ifindex, &li) == 0 && li.peer_ifindex > 0 &&
-	    !netns_enter(ns, p->netns)) {
+	    !netns_enter(ns, where)) {
 		if (if_indextoname(li.peer_ifindex, pname))
 			ret = xdp ? peer_prepare_xdp(pname) :
 			      nl_link_set_tx_csum(pname, true) || nl_link_set_tx_vlan(pname, true) ||
@@ -357,7 +362,8 @@ static int peer_set_xdp(const struct sl_port *p, bool xdp)
 		close(ns);
 	if (host_ns >= 0)
 		close(host_ns);
-	return ret ? -1 : 0;
+	return ret ? err("port %s: cannot set up its container end (netns %s) for %s", p->name,
+			 where, xdp ? "XDP" : "tc") : 0;
 }
 
 /* Inside the container: name, MAC, address, route, link up; returns its MAC. */
@@ -510,6 +516,10 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	/* Maps before hooks: the first frame already finds its port. */
 	if (port_install(c, &p))
 		goto undo;
+	if (ns >= 0 && port_ns_record(c, ifx, r.netns, ns)) {
+		port_uninstall(c, &p);
+		goto undo;
+	}
 	if (nl_link_set_up(ifx, true) || port_attach(c, ifx, r.name, SL_HOOK_TC)) {
 		port_uninstall(c, &p);
 		goto undo;
@@ -585,12 +595,16 @@ static int port_set(struct ctl *c, int argc, char **argv)
 				return err("port %s: map sl_ports: %s", p.name, strerror(errno));
 			bpf_map_delete_elem(c->tx, &ifx);
 			port_detach_xdp(c, ifx);
-			if (p.flags & SL_PORT_F_PEER)
-				peer_set_xdp(&p, false);
+			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(c, &p, false))
+				return -1;	/* the port is on tc; its peer keeps XDP's settings */
 		} else {
 			if (port_xdp_attach(c, &p, r.hook))
 				return -1;
-			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(&p, true) == 0)
+			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(c, &p, true)) {
+				port_detach_xdp(c, ifx);	/* nothing applied, nothing shown */
+				return -1;
+			}
+			if (p.flags & SL_PORT_F_PEER)
 				p.flags |= SL_PORT_F_XDP_TX;
 			if ((p.flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY))
 				return err("port %s: map sl_tx: %s", p.name, strerror(errno));
@@ -633,7 +647,8 @@ static int port_del(struct ctl *c, int argc, char **argv)
 static json_object *port_json(struct ctl *c, const struct sl_port *p)
 {
 	json_object *o = json_object_new_object();
-	char buf[SL_NAME_LEN], mac[18], ip[16], vids[1024];
+	/* The longest list, every other VID ("1,3,...,4093"), takes 2047 items. */
+	char buf[SL_NAME_LEN], mac[18], ip[16], vids[2048 * 5], spec[PORT_NS_PATH_MAX];
 
 	jadd_str(o, "name", p->name);
 	jadd_str(o, "switch", switch_name_of(c, p->switch_id, buf));
@@ -666,7 +681,7 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 		format_ipv4(p->ip, ip);
 		jadd_str(o, "ip", ip);
 	}
-	jadd_str(o, "netns", p->netns);
+	jadd_str(o, "netns", port_ns_spec(c, p, spec));
 	jadd_bool(o, "spoofchk", p->flags & SL_PORT_F_SPOOFCHK);
 	if (p->flags & SL_PORT_F_GATEWAY)
 		jadd_bool(o, "gateway", 1);

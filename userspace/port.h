@@ -32,7 +32,7 @@ int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p);
 /* Forget P; with DELETE_DEVICE, also delete its macvlan if it is still there. */
 void endpoint_remove(struct ctl *c, const struct sl_port *p, bool delete_device);
 /* P's macvlan still exists in its netns. */
-bool endpoint_alive(const struct sl_port *p);
+bool endpoint_alive(struct ctl *c, const struct sl_port *p);
 /* Load P's own copy of the endpoint programs: fds of ingress and egress. */
 int endpoint_progs_load(struct ctl *c, uint32_t key, int *in_fd, int *out_fd);
 

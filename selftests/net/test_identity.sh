@@ -74,4 +74,54 @@ lax_dir_repaired() {
 }
 check "$T.lax_pin_dir_repaired" lax_dir_repaired
 
+# Item 2: a macvlan endpoint lives as long as its namespace and device, whatever path named
+# the namespace: the process whose /proc path was given exits, the netns lives on (its
+# /run/netns name holds it), the daemon keeps the port; the netns gone, the daemon reaps.
+ns_add lan && ns_add m1 || exit 1
+LONG=$PFX-a-network-namespace-whose-name-is-longer-than-48-chars
+ns_add a-network-namespace-whose-name-is-longer-than-48-chars || exit 1
+ip -n "$HOST" link add lan0 type veth peer name eth0 netns "$PFX-lan" &&
+	ip -n "$HOST" link set lan0 up && ip -n "$PFX-lan" link set eth0 up || exit 1
+bg_ns m1 sleep 300; HOLDER=$BG_PID
+sleep 0.3
+check "$T.endpoint_by_proc_path" sl port add sw0 web macvlan parent lan0 netns /proc/$HOLDER/ns/net \
+	addr 10.36.1.5/24 vlan 20
+check "$T.endpoint_long_netns_name" sl port add sw0 lng macvlan parent lan0 netns "$LONG" \
+	addr 10.36.1.6/24 vlan 20
+kill $HOLDER; wait $HOLDER 2>/dev/null
+endpoints_kept() {
+	local ports
+	ports=$(sl -j port show | python3 -c '
+import json, sys
+print(" ".join(sorted("%s/%s" % (p["name"], p["vlan"]) for p in json.load(sys.stdin) if p["name"] in ("web", "lng"))))')
+	echo "ports: $ports"
+	[ "$ports" = "lng/20 web/20" ] && ip -n "$PFX-m1" link show eth0 >/dev/null &&
+		ip -n "$LONG" link show eth0 >/dev/null
+}
+daemon_start --interval 1
+pause 2.5
+check "$T.daemon_keeps_endpoint_whose_path_went" endpoints_kept
+show_netns() { sl -j port show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["netns"])'; }
+check "$T.show_gives_full_netns" test "$(show_netns lng)" = "$LONG"
+ip netns del "$PFX-m1"
+web_reaped() {
+	for _ in $(seq 40); do
+		sl port show web >/dev/null 2>&1 || return 0
+		sleep 0.25
+	done
+	return 1
+}
+check "$T.daemon_reaps_endpoint_whose_netns_went" web_reaped
+kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+
+# Item 6: a veth port in a netns of a long name: port set reaches its container end, or fails.
+check "$T.veth_long_netns" sl port add sw0 p-long netns "$LONG" ifname eth1 addr 10.36.0.21/24
+peer_gro() { in_ns a-network-namespace-whose-name-is-longer-than-48-chars ethtool -k eth1 | grep -q "generic-receive-offload: on"; }
+xdp_applied() {
+	sl port set p-long xdp generic || return 1
+	sl -j port show p-long | grep -q '"hook":"xdp generic"' && peer_gro
+}
+check "$T.port_set_long_netns_applies" xdp_applied
+check "$T.port_del_long_netns" sl port del p-long
+
 summary
