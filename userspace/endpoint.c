@@ -13,6 +13,7 @@
 #include "netlink.h"
 #include "port.h"
 #include "identity.h"
+#include "intent.h"
 #include "endpoint_tc.skel.h"
 
 #ifndef BPF_TCX_INGRESS
@@ -224,8 +225,10 @@ int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p)
 	if (ns < 0)
 		return -1;
 	/* Born down in the container's netns: no frame leaves before its hooks exist. */
-	ret = nl_macvlan_add(r->ifname, parent, r->parent, ns);
+	ret = intent_begin(c, INTENT_ENDPOINT, r->name, r->ifname, parent, ns) ? -1 :
+	      nl_macvlan_add(r->ifname, parent, r->parent, ns);
 	if (ret < 0) {
+		intent_end(c, r->name);
 		close(ns);
 		return -1;
 	}
@@ -265,6 +268,7 @@ out:
 		if (fds[i] >= 0)
 			close(fds[i]);
 	close(ns);
+	intent_end(c, r->name);
 	return ret;
 }
 

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "ctl.h"
 #include "identity.h"
+#include "intent.h"
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
 
@@ -202,6 +203,7 @@ int instance_open(struct ctl *c, bool create)
 	c->prog_xdp = bpf_obj_get(path);
 	if (c->prog_tc < 0 || c->prog_xdp < 0)
 		return err("programs under %s: %s", c->root, strerror(errno));
+	intents_recover(c);	/* what a killed `port add` left */
 	return 0;
 }
 
@@ -238,6 +240,7 @@ int instance_remove(struct ctl *c)
 	unlink(path);
 	lan_unpin(c);
 	identity_unpin(c);
+	intents_unpin(c);
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)

@@ -550,6 +550,20 @@ int nl_link_get_in(int nsid, int ifindex, struct nl_link_info *info)
 	return nl_talk(nlh, link_cb, info, NL_QUIET_ALL, "get link");
 }
 
+int nl_link_find_in(int nsid, const char *name, struct nl_link_info *info)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = link_req(buf, RTM_GETLINK, 0, 0);
+
+	if (strnlen(name, IFNAMSIZ) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	memset(info, 0, sizeof(*info));
+	info->link_netnsid = -1;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_TARGET_NETNSID, nsid);
+	return nl_talk(nlh, link_cb, info, NL_QUIET_ALL, "get link");
+}
+
 int nl_link_del_in(int nsid, int ifindex)
 {
 	char buf[NL_REQ_SIZE] = { 0 };

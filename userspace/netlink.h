@@ -72,5 +72,7 @@ int nl_nsid_of(int netns_fd);
 /* nl_link_get / nl_link_del on IFINDEX of the netns with id NSID (get: -errno, silent). */
 int nl_link_get_in(int nsid, int ifindex, struct nl_link_info *info);
 int nl_link_del_in(int nsid, int ifindex);
+/* nl_link_get by NAME in the netns with id NSID (silent). */
+int nl_link_find_in(int nsid, const char *name, struct nl_link_info *info);
 
 #endif

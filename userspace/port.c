@@ -16,6 +16,7 @@
 #include "parse.h"
 #include "port.h"
 #include "identity.h"
+#include "intent.h"
 
 static const char *hook_name(int hook)
 {
@@ -445,11 +446,13 @@ static int port_add(struct ctl *c, int argc, char **argv)
 			return err("parent %s does not exist in the host netns", r.parent);
 		if (nl_link_index(r.name) > 0)
 			return err("device %s already exists in the host netns", r.name);
-		if (nl_macvlan_add(r.name, parent, r.parent, -1) < 0)
+		if (intent_begin(c, INTENT_MACVLAN, r.name, NULL, 0, -1))
 			return -1;
+		if (nl_macvlan_add(r.name, parent, r.parent, -1) < 0)
+			goto out;
 		ifx = nl_link_index(r.name);
 		if (ifx < 0)
-			return -1;
+			goto out;
 		p.flags |= SL_PORT_F_OWNED;
 	}
 	if (r.dev || r.macvlan) {
@@ -491,7 +494,7 @@ static int port_add(struct ctl *c, int argc, char **argv)
 			netns_enter(host_ns, "host");
 			goto out;
 		}
-		if (netns_enter(host_ns, "host"))
+		if (netns_enter(host_ns, "host") || intent_begin(c, INTENT_VETH, r.name, NULL, 0, -1))
 			goto out;
 		ifx = nl_veth_add(r.name, r.ifname, ns);
 		if (ifx < 0)
@@ -545,6 +548,7 @@ undo:
 	if (!r.dev && ifx > 0)
 		nl_link_del(ifx);
 out:
+	intent_end(c, r.name);
 	if (ns >= 0)
 		close(ns);
 	if (host_ns >= 0)
