@@ -114,6 +114,8 @@ static int guard_attach(struct ctl *c, int ifindex)
 	return ret ? err("gateway ifindex %d: attach the NAT guard: %s", ifindex, strerror(-ret)) : 0;
 }
 
+static void guard_links_unpin(struct ctl *c, bool stale_only);
+
 /* Every gateway port's host leg (the veth peer carrying the address) gets the guard; every
  * rule whose uplink device is still the one hooked is in the uplinks map. */
 int nat_guard_sync(struct ctl *c)
@@ -137,6 +139,7 @@ int nat_guard_sync(struct ctl *c)
 			ret = -1;
 	}
 	close(fd);
+	guard_links_unpin(c, true);	/* gateways that went (switch del, vlan del) */
 	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
 		struct nl_link_info li;
 
@@ -151,7 +154,8 @@ int nat_guard_sync(struct ctl *c)
 	return ret;
 }
 
-void nat_guard_unpin(struct ctl *c)
+/* Unpin the guard links: all of them, or (STALE_ONLY) those whose device has gone. */
+static void guard_links_unpin(struct ctl *c, bool stale_only)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 256];
 	struct dirent *e;
@@ -162,13 +166,24 @@ void nat_guard_unpin(struct ctl *c)
 	while (d && (e = readdir(d))) {
 		const char *u = strchr(e->d_name, '_');
 
-		if (u && !strcmp(u + 1, GUARD_KIND)) {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
+		if (!u || strcmp(u + 1, GUARD_KIND))
+			continue;
+		if (stale_only) {
+			guard_linked(c, atoi(e->d_name));	/* unpins a detached one */
+			continue;
 		}
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
 	}
 	if (d)
 		closedir(d);
+}
+
+void nat_guard_unpin(struct ctl *c)
+{
+	char path[PATH_MAX];
+
+	guard_links_unpin(c, false);
 	snprintf(path, sizeof(path), "%s/%s", c->root, NAT_UPLINKS_MAP);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", c->root, SL_PIN_PROG_NAT_GUARD);
