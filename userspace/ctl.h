@@ -24,6 +24,8 @@ int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* loader.c: the instance's pinned objects */
 int instance_open(struct ctl *c, bool create);
 void instance_close(struct ctl *c);
+/* For queries: 1 (nothing printed) when the instance does not exist, else instance_open. */
+int instance_open_query(struct ctl *c);
 /* Unpin everything when the last switch is gone. */
 int instance_remove(struct ctl *c);
 /* lan.c: unpin the LAN hook's programs and map (instance_remove). */

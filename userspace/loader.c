@@ -207,6 +207,19 @@ int instance_open(struct ctl *c, bool create)
 	return 0;
 }
 
+int instance_open_query(struct ctl *c)
+{
+	char path[PATH_MAX];
+
+	if (check_bpffs())
+		return -1;
+	snprintf(c->root, sizeof(c->root), "%s/%s", SL_PIN_BASE, c->instance);
+	path_of(c, path, SL_PIN_PROG_TC);
+	if (access(path, F_OK) && errno == ENOENT)
+		return 1;	/* an empty state is an answer, not an error */
+	return instance_open(c, false);
+}
+
 void instance_close(struct ctl *c)
 {
 	int *fds[] = { &c->ports, &c->switches, &c->fdb, &c->flood, &c->stats, &c->tx,
@@ -293,7 +306,10 @@ int port_attach_xdp(struct ctl *c, int ifindex, const char *name, int hook)
 		return err("port %s: attach XDP (%s): %s%s", name,
 			   hook == SL_HOOK_XDP_NATIVE ? "native" : "generic", strerror(errno),
 			   hook == SL_HOOK_XDP_NATIVE && errno == EOPNOTSUPP ?
-			   " (its driver has no native XDP: use xdp generic)" : "");
+			   " (its driver has no native XDP: use xdp generic)" :
+			   hook == SL_HOOK_XDP_NATIVE && errno == ERANGE ?
+			   " (the MTU is too large: native XDP on a veth caps it at about 3.5k; "
+			   "jumbo frames need a tc port or xdp generic)" : "");
 	link_path(c, path, ifindex, "xdp");
 	ret = bpf_obj_pin(fd, path) ? -errno : 0;
 	close(fd);

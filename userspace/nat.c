@@ -264,6 +264,25 @@ static long nat_flush(struct nat *n, __be32 addr, int rule)
 	return removed;
 }
 
+/* IFINDEX is the host leg of a switch's gateway (the peer of a gateway port). */
+static bool gateway_leg(struct ctl *c, int ifindex)
+{
+	struct sl_port p;
+	uint32_t ifx, next;
+	bool first = true;
+
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		struct nl_link_info li;
+
+		first = false;
+		ifx = next;
+		if (!bpf_map_lookup_elem(c->ports, &next, &p) && (p.flags & SL_PORT_F_GATEWAY) &&
+		    !nl_link_get(p.ifindex, &li) && li.peer_ifindex == ifindex)
+			return true;
+	}
+	return false;
+}
+
 static int nat_add(struct ctl *c, int argc, char **argv)
 {
 	struct sl_nat_rule r = { .used = 1, .port_lo = SL_NAT_PORT_LO, .port_hi = SL_NAT_PORT_HI };
@@ -317,14 +336,6 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 	ifx = nl_link_index(dev);
 	if (ifx < 0)
 		return err("nat %s: device %s does not exist in the host netns", name, dev);
-	if (!has_to) {
-		int dplen;
-
-		if (nl_addr_first(ifx, &r.ext_addr, &dplen))
-			return err("nat %s: device %s has no IPv4 address (add one, or give to ADDR)",
-				   name, dev);
-		r.flags |= SL_NAT_F_FOLLOW;
-	}
 	r.out_ifindex = ifx;
 	snprintf(r.name, sizeof(r.name), "%s", name);
 	snprintf(r.out_name, sizeof(r.out_name), "%s", dev);
@@ -335,8 +346,24 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 		return -1;
 	loaded = nat_loaded(c);
 	if (bpf_map_lookup_elem(c->ports, &(__u32){ ifx }, &(struct sl_port){}) == 0) {
-		err("nat %s: device %s is a switch port; masquerade needs a routed uplink", name, dev);
+		err("nat %s: device %s is a switch port: a switch port cannot be an uplink "
+		    "(masquerade needs a routed uplink)", name, dev);
 		goto undo_instance;
+	}
+	if (gateway_leg(c, ifx)) {
+		err("nat %s: device %s is a switch's gateway: it cannot be an uplink (masquerade "
+		    "needs a routed uplink)", name, dev);
+		goto undo_instance;
+	}
+	if (!has_to) {
+		int dplen;
+
+		if (nl_addr_first(ifx, &r.ext_addr, &dplen)) {
+			err("nat %s: device %s has no IPv4 address (add one, or give to ADDR)", name,
+			    dev);
+			goto undo_instance;
+		}
+		r.flags |= SL_NAT_F_FOLLOW;
 	}
 	if (loaded) {
 		if (nat_open(c, &n))
@@ -410,6 +437,18 @@ static int nat_open_existing(struct ctl *c, struct nat *n)
 	return nat_open(c, n);
 }
 
+/* For queries: 1 (nothing printed) when there is no instance or no NAT, 0 and N open, -1. */
+static int nat_open_query(struct ctl *c, struct nat *n)
+{
+	int q = instance_open_query(c);
+
+	if (q)
+		return q;
+	if (!nat_loaded(c))
+		return 1;
+	return nat_open(c, n) ? -1 : 0;
+}
+
 static int nat_del(struct ctl *c, int argc, char **argv)
 {
 	struct nat n;
@@ -459,16 +498,15 @@ static int nat_show(struct ctl *c, int argc, char **argv)
 	json_object *arr;
 	struct nat n;
 
+	int q;
+
 	if (argc)
 		return err("usage: sluice nat show");
-	if (instance_open(c, false))
+	q = nat_open_query(c, &n);
+	if (q < 0)
 		return -1;
 	arr = json_object_new_array();
-	if (nat_loaded(c)) {
-		if (nat_open(c, &n)) {
-			json_object_put(arr);
-			return -1;
-		}
+	if (q == 0) {
 		for (int s = 0; s < SL_NAT_RULES_MAX; s++) {
 			const struct sl_nat_rule *r = &n.rule[s];
 			json_object *o;
@@ -517,9 +555,14 @@ static int nat_ct_show(struct ctl *c)
 	json_object *arr;
 	struct nat n;
 	long nk;
+	int q = nat_open_query(c, &n);
 
-	if (nat_open_existing(c, &n))
+	if (q < 0)
 		return -1;
+	if (q) {
+		output_print(json_object_new_array());
+		return 0;
+	}
 	nk = keys_collect(n.fd[NAT_CT], sizeof(*k), (void **)&k);
 	if (nk < 0) {
 		nat_close(&n);
@@ -531,7 +574,10 @@ static int nat_ct_show(struct ctl *c)
 		json_object *o;
 		char buf[24];
 
-		if (k[i].dir != SL_NAT_DIR_ORIG || bpf_map_lookup_elem(n.fd[NAT_CT], &k[i], &v))
+		/* Expired is dead to the datapath (it starts the flow anew): hide it, as the
+		 * daemon's next round would remove it. */
+		if (k[i].dir != SL_NAT_DIR_ORIG || bpf_map_lookup_elem(n.fd[NAT_CT], &k[i], &v) ||
+		    v.expires <= now)
 			continue;
 		o = json_object_new_object();
 		jadd_str(o, "proto", proto_name(k[i].proto));
@@ -582,13 +628,19 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	json_object *o, *d;
 	__u32 zero = 0;
 	struct nat n;
+	int q;
 
 	if (argc)
 		return err("usage: sluice nat stats");
-	if (nat_open_existing(c, &n))
+	q = nat_open_query(c, &n);
+	if (q < 0)
 		return -1;
+	if (q) {	/* no NAT: every counter at zero */
+		for (int i = 0; i < NAT_MAPS; i++)
+			n.fd[i] = -1;
+	}
 	per = calloc(ncpu, sizeof(*per));
-	if (!per || bpf_map_lookup_elem(n.fd[NAT_STATS], &zero, per)) {
+	if (!per || (!q && bpf_map_lookup_elem(n.fd[NAT_STATS], &zero, per))) {
 		free(per);
 		nat_close(&n);
 		return err("read map sl_nat_stats: %s", strerror(errno));
@@ -600,10 +652,11 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	o = json_object_new_object();
 	d = json_object_new_object();
 	jadd_str(o, "instance", c->instance);
-	jadd_int(o, "entries", map_count(n.fd[NAT_CT], sizeof(struct sl_nat_ct_key),
-					 SL_NAT_DIR_ORIG));
-	jadd_int(o, "capacity", ct_flows(&n));
-	jadd_int(o, "mappings", map_count(n.fd[NAT_MAP], sizeof(struct sl_nat_map_key), 0xff));
+	jadd_int(o, "entries", q ? 0 : map_count(n.fd[NAT_CT], sizeof(struct sl_nat_ct_key),
+						 SL_NAT_DIR_ORIG));
+	jadd_int(o, "capacity", q ? 0 : ct_flows(&n));
+	jadd_int(o, "mappings", q ? 0 : map_count(n.fd[NAT_MAP], sizeof(struct sl_nat_map_key),
+						  0xff));
 	jadd_int(o, "flows", s.flows);
 	jadd_int(o, "allocations", s.allocations);
 	jadd_int(o, "alloc_failed", s.alloc_failed);
@@ -628,7 +681,7 @@ static int nat_timeouts(struct ctl *c, int argc, char **argv)
 	struct sl_nat_cfg cfg;
 	json_object *o;
 	struct nat n;
-	int ret = 0;
+	int ret = 0, q;
 
 	if (argc % 2)
 		return err("usage: sluice nat timeouts [NAME SECONDS]...");
@@ -646,9 +699,19 @@ static int nat_timeouts(struct ctl *c, int argc, char **argv)
 			return err("timeouts %s \"%s\": expected seconds (1-10000000)", argv[i],
 				   argv[i + 1]);
 	}
-	if (nat_open_existing(c, &n))
+	q = nat_open_query(c, &n);
+	if (q < 0)
 		return -1;
-	if (cfg_get(&n, &cfg)) {
+	if (q && argc)
+		return err("instance %s has no NAT rules: timeouts belong to a NAT (nat add first)",
+			   c->instance);
+	if (q) {	/* what a NAT made now would start with */
+		const __u32 defaults[SL_NAT_ST_MAX] = SL_NAT_TIMEOUT_DEFAULTS;
+
+		memcpy(cfg.timeout, defaults, sizeof(defaults));
+		for (int i = 0; i < NAT_MAPS; i++)
+			n.fd[i] = -1;
+	} else if (cfg_get(&n, &cfg)) {
 		nat_close(&n);
 		return -1;
 	}

@@ -573,3 +573,17 @@ int nl_link_del_in(int nsid, int ifindex)
 	return nl_talk(nlh, NULL, NULL, ENODEV, "delete link ifindex %d in netns id %d", ifindex,
 		       nsid);
 }
+
+int nl_neigh_del(int ifindex, uint32_t addr)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *nd;
+
+	nlh->nlmsg_type = RTM_DELNEIGH;
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = AF_INET;
+	nd->ndm_ifindex = ifindex;
+	mnl_attr_put(nlh, NDA_DST, sizeof(addr), &addr);
+	return nl_talk(nlh, NULL, NULL, ENOENT, "delete neighbour on ifindex %d", ifindex);
+}

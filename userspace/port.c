@@ -24,6 +24,10 @@ static const char *hook_name(int hook)
 	       "xdp generic" : hook == SL_HOOK_XDP_OFFLOAD ? "xdp offload" : "tc";
 }
 
+#define PORT_ADD_OPTS "netns, dev, macvlan, parent, ifname, addr, gw, mac, xdp, vlan, trunk, " \
+		      "native, spoofchk"
+#define PORT_SET_OPTS "addr, xdp, vlan, trunk, native, spoofchk"
+
 /* Options shared by add and set; ADD allows the creation-only ones. */
 static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 {
@@ -42,7 +46,8 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			continue;
 		}
 		if (!v)
-			return err("port: \"%s\" needs a value", k);
+			return err("port: \"%s\" needs a value%s", k,
+				   add && !strcmp(k, "netns") ? " (the container's netns)" : "");
 		i++;
 		if (!strcmp(k, "vlan") || !strcmp(k, "trunk")) {
 			if (mode_k)
@@ -61,7 +66,7 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			if (!name_valid(v, IF_NAMESIZE - 1))
 				return err("ifname \"%s\" is not a valid interface name", v);
 			r->ifname = v;
-		} else if (add && !strcmp(k, "addr")) {
+		} else if (!strcmp(k, "addr")) {
 			if (parse_cidr(v, &r->addr, &r->plen) || r->plen < 1 || r->plen > 32)
 				return err("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.2/24", v);
 			r->has_addr = true;
@@ -110,8 +115,13 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			if (strcmp(v, "on") && strcmp(v, "off"))
 				return err("spoofchk \"%s\": expected on or off", v);
 			r->spoofchk = !strcmp(v, "on");
+		} else if (!add && (!strcmp(k, "netns") || !strcmp(k, "parent") ||
+				    !strcmp(k, "ifname") || !strcmp(k, "gw") || !strcmp(k, "mac"))) {
+			return err("port set: \"%s\" is given when the port is made (set takes %s)",
+				   k, PORT_SET_OPTS);
 		} else {
-			return err("port: unknown option \"%s\"", k);
+			return err("port %s: unknown option \"%s\" (%s takes %s)", add ? "add" : "set",
+				   k, add ? "add" : "set", add ? PORT_ADD_OPTS : PORT_SET_OPTS);
 		}
 	}
 	if (native) {	/* after the loop: "native" may come before "trunk" */
@@ -207,6 +217,8 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 {
 	uint32_t ifx = p->ifindex;
 
+	/* The host must not keep sending this address's traffic to the MAC that goes. */
+	addr_neigh_forget(c, p->switch_id, p->ip);
 	if (p->flags & SL_PORT_F_ENDPOINT) {	/* in no flood list, no FDB entry, no host hook */
 		endpoint_remove(c, p, delete_device);
 		return 0;
@@ -386,6 +398,21 @@ int peer_setup(const struct port_req *r, uint8_t mac[6])
 	return 0;
 }
 
+/* "already exists", and when its device is gone (a container netns deleted while no daemon
+ * ran), what to do about it. */
+static int port_exists_err(struct ctl *c, const struct sl_port *p)
+{
+	struct nl_link_info li;
+	bool gone = p->flags & SL_PORT_F_ENDPOINT ? !endpoint_alive(c, p) :
+		    nl_link_get(p->ifindex, &li) || strcmp(li.name, p->name);
+
+	if (!gone)
+		return err("port %s already exists", p->name);
+	return err("port %s already exists, but its device is gone (its netns deleted?): remove "
+		   "the stale port with \"sluice port del %s\" (a running sluice daemon does it "
+		   "by itself)", p->name, p->name);
+}
+
 static int port_add(struct ctl *c, int argc, char **argv)
 {
 	struct port_req r = { .ifname = "eth0", .spoofchk = -1 };
@@ -393,15 +420,19 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	struct sl_switch sw;
 	int host_ns = -1, ns = -1, ifx = -1, ret = -1;
 
-	if (argc < 3)
-		return err("usage: sluice port add SWITCH NAME netns NS|dev [OPTION VALUE]... "
-			   "(sluice --help lists the options)");
+	if (argc < 2)
+		return err("port add: %s missing: sluice port add SWITCH NAME netns NS|dev|macvlan "
+			   "parent DEV [OPTION VALUE]... (sluice port help)",
+			   argc ? "the port's NAME is" : "SWITCH and NAME are");
 	r.sw = argv[0];
 	r.name = argv[1];
 	if (!name_valid(r.name, IF_NAMESIZE - 1))
 		return err("port name \"%s\" is not a valid interface name", r.name);
 	if (parse_port_opts(&r, argc - 2, argv + 2, true))
 		return -1;
+	if (!r.netns && !r.dev && !r.macvlan)
+		return err("port %s: which kind of port? give \"netns NS\" (a container veth), "
+			   "\"dev\" (an existing device) or \"macvlan parent DEV\"", r.name);
 	if (r.macvlan) {
 		if (!r.parent)
 			return err("port %s: macvlan needs \"parent DEV\", the host device it sits on",
@@ -426,7 +457,9 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	if (switch_get(c, r.sw, &sw))
 		return err("switch %s does not exist", r.sw);
 	if (!port_get_by_name(c, r.name, &p))
-		return err("port %s already exists", r.name);
+		return port_exists_err(c, &p);
+	if (r.has_addr && addr_check_free(c, sw.id, r.addr, r.name))
+		return -1;
 	if (!r.has_gw && r.has_addr && sw.gw_ifindex && sw.gw_plen &&
 	    !((r.addr ^ sw.gw_addr) & htonl(~0u << (32 - sw.gw_plen)))) {
 		r.gw = sw.gw_addr;	/* the switch's gateway is on the container's subnet */
@@ -563,7 +596,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	uint32_t ifx;
 
 	if (argc < 2)
-		return err("usage: sluice port set NAME [xdp native|generic|offload|auto|off] "
+		return err("usage: sluice port set NAME [addr CIDR] [xdp native|generic|offload|auto|off] "
 			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off]");
 	if (parse_port_opts(&r, argc - 1, argv + 1, false))
 		return -1;
@@ -581,6 +614,13 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		return -1;
 	if (r.spoofchk >= 0)
 		p.flags = r.spoofchk ? p.flags | SL_PORT_F_SPOOFCHK : p.flags & ~SL_PORT_F_SPOOFCHK;
+	if (r.has_addr && (p.flags & (SL_PORT_F_GATEWAY | SL_PORT_F_LAN)))
+		return err("port %s: addr is for container ports (the address its container "
+			   "sends from)", p.name);
+	if (r.has_addr && addr_check_free(c, p.switch_id, r.addr, p.name))
+		return -1;
+	if (r.has_addr)
+		p.ip = r.addr;	/* what anti-spoofing accepts from now on */
 	/* xdp offload again: a freshly loaded filter replaces the device's in one step. */
 	if (r.has_hook && r.hook == SL_HOOK_XDP_OFFLOAD && p.hook == SL_HOOK_XDP_OFFLOAD &&
 	    offload_attach(c, &p))
@@ -616,6 +656,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	}
 	if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
 		return err("port %s: map sl_ports: %s", p.name, strerror(errno));
+	if (old.ip != p.ip)
+		addr_neigh_forget(c, p.switch_id, old.ip);
 	if (offload_sync(c, &p))
 		return -1;
 	if (r.has_vlan && (old.mode != p.mode || old.pvid != p.pvid ||
@@ -700,9 +742,15 @@ static int port_show(struct ctl *c, int argc, char **argv)
 	bool first = true;
 	const char *only = argc > 0 ? argv[0] : NULL;
 
-	if (instance_open(c, false)) {
+	int q = instance_open_query(c);
+
+	if (q < 0 || (q && only)) {
 		json_object_put(arr);
-		return -1;
+		return q < 0 ? -1 : err("port %s does not exist", only);
+	}
+	if (q) {
+		output_print(arr);
+		return 0;
 	}
 	if (only && port_get_by_name(c, only, &p)) {
 		json_object_put(arr);
