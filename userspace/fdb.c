@@ -222,7 +222,7 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	k.vid = vid ? vid : SL_VLAN_DEFAULT;
 	if (!add) {
 		if (bpf_map_delete_elem(c->fdb, &k))
-			return err("fdb: %s vlan %u is not in switch %s", argv[1], vid, argv[0]);
+			return err("fdb: %s vlan %u is not in switch %s", argv[1], k.vid, argv[0]);
 		return 0;
 	}
 	if (port_get_by_name(c, port, &p))
