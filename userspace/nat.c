@@ -264,25 +264,6 @@ static long nat_flush(struct nat *n, __be32 addr, int rule)
 	return removed;
 }
 
-/* IFINDEX is the host leg of a switch's gateway (the peer of a gateway port). */
-static bool gateway_leg(struct ctl *c, int ifindex)
-{
-	struct sl_port p;
-	uint32_t ifx, next;
-	bool first = true;
-
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		struct nl_link_info li;
-
-		first = false;
-		ifx = next;
-		if (!bpf_map_lookup_elem(c->ports, &next, &p) && (p.flags & SL_PORT_F_GATEWAY) &&
-		    !nl_link_get(p.ifindex, &li) && li.peer_ifindex == ifindex)
-			return true;
-	}
-	return false;
-}
-
 static int nat_add(struct ctl *c, int argc, char **argv)
 {
 	struct sl_nat_rule r = { .used = 1, .port_lo = SL_NAT_PORT_LO, .port_hi = SL_NAT_PORT_HI };
@@ -350,7 +331,7 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 		    "(masquerade needs a routed uplink)", name, dev);
 		goto undo_instance;
 	}
-	if (gateway_leg(c, ifx)) {
+	if (nat_gateway_leg(c, ifx)) {
 		err("nat %s: device %s is a switch's gateway: it cannot be an uplink (masquerade "
 		    "needs a routed uplink)", name, dev);
 		goto undo_instance;
@@ -829,39 +810,6 @@ static void nat_follow(struct nat *n)
 		fprintf(stderr, "sluice daemon: nat %s: %s address %s -> %s, %ld connections "
 			"flushed\n", r.name, r.out_name, was, now, flushed);
 	}
-}
-
-/* A rule's uplink deleted and made again under its name: hook the new device and point the
- * rule at it; the guard drops the rule's outbound traffic until then. */
-void nat_uplinks_follow(struct ctl *c)
-{
-	struct nat n;
-
-	if (!nat_loaded(c) || nat_open(c, &n))
-		return;
-	nat_guard_sync(c);
-	for (__u32 s = 0; s < SL_NAT_RULES_MAX; s++) {
-		struct sl_nat_rule r = n.rule[s];
-		__u32 old = r.out_ifindex;
-		int ifx;
-
-		if (!r.used || nat_uplink_marked(c, old))
-			continue;
-		ifx = nl_link_index(r.out_name);
-		if (ifx < 0)
-			continue;	/* still gone */
-		if (!nat_uplink_hooked(c, ifx, r.out_name) && nat_uplink_attach(c, ifx, r.out_name))
-			continue;
-		nat_uplink_mark(c, ifx, true);
-		r.out_ifindex = ifx;
-		if (rule_put(&n, s, &r))
-			continue;
-		if (!uplink_in_use(&n, old, -1))
-			nat_uplink_detach(c, old);	/* the old device's stale pins */
-		fprintf(stderr, "sluice daemon: nat %s: uplink %s is back (ifindex %d), hooked\n",
-			r.name, r.out_name, ifx);
-	}
-	nat_close(&n);
 }
 
 void nat_ct_gc(struct ctl *c)

@@ -35,5 +35,7 @@ void nat_guard_unpin(struct ctl *c);
 /* IFINDEX carries the NAT's hooks (ON) or no longer does. */
 int nat_uplink_mark(struct ctl *c, int ifindex, bool on);
 bool nat_uplink_marked(struct ctl *c, int ifindex);
+/* IFINDEX is the host leg of a switch's gateway (the veth peer of a gateway port). */
+bool nat_gateway_leg(struct ctl *c, int ifindex);
 
 #endif

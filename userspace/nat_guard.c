@@ -189,3 +189,69 @@ void nat_guard_unpin(struct ctl *c)
 	snprintf(path, sizeof(path), "%s/%s", c->root, SL_PIN_PROG_NAT_GUARD);
 	unlink(path);
 }
+
+bool nat_gateway_leg(struct ctl *c, int ifindex)
+{
+	struct sl_port p;
+	uint32_t ifx, next;
+	bool first = true;
+
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		struct nl_link_info li;
+
+		first = false;
+		ifx = next;
+		if (!bpf_map_lookup_elem(c->ports, &next, &p) && (p.flags & SL_PORT_F_GATEWAY) &&
+		    !nl_link_get(p.ifindex, &li) && li.peer_ifindex == ifindex)
+			return true;
+	}
+	return false;
+}
+
+/* A rule's uplink deleted and made again under its name: hook the new device and point the
+ * rule at it (only its out_ifindex changes, in place); the guard drops the rule's outbound
+ * traffic until then. */
+void nat_uplinks_follow(struct ctl *c)
+{
+	struct sl_nat_rule rules[SL_NAT_RULES_MAX] = {};
+	char path[PATH_MAX];
+	int fd;
+
+	if (!nat_loaded(c))
+		return;
+	nat_guard_sync(c);	/* printed on failure; the uplinks are followed all the same */
+	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_RULES]);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	for (__u32 s = 0; s < SL_NAT_RULES_MAX; s++)
+		if (bpf_map_lookup_elem(fd, &s, &rules[s]))
+			rules[s].used = 0;
+	for (__u32 s = 0; s < SL_NAT_RULES_MAX; s++) {
+		struct sl_nat_rule *r = &rules[s];
+		__u32 old = r->out_ifindex;
+		bool shared = false;
+		int ifx;
+
+		if (!r->used || nat_uplink_marked(c, old))
+			continue;
+		ifx = nl_link_index(r->out_name);
+		if (ifx < 0)
+			continue;	/* still gone */
+		if (!nat_uplink_hooked(c, ifx, r->out_name) && nat_uplink_attach(c, ifx, r->out_name))
+			continue;
+		nat_uplink_mark(c, ifx, true);
+		r->out_ifindex = ifx;
+		if (bpf_map_update_elem(fd, &s, r, BPF_EXIST)) {
+			err("nat %s: write map sl_nat_rules: %s", r->name, strerror(errno));
+			continue;
+		}
+		for (int o = 0; o < SL_NAT_RULES_MAX; o++)
+			shared |= rules[o].used && rules[o].out_ifindex == old;
+		if (!shared)
+			nat_uplink_detach(c, old);	/* the old device's stale pins */
+		fprintf(stderr, "sluice daemon: nat %s: uplink %s is back (ifindex %d), hooked\n",
+			r->name, r->out_name, ifx);
+	}
+	close(fd);
+}
