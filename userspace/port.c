@@ -458,7 +458,8 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		return err("switch %s does not exist", r.sw);
 	if (!port_get_by_name(c, r.name, &p))
 		return port_exists_err(c, &p);
-	if (r.has_addr && addr_check_free(c, sw.id, r.addr, r.name))
+	if (r.has_addr && addr_check_free(c, sw.id, !r.has_vlan ? SL_VLAN_DEFAULT :
+					  r.mode == SL_MODE_ACCESS ? r.pvid : 0, r.addr, r.name))
 		return -1;
 	if (!r.has_gw && r.has_addr && sw.gw_ifindex && sw.gw_plen &&
 	    !((r.addr ^ sw.gw_addr) & htonl(~0u << (32 - sw.gw_plen)))) {
@@ -617,10 +618,19 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	if (r.has_addr && (p.flags & (SL_PORT_F_GATEWAY | SL_PORT_F_LAN)))
 		return err("port %s: addr is for container ports (the address its container "
 			   "sends from)", p.name);
-	if (r.has_addr && addr_check_free(c, p.switch_id, r.addr, p.name))
+	if ((r.has_addr || (r.has_vlan && p.ip)) &&
+	    addr_check_free(c, p.switch_id, p.mode == SL_MODE_ACCESS ? p.pvid : 0,
+			    r.has_addr ? r.addr : p.ip, p.name))
 		return -1;
 	if (r.has_addr)
 		p.ip = r.addr;	/* what anti-spoofing accepts from now on */
+	else if (r.has_vlan && p.ip && (old.pvid != p.pvid || old.mode != p.mode)) {
+		char a[16];
+
+		format_ipv4(p.ip, a);
+		fprintf(stderr, "sluice: note: port %s still accepts only %s as its source: if its "
+			"container's address changes with the VLAN, give addr CIDR too\n", p.name, a);
+	}
 	/* xdp offload again: a freshly loaded filter replaces the device's in one step. */
 	if (r.has_hook && r.hook == SL_HOOK_XDP_OFFLOAD && p.hook == SL_HOOK_XDP_OFFLOAD &&
 	    offload_attach(c, &p))

@@ -41,9 +41,10 @@ int endpoint_progs_load(struct ctl *c, uint32_t key, int *in_fd, int *out_fd);
 int lan_attach(struct ctl *c, struct sl_port *p);
 void lan_detach(struct ctl *c, const struct sl_port *p);
 
-/* port_addr.c: ADDR (network order) is no other port's or gateway's on SWITCH_ID (SELF:
- * the port asking); else -1 printed. */
-int addr_check_free(struct ctl *c, uint32_t switch_id, uint32_t addr, const char *self);
+/* port_addr.c: ADDR (network order) is no other port's or gateway's in VLAN VID (0: a
+ * trunk, every VLAN) of SWITCH_ID (SELF: the port asking); else -1 printed. */
+int addr_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, uint32_t addr,
+		    const char *self);
 /* The host's gateways forget ADDR's neighbour entry (its MAC may be another port's now). */
 void addr_neigh_forget(struct ctl *c, uint32_t switch_id, uint32_t addr);
 

@@ -10,8 +10,15 @@
 #include "parse.h"
 #include "port.h"
 
-/* Call FN for the host leg (the device with the address) of every gateway of SWITCH_ID. */
-static int gateways_each(struct ctl *c, uint32_t switch_id,
+/* Ports of VID (0: any VLAN) share a broadcast domain with an access port of VID. */
+static bool vlan_shared(const struct sl_port *p, uint16_t vid)
+{
+	return !vid || p->mode == SL_MODE_TRUNK || p->pvid == vid;
+}
+
+/* Call FN for the host leg (the device with the address) of every gateway of SWITCH_ID in
+ * VLAN VID (0: every VLAN). */
+static int gateways_each(struct ctl *c, uint32_t switch_id, uint16_t vid,
 			 int (*fn)(int host_ifindex, uint32_t addr, void *arg), void *arg)
 {
 	struct sl_port p;
@@ -26,7 +33,8 @@ static int gateways_each(struct ctl *c, uint32_t switch_id,
 		first = false;
 		ifx = next;
 		if (bpf_map_lookup_elem(c->ports, &next, &p) || p.switch_id != switch_id ||
-		    !(p.flags & SL_PORT_F_GATEWAY) || nl_link_get(p.ifindex, &li) ||
+		    !(p.flags & SL_PORT_F_GATEWAY) || !vlan_shared(&p, vid) ||
+		    nl_link_get(p.ifindex, &li) ||
 		    li.peer_ifindex <= 0)
 			continue;
 		a = nl_addr_first(li.peer_ifindex, &a, &plen) ? 0 : a;
@@ -42,7 +50,8 @@ static int gateway_has(int host_ifindex, uint32_t addr, void *arg)
 	return addr && addr == *(uint32_t *)arg;
 }
 
-int addr_check_free(struct ctl *c, uint32_t switch_id, uint32_t addr, const char *self)
+int addr_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, uint32_t addr,
+		    const char *self)
 {
 	char a[16], sw[SL_NAME_LEN];
 	struct sl_port p;
@@ -50,14 +59,14 @@ int addr_check_free(struct ctl *c, uint32_t switch_id, uint32_t addr, const char
 	bool first = true;
 
 	format_ipv4(addr, a);
-	if (gateways_each(c, switch_id, gateway_has, &addr))
+	if (gateways_each(c, switch_id, vid, gateway_has, &addr))
 		return err("address %s is the gateway's own on switch %s", a,
 			   switch_name_of(c, switch_id, sw));
 	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
 		first = false;
 		ifx = next;
 		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.switch_id == switch_id &&
-		    p.ip == addr && strcmp(p.name, self))
+		    p.ip == addr && strcmp(p.name, self) && vlan_shared(&p, vid))
 			return err("address %s is port %s's on switch %s: one address, one port",
 				   a, p.name, switch_name_of(c, switch_id, sw));
 	}
@@ -73,5 +82,5 @@ static int neigh_forget_on(int host_ifindex, uint32_t addr, void *arg)
 void addr_neigh_forget(struct ctl *c, uint32_t switch_id, uint32_t addr)
 {
 	if (addr)
-		gateways_each(c, switch_id, neigh_forget_on, &addr);
+		gateways_each(c, switch_id, 0, neigh_forget_on, &addr);
 }

@@ -66,6 +66,11 @@ fails "$T.gateway_addr_refused" "address 10.52.0.1 is the gateway's own on switc
 	sl port add sw0 p-c3 netns "$PFX-c3" addr 10.52.0.1/24
 fails "$T.set_duplicate_addr_refused" "address 10.52.0.11 is port p-c1's" \
 	sl port set p-c2 addr 10.52.0.11/24
+# Another VLAN is another broadcast domain: the same address there is no conflict, until the
+# port moves into the first one.
+check "$T.same_addr_other_vlan_allowed" sl port add sw0 p-c3 netns "$PFX-c3" addr 10.52.0.11/24 vlan 30
+fails "$T.vlan_move_into_conflict_refused" "address 10.52.0.11 is port p-c1's" sl port set p-c3 vlan 1
+check "$T.same_addr_other_vlan_del" sl port del p-c3
 # A container that moved to another address is let through once the port is told.
 in_ns c2 ip addr add 10.52.0.22/24 dev eth0
 from_22() { in_ns c2 ping -c 2 -i 0.2 -W 1 -q -I 10.52.0.22 10.52.0.1 >/dev/null; }
