@@ -136,6 +136,23 @@ static int command_check(int o, const char *cmd)
 		   objects[o].name);
 }
 
+/* The object WORD names (a prefix will do), or -1 printed with the nearest name. */
+static int object_find(const char *word)
+{
+	char names[128] = "", buf[16];
+	const char *near;
+
+	for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++)
+		if (matches(word, objects[o].name))
+			return o;
+	for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s ",
+			 objects[o].name);
+	near = nearest(word, names, buf);
+	return err("unknown object \"%s\"%s%s%s (sluice --help lists them)", word,
+		   near ? ": did you mean \"" : "", near ? near : "", near ? "\"?" : "");
+}
+
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return getenv("LIBBPF_LOG") ? vfprintf(stderr, fmt, ap) : 0;
@@ -144,7 +161,7 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 int main(int argc, char **argv)
 {
 	struct ctl c = { .instance = "default", .lock_fd = -1 };
-	int json = 0, pretty = 0, i, ret;
+	int json = 0, pretty = 0, i, o, ret;
 	const char *netns = NULL;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -189,6 +206,17 @@ int main(int argc, char **argv)
 		    "dots)", c.instance);
 		return 1;
 	}
+	o = object_find(argv[i]);
+	if (o < 0)
+		return 1;
+	/* Help and typos need no privileges and change nothing. */
+	if (i + 1 < argc && (!strcmp(argv[i + 1], "help") || !strcmp(argv[i + 1], "--help") ||
+			     !strcmp(argv[i + 1], "-h"))) {
+		usage_of(objects[o].name);
+		return 0;
+	}
+	if (i + 1 < argc && command_check(o, argv[i + 1]))
+		return 1;
 	if (prereq_caps())
 		return 1;
 	output_init(json, pretty);
@@ -202,30 +230,7 @@ int main(int argc, char **argv)
 			return 1;
 		close(fd);
 	}
-	for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++) {
-		if (matches(argv[i], objects[o].name)) {
-			if (i + 1 < argc && (!strcmp(argv[i + 1], "help") ||
-					     !strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h"))) {
-				usage_of(objects[o].name);
-				return 0;
-			}
-			if (i + 1 < argc && command_check(o, argv[i + 1]))
-				return 1;
-			ret = objects[o].run(&c, argc - i - 1, argv + i + 1);
-			instance_close(&c);
-			return ret ? 1 : 0;
-		}
-	}
-	{
-		char names[128] = "", buf[16];
-		const char *near;
-
-		for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++)
-			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s ",
-				 objects[o].name);
-		near = nearest(argv[i], names, buf);
-		err("unknown object \"%s\"%s%s%s (sluice --help lists them)", argv[i],
-		    near ? ": did you mean \"" : "", near ? near : "", near ? "\"?" : "");
-	}
-	return 1;
+	ret = objects[o].run(&c, argc - i - 1, argv + i + 1);
+	instance_close(&c);
+	return ret ? 1 : 0;
 }
