@@ -21,7 +21,7 @@ struct port_intent {
 	__u32 kind;			/* enum intent_kind */
 	__u32 parent;			/* endpoint: the macvlan's parent ifindex (host) */
 	__s32 nsid;			/* endpoint: its netns id seen from the host, -1: none */
-	__u32 pad;
+	__u32 ifindex;			/* host device NAME once made (0: not known yet) */
 };
 
 static int intents_map(struct ctl *c, bool create)
@@ -69,6 +69,22 @@ int intent_begin(struct ctl *c, enum intent_kind kind, const char *name, const c
 	return ret;
 }
 
+void intent_made(struct ctl *c, const char *name, uint32_t ifindex)
+{
+	struct port_intent v;
+	char key[SL_NAME_LEN];
+	int fd = intents_map(c, false);
+
+	if (fd < 0)
+		return;
+	intent_key(name, key);
+	if (bpf_map_lookup_elem(fd, key, &v) == 0) {
+		v.ifindex = ifindex;
+		bpf_map_update_elem(fd, key, &v, BPF_EXIST);
+	}
+	close(fd);
+}
+
 void intent_end(struct ctl *c, const char *name)
 {
 	char key[SL_NAME_LEN];
@@ -102,7 +118,7 @@ static void intent_undo(struct ctl *c, const struct port_intent *v)
 		return;
 	}
 	ifx = nl_link_index(v->name);
-	if (ifx > 0 && nl_link_get(ifx, &li) == 0 &&
+	if (ifx > 0 && (!v->ifindex || v->ifindex == (uint32_t)ifx) && nl_link_get(ifx, &li) == 0 &&
 	    !strcmp(li.kind, v->kind == INTENT_VETH ? "veth" : "macvlan")) {
 		port_detach(c, ifx);	/* hooks a half-made port may have */
 		nl_link_del(ifx);

@@ -16,6 +16,8 @@ enum intent_kind {
 /* 0, or -1 printed (then nothing may be made). */
 int intent_begin(struct ctl *c, enum intent_kind kind, const char *name, const char *ifname,
 		 uint32_t parent, int netns_fd);
+/* The host device NAME was made as IFINDEX: a rollback deletes only that one. */
+void intent_made(struct ctl *c, const char *name, uint32_t ifindex);
 void intent_end(struct ctl *c, const char *name);
 /* Roll back every intent left behind (instance_open, with the lock held). */
 void intents_recover(struct ctl *c);

@@ -487,6 +487,7 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		ifx = nl_link_index(r.name);
 		if (ifx < 0)
 			goto out;
+		intent_made(c, r.name, ifx);
 		p.flags |= SL_PORT_F_OWNED;
 	}
 	if (r.dev || r.macvlan) {
@@ -533,6 +534,7 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		ifx = nl_veth_add(r.name, r.ifname, ns);
 		if (ifx < 0)
 			goto out;
+		intent_made(c, r.name, ifx);
 		if (netns_enter(ns, r.netns))
 			goto undo;
 		ret = peer_setup(&r, p.mac);
