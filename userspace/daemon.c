@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* `sluice daemon`: what must happen over time. Ages learned FDB entries and
- * removes ports whose device has gone. Holds no state: kill and restart freely. */
+/* `sluice daemon`: what must happen over time. Ages learned FDB entries, removes ports whose
+ * device has gone, re-hooks NAT uplinks that come back (woken by link events), and, as every
+ * command, rolls back an interrupted `port add`. One per instance; holds no state. */
 #include <errno.h>
 #include <stddef.h>
 #include <signal.h>
