@@ -89,4 +89,49 @@ int sl_nat_ingress(struct __sk_buff *skb)
 	return sl_nat_fast_in(skb, &p, p.daddr, r);	/* translated: straight to the container */
 }
 
+/* On each gateway's host leg (tc ingress, where container traffic enters the host stack):
+ * while a rule's uplink is gone or carries no hook, what the host would route out of its
+ * subnet leaves untranslated, so it is dropped and counted: fail closed (issue #13). */
+SEC("tc")
+int sl_nat_guard(struct __sk_buff *skb)
+{
+	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
+	struct bpf_fib_lookup fib = {};
+	const struct sl_nat_rule *r = NULL;
+	struct iphdr ip;
+	int ret;
+
+	if (!cfg || skb->protocol != bpf_htons(ETH_P_IP) ||
+	    bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)))
+		return TC_ACT_UNSPEC;
+	for (__u32 i = 0; i < SL_NAT_RULES_MAX; i++) {
+		__u32 key = i;	/* a copy: see sl_nat_rule_out */
+		const struct sl_nat_rule *q;
+
+		if (i >= cfg->nrules)
+			break;
+		q = bpf_map_lookup_elem(&sl_nat_rules, &key);
+		if (q && q->used && (ip.saddr & q->src_mask) == q->src_addr) {
+			r = q;
+			break;
+		}
+	}
+	if (!r || bpf_map_lookup_elem(&sl_nat_uplinks, &r->out_ifindex) ||
+	    sl_nat_dst_excluded(r, ip.daddr))
+		return TC_ACT_UNSPEC;
+	fib.family = 2;	/* AF_INET */
+	fib.tos = ip.tos;
+	fib.l4_protocol = ip.protocol;
+	fib.tot_len = bpf_ntohs(ip.tot_len);
+	fib.ipv4_src = ip.saddr;
+	fib.ipv4_dst = ip.daddr;
+	fib.ifindex = skb->ifindex;
+	ret = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	/* Local or unroutable: the host stack's to take or refuse. */
+	if (ret != BPF_FIB_LKUP_RET_SUCCESS && ret != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return TC_ACT_UNSPEC;
+	sl_nat_count_drop(sl_nat_stats_get(), SL_NAT_DROP_UPLINK_GONE);
+	return TC_ACT_SHOT;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -23,6 +23,7 @@
 #define SL_PIN_PROG_NAT_EGRESS	"prog_nat_egress"
 #define SL_PIN_PROG_NAT_INGRESS	"prog_nat_ingress"
 /* links/<ifindex>_nat_egress and links/<ifindex>_nat_ingress */
+#define SL_PIN_PROG_NAT_GUARD	"prog_nat_guard"	/* links/<ifindex>_nat_guard: gateway host legs */
 
 /* Rule flags. */
 #define SL_NAT_F_FOLLOW		(1u << 0) /* external address is the out device's primary, followed */
@@ -218,6 +219,7 @@ enum sl_nat_drop {
 	SL_NAT_DROP_FRAG,		/* non-first fragment whose first fragment was not seen */
 	SL_NAT_DROP_REWRITE,		/* a header rewrite helper failed */
 	SL_NAT_DROP_DIRECT,		/* from an uplink to a masqueraded subnet, not allowed */
+	SL_NAT_DROP_UPLINK_GONE,	/* the rule's uplink is gone or not hooked: would leak */
 	SL_NAT_DROP_MAX,
 };
 
@@ -236,6 +238,7 @@ enum sl_nat_drop {
 	[SL_NAT_DROP_FRAG] = "frag_without_first",			\
 	[SL_NAT_DROP_REWRITE] = "rewrite_failed",			\
 	[SL_NAT_DROP_DIRECT] = "direct_to_private",			\
+	[SL_NAT_DROP_UPLINK_GONE] = "uplink_gone",			\
 }
 
 /* sl_nat_stats: per-CPU ARRAY of one. */

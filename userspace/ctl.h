@@ -15,6 +15,7 @@ struct ctl {
 	int lock_fd;
 	int ports, switches, fdb, flood, stats, tx;	/* map fds */
 	int prog_tc, prog_xdp;
+	const char *netns_spec;	/* --netns as given (NULL: the caller's netns) */
 };
 
 /* Print "sluice: <message>" on stderr; returns -1 for `return err(...)`. */
@@ -23,6 +24,8 @@ int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* loader.c: the instance's pinned objects */
 int instance_open(struct ctl *c, bool create);
 void instance_close(struct ctl *c);
+/* For queries: 1 (nothing printed) when the instance does not exist, else instance_open. */
+int instance_open_query(struct ctl *c);
 /* Unpin everything when the last switch is gone. */
 int instance_remove(struct ctl *c);
 /* lan.c: unpin the LAN hook's programs and map (instance_remove). */
@@ -98,6 +101,8 @@ int fdb_age_sweep(struct ctl *c, uint64_t max_age_ns);
  * NAT round: expiry, mapping GC, following uplink addresses. */
 bool nat_loaded(struct ctl *c);
 void nat_ct_gc(struct ctl *c);
+/* Re-hook rules whose uplink device came back under its name (also part of nat_ct_gc). */
+void nat_uplinks_follow(struct ctl *c);
 /* nat_local.c: rewrite the NAT's trie of gateway subnets after gateways change (0 and
  * nothing done while the instance has no NAT; -1 printed on failure). */
 int nat_local_sync(struct ctl *c);

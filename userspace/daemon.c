@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: MIT
-/* `sluice daemon`: what must happen over time. Ages learned FDB entries and
- * removes ports whose device has gone. Holds no state: kill and restart freely. */
+/* `sluice daemon`: what must happen over time. Ages learned FDB entries, removes ports whose
+ * device has gone, re-hooks NAT uplinks that come back (woken by link events), and, as every
+ * command, rolls back an interrupted `port add`. One per instance; holds no state. */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <sys/un.h>
 #include <bpf/bpf.h>
 #include "ctl.h"
 #include "port.h"
@@ -34,7 +41,7 @@ static void ports_reap(struct ctl *c)
 		ifx = next;
 		if (bpf_map_lookup_elem(c->ports, &next, &p))
 			continue;
-		if (p.flags & SL_PORT_F_ENDPOINT ? endpoint_alive(&p) :
+		if (p.flags & SL_PORT_F_ENDPOINT ? endpoint_alive(c, &p) :
 		    nl_link_get(next, &li) == 0 && !strcmp(li.name, p.name))
 			continue;
 		fprintf(stderr, "sluice daemon: port %s: device gone, removing the port\n", p.name);
@@ -43,9 +50,61 @@ static void ports_reap(struct ctl *c)
 	}
 }
 
+/* One daemon per instance: an abstract socket named after it, in the netns it manages
+ * (the instance's identity ties the two), held for the daemon's life and gone with it. */
+static int daemon_claim(struct ctl *c)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "sluice-daemon/%s", c->instance);
+
+	if (fd < 0)
+		return err("daemon: socket: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&a, offsetof(struct sockaddr_un, sun_path) + 1 + n)) {
+		int e = errno;
+
+		close(fd);
+		if (e == EADDRINUSE)
+			return err("a daemon already runs for instance %s (in this network "
+				   "namespace): not starting a second", c->instance);
+		return err("daemon: bind: %s", strerror(e));
+	}
+	return fd;
+}
+
+/* Link events (RTNLGRP_LINK) wake the daemon at once: an uplink that comes back is hooked
+ * before its address and routes are, not a polling interval later. */
+static struct mnl_socket *links_listen(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (nl && mnl_socket_bind(nl, 1u << (RTNLGRP_LINK - 1), MNL_SOCKET_AUTOPID) == 0)
+		return nl;
+	if (nl)
+		mnl_socket_close(nl);
+	fprintf(stderr, "sluice daemon: no link events (%s): uplinks are followed each round\n",
+		strerror(errno));
+	return NULL;
+}
+
+/* Sleep up to MS milliseconds; true when a link event came (the socket is drained). */
+static bool links_wait(struct mnl_socket *nl, int ms)
+{
+	char buf[8192];
+	struct pollfd pfd = { .fd = nl ? mnl_socket_get_fd(nl) : -1, .events = POLLIN };
+	bool event = false;
+
+	if (poll(&pfd, 1, ms) <= 0 || !nl)
+		return false;
+	while (mnl_socket_recvfrom(nl, buf, sizeof(buf)) > 0 || errno == ENOBUFS)
+		event = true;
+	return event;
+}
+
 int cmd_daemon(struct ctl *c, int argc, char **argv)
 {
 	uint32_t ageing = 300, interval = 1;
+	struct mnl_socket *links;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--fdb-ageing") && i + 1 < argc) {
@@ -61,9 +120,12 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 	if (instance_open(c, false))
 		return -1;
 	instance_close(c);
+	if (daemon_claim(c) < 0)
+		return -1;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	fprintf(stderr, "sluice daemon: instance %s, fdb ageing %u s\n", c->instance, ageing);
+	links = links_listen();
 	while (!stopping) {
 		/* Re-open every round: the instance may be removed and re-created. */
 		if (instance_open(c, false) == 0) {
@@ -72,8 +134,15 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 			nat_ct_gc(c);
 		}
 		instance_close(c);
-		for (uint32_t t = 0; t < interval * 10 && !stopping; t++)
-			usleep(100 * 1000);
+		for (uint32_t t = 0; t < interval * 10 && !stopping; t++) {
+			if (!links_wait(links, 100))
+				continue;
+			if (instance_open(c, false) == 0)
+				nat_uplinks_follow(c);
+			instance_close(c);
+		}
 	}
+	if (links)
+		mnl_socket_close(links);
 	return 0;
 }

@@ -12,6 +12,8 @@
 #include <bpf/libbpf.h>
 #include "netlink.h"
 #include "port.h"
+#include "identity.h"
+#include "intent.h"
 #include "endpoint_tc.skel.h"
 
 #ifndef BPF_TCX_INGRESS
@@ -149,11 +151,20 @@ static int ep_alive_here(struct ctl *c, const struct sl_port *p, void *arg)
 	return ep_is_ours(p) ? 0 : -1;
 }
 
-bool endpoint_alive(const struct sl_port *p)
+bool endpoint_alive(struct ctl *c, const struct sl_port *p)
 {
+	struct nl_link_info li;
 	char path[PATH_MAX];
+	struct port_ns ns;
 
-	/* A container that is gone took its netns and the macvlan with it: ask quietly. */
+	/* By identity, not by a path that may lead elsewhere or nowhere while the netns lives
+	 * on: its id from here (gone with it) and the device's ifindex, kind, parent, MAC. */
+	if (port_ns_get(c, p->ifindex, &ns) == 0)
+		return ns.nsid >= 0 && nl_link_get_in(ns.nsid, p->ep_ifindex, &li) == 0 &&
+		       !strcmp(li.kind, "macvlan") && (uint32_t)li.peer_ifindex == p->parent &&
+		       !memcmp(li.mac, p->mac, 6);
+	/* A port made by an earlier build: a container that is gone took its netns and the
+	 * macvlan with it: ask quietly. */
 	netns_path(p->netns, path);
 	return !access(path, F_OK) && in_netns(p->netns, ep_alive_here, NULL, p, NULL) == 0;
 }
@@ -214,10 +225,13 @@ int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p)
 	if (ns < 0)
 		return -1;
 	/* Born down in the container's netns: no frame leaves before its hooks exist. */
-	ret = nl_macvlan_add(r->ifname, parent, r->parent, ns);
-	close(ns);
-	if (ret < 0)
+	ret = intent_begin(c, INTENT_ENDPOINT, r->name, r->ifname, parent, ns) ? -1 :
+	      nl_macvlan_add(r->ifname, parent, r->parent, ns);
+	if (ret < 0) {
+		intent_end(c, r->name);
+		close(ns);
 		return -1;
+	}
 	made = true;
 	ret = -1;
 	p->parent = parent;
@@ -232,6 +246,8 @@ int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p)
 	if (port_install(c, p))
 		goto undo;
 	installed = true;
+	if (port_ns_record(c, p->ifindex, r->netns, ns))
+		goto undo;
 	if (endpoint_progs_load(c, p->ifindex, &fds[0], &fds[1]) ||
 	    in_netns(r->netns, ep_attach_here, c, p, fds))
 		goto undo;
@@ -241,14 +257,18 @@ int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p)
 	goto out;
 undo:
 	ep_unpin(c, p);
-	if (installed)
+	if (installed) {
 		port_uninstall(c, p);
+		port_ns_forget(c, p->ifindex);
+	}
 	if (made)
 		in_netns(r->netns, ep_delete_here, c, p, (void *)r);
 out:
 	for (int i = 0; i < 2; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	close(ns);
+	intent_end(c, r->name);
 	return ret;
 }
 
@@ -256,8 +276,14 @@ void endpoint_remove(struct ctl *c, const struct sl_port *p, bool delete_device)
 {
 	uint32_t key = p->ifindex;
 
+	struct port_ns ns;
+	bool alive = delete_device && endpoint_alive(c, p);
+
 	bpf_map_delete_elem(c->ports, &key);
 	ep_unpin(c, p);
-	if (delete_device && endpoint_alive(p))
+	if (alive && port_ns_get(c, key, &ns) == 0)
+		nl_link_del_in(ns.nsid, p->ep_ifindex);	/* wherever its netns is reachable from */
+	else if (alive)
 		in_netns(p->netns, ep_delete_here, c, p, NULL);
+	port_ns_forget(c, key);
 }

@@ -98,6 +98,9 @@ static int parse_filter(struct ctl *c, int argc, char **argv, struct fdb_filter 
 			f->dynamic = true;
 			continue;
 		}
+		if (strcmp(k, "switch") && strcmp(k, "port") && strcmp(k, "vlan"))
+			return err("fdb: unknown option \"%s\" (switch SW, port P, vlan VID, dynamic)",
+				   k);
 		if (!v)
 			return err("fdb: \"%s\" needs a value", k);
 		i++;
@@ -129,9 +132,15 @@ static int fdb_show(struct ctl *c, int argc, char **argv)
 	uint64_t now;
 	/* ifindex -> port name, cached: a 10k-entry table has few ports */
 	struct { uint32_t ifx; char name[SL_NAME_LEN]; } cache[64];
-	int ncache = 0;
+	int ncache = 0, q = instance_open_query(c);
 
-	if (instance_open(c, false) || parse_filter(c, argc, argv, &f))
+	if (q == 1 && argc == 0) {
+		output_print(json_object_new_array());
+		return 0;
+	}
+	if (q == 1)	/* a filter names a switch or port that cannot exist: say which */
+		return instance_open(c, false);
+	if (q < 0 || parse_filter(c, argc, argv, &f))
 		return -1;
 	arr = json_object_new_array();
 	now = now_ns();
@@ -181,7 +190,7 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	struct sl_switch sw;
 	struct sl_port p;
 	const char *port = NULL;
-	uint16_t vid = SL_VLAN_DEFAULT;
+	uint16_t vid = 0;	/* not given: the port's VLAN (add), VLAN 1 (del) */
 
 	if (argc < 2)
 		return err("usage: sluice fdb %s SWITCH MAC %s[vlan VID]", add ? "add" : "del",
@@ -190,6 +199,8 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 		return err("mac \"%s\" is not a MAC address such as 02:00:00:00:00:01", argv[1]);
 	if (k.mac[0] & 1)
 		return err("mac %s is a multicast address: the FDB holds unicast MACs", argv[1]);
+	if (add && !memcmp(k.mac, "\0\0\0\0\0\0", 6))
+		return err("mac %s is the zero address: no frame comes from it", argv[1]);
 	for (int i = 2; i < argc; i++) {
 		if (i + 1 >= argc)
 			return err("fdb: \"%s\" needs a value", argv[i]);
@@ -208,10 +219,10 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	if (switch_get(c, argv[0], &sw))
 		return err("switch %s does not exist", argv[0]);
 	k.switch_id = sw.id;
-	k.vid = vid;
+	k.vid = vid ? vid : SL_VLAN_DEFAULT;
 	if (!add) {
 		if (bpf_map_delete_elem(c->fdb, &k))
-			return err("fdb: %s vlan %u is not in switch %s", argv[1], vid, argv[0]);
+			return err("fdb: %s vlan %u is not in switch %s", argv[1], k.vid, argv[0]);
 		return 0;
 	}
 	if (port_get_by_name(c, port, &p))
@@ -221,6 +232,12 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	if (p.flags & SL_PORT_F_ENDPOINT)
 		return err("port %s is a macvlan endpoint: the switch reaches its MACs through its "
 			   "parent's LAN port", port);
+	if (!vid && p.mode == SL_MODE_TRUNK && !p.pvid)
+		return err("fdb add: port %s is a trunk without a native VLAN: give vlan VID", port);
+	k.vid = vid ? vid : p.pvid;	/* an access port's VLAN, a trunk's native one */
+	if (!(p.mode == SL_MODE_ACCESS ? p.pvid == k.vid :
+	      p.pvid == k.vid || (p.vids[k.vid / 64] >> (k.vid % 64) & 1)))
+		return err("fdb add: port %s is not in VLAN %u", port, k.vid);
 	e.ifindex = p.ifindex;
 	if (bpf_map_update_elem(c->fdb, &k, &e, BPF_ANY))
 		return err("fdb add %s: map sl_fdb: %s", argv[1], strerror(errno));

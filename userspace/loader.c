@@ -15,6 +15,8 @@
 #include <bpf/libbpf.h>
 #include "ctl.h"
 #include "nat_ctl.h"
+#include "identity.h"
+#include "intent.h"
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
 
@@ -157,10 +159,15 @@ int instance_open(struct ctl *c, bool create)
 		if (!create)
 			return err("instance %s has no switch (no pins under %s)", c->instance,
 				   c->root);
-		if ((mkdir(SL_PIN_BASE, 0700) && errno != EEXIST) ||
-		    (mkdir(c->root, 0700) && errno != EEXIST))
+		if (mkdir(SL_PIN_BASE, 0700) && errno != EEXIST)
+			return err("create %s: %s", SL_PIN_BASE, strerror(errno));
+		if (pin_dir_check(SL_PIN_BASE))	/* before anything is made inside it */
+			return -1;
+		if (mkdir(c->root, 0700) && errno != EEXIST)
 			return err("create %s: %s", c->root, strerror(errno));
 	}
+	if (pin_dir_check(SL_PIN_BASE) || pin_dir_check(c->root))
+		return -1;
 	if (lock_root(c))
 		return -1;
 	path_of(c, path, SL_PIN_PROG_TC);
@@ -175,9 +182,16 @@ int instance_open(struct ctl *c, bool create)
 			return -1;
 		}
 	}
+	/* Before anything is read or written: this is the netns the instance manages. */
+	if (identity_check(c)) {
+		instance_close(c);
+		return -1;
+	}
 	path_of(c, path, SL_PIN_LINKS);
 	if (mkdir(path, 0700) && errno != EEXIST)
 		return err("create %s: %s", path, strerror(errno));
+	if (pin_dir_check(path))
+		return -1;
 	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
 		path_of(c, path, map_names[i]);
 		*map_fd_slot(c, i) = bpf_obj_get(path);
@@ -190,7 +204,21 @@ int instance_open(struct ctl *c, bool create)
 	c->prog_xdp = bpf_obj_get(path);
 	if (c->prog_tc < 0 || c->prog_xdp < 0)
 		return err("programs under %s: %s", c->root, strerror(errno));
+	intents_recover(c);	/* what a killed `port add` left */
 	return 0;
+}
+
+int instance_open_query(struct ctl *c)
+{
+	char path[PATH_MAX];
+
+	if (check_bpffs())
+		return -1;
+	snprintf(c->root, sizeof(c->root), "%s/%s", SL_PIN_BASE, c->instance);
+	path_of(c, path, SL_PIN_PROG_TC);
+	if (access(path, F_OK) && errno == ENOENT)
+		return 1;	/* an empty state is an answer, not an error */
+	return instance_open(c, false);
 }
 
 void instance_close(struct ctl *c)
@@ -226,6 +254,8 @@ int instance_remove(struct ctl *c)
 	unlink(path);
 	lan_unpin(c);
 	nat_fast_unpin_slot(c);
+	identity_unpin(c);
+	intents_unpin(c);
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)
@@ -278,7 +308,10 @@ int port_attach_xdp(struct ctl *c, int ifindex, const char *name, int hook)
 		return err("port %s: attach XDP (%s): %s%s", name,
 			   hook == SL_HOOK_XDP_NATIVE ? "native" : "generic", strerror(errno),
 			   hook == SL_HOOK_XDP_NATIVE && errno == EOPNOTSUPP ?
-			   " (its driver has no native XDP: use xdp generic)" : "");
+			   " (its driver has no native XDP: use xdp generic)" :
+			   hook == SL_HOOK_XDP_NATIVE && errno == ERANGE ?
+			   " (the MTU is too large: native XDP on a veth caps it at about 3.5k; "
+			   "jumbo frames need a tc port or xdp generic)" : "");
 	link_path(c, path, ifindex, "xdp");
 	ret = bpf_obj_pin(fd, path) ? -errno : 0;
 	close(fd);

@@ -329,14 +329,6 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 	ifx = nl_link_index(dev);
 	if (ifx < 0)
 		return err("nat %s: device %s does not exist in the host netns", name, dev);
-	if (!has_to) {
-		int dplen;
-
-		if (nl_addr_first(ifx, &r.ext_addr, &dplen))
-			return err("nat %s: device %s has no IPv4 address (add one, or give to ADDR)",
-				   name, dev);
-		r.flags |= SL_NAT_F_FOLLOW;
-	}
 	r.out_ifindex = ifx;
 	snprintf(r.name, sizeof(r.name), "%s", name);
 	snprintf(r.out_name, sizeof(r.out_name), "%s", dev);
@@ -347,8 +339,24 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 		return -1;
 	loaded = nat_loaded(c);
 	if (bpf_map_lookup_elem(c->ports, &(__u32){ ifx }, &(struct sl_port){}) == 0) {
-		err("nat %s: device %s is a switch port; masquerade needs a routed uplink", name, dev);
+		err("nat %s: device %s is a switch port: a switch port cannot be an uplink "
+		    "(masquerade needs a routed uplink)", name, dev);
 		goto undo_instance;
+	}
+	if (nat_gateway_leg(c, ifx)) {
+		err("nat %s: device %s is a switch's gateway: it cannot be an uplink (masquerade "
+		    "needs a routed uplink)", name, dev);
+		goto undo_instance;
+	}
+	if (!has_to) {
+		int dplen;
+
+		if (nl_addr_first(ifx, &r.ext_addr, &dplen)) {
+			err("nat %s: device %s has no IPv4 address (add one, or give to ADDR)", name,
+			    dev);
+			goto undo_instance;
+		}
+		r.flags |= SL_NAT_F_FOLLOW;
 	}
 	if (loaded) {
 		if (nat_open(c, &n))
@@ -390,11 +398,15 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 			goto undo;
 		slot = 0;
 	}
-	/* The gateways' subnets stay untranslated from the rule's first packet on. */
-	if (nat_local_sync(c) || rule_put(&n, slot, &r))
+	/* The gateways' subnets stay untranslated from the rule's first packet on; the uplink
+	 * is hooked (and marked so for the guard) before the rule exists. */
+	if (nat_local_sync(c))
 		goto undo;
-	if (!uplink_in_use(&n, ifx, slot) && nat_uplink_attach(c, ifx, dev)) {
-		rule_put(&n, slot, &(struct sl_nat_rule){});
+	if (!uplink_in_use(&n, ifx, slot) && nat_uplink_attach(c, ifx, dev))
+		goto undo;
+	if (rule_put(&n, slot, &r)) {
+		if (!uplink_in_use(&n, ifx, slot))
+			nat_uplink_detach(c, ifx);
 		goto undo;
 	}
 	nat_close(&n);
@@ -416,6 +428,18 @@ static int nat_open_existing(struct ctl *c, struct nat *n)
 	if (!nat_loaded(c))
 		return err("instance %s has no NAT rules", c->instance);
 	return nat_open(c, n);
+}
+
+/* For queries: 1 (nothing printed) when there is no instance or no NAT, 0 and N open, -1. */
+static int nat_open_query(struct ctl *c, struct nat *n)
+{
+	int q = instance_open_query(c);
+
+	if (q)
+		return q;
+	if (!nat_loaded(c))
+		return 1;
+	return nat_open(c, n) ? -1 : 0;
 }
 
 static int nat_del(struct ctl *c, int argc, char **argv)
@@ -453,21 +477,30 @@ static int nat_del(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* "attached"; "missing": no device of that name; "not attached": one came back (the
+ * daemon hooks it). Without "attached" the rule's traffic is dropped, never leaked. */
+static const char *uplink_state(struct ctl *c, const struct sl_nat_rule *r)
+{
+	if (nat_uplink_marked(c, r->out_ifindex) &&
+	    nat_uplink_hooked(c, r->out_ifindex, r->out_name))
+		return "attached";
+	return nl_link_index(r->out_name) > 0 ? "not attached" : "missing";
+}
+
 static int nat_show(struct ctl *c, int argc, char **argv)
 {
 	json_object *arr;
 	struct nat n;
 
+	int q;
+
 	if (argc)
 		return err("usage: sluice nat show");
-	if (instance_open(c, false))
+	q = nat_open_query(c, &n);
+	if (q < 0)
 		return -1;
 	arr = json_object_new_array();
-	if (nat_loaded(c)) {
-		if (nat_open(c, &n)) {
-			json_object_put(arr);
-			return -1;
-		}
+	if (q == 0) {
 		for (int s = 0; s < SL_NAT_RULES_MAX; s++) {
 			const struct sl_nat_rule *r = &n.rule[s];
 			json_object *o;
@@ -485,6 +518,7 @@ static int nat_show(struct ctl *c, int argc, char **argv)
 			snprintf(buf, sizeof(buf), "%u-%u", r->port_lo, r->port_hi);
 			jadd_str(o, "ports", buf);
 			jadd_bool(o, "follow", !!(r->flags & SL_NAT_F_FOLLOW));
+			jadd_str(o, "uplink", uplink_state(c, r));
 			jadd_bool(o, "random", !!(r->flags & SL_NAT_F_RANDOM));
 			jadd_bool(o, "fastpath", !(r->flags & SL_NAT_F_SLOWPATH));
 			jadd_str(o, "direct", r->flags & SL_NAT_F_DIRECT ? "allow" : "deny");
@@ -526,13 +560,19 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	json_object *o, *d;
 	__u32 zero = 0;
 	struct nat n;
+	int q;
 
 	if (argc)
 		return err("usage: sluice nat stats");
-	if (nat_open_existing(c, &n))
+	q = nat_open_query(c, &n);
+	if (q < 0)
 		return -1;
+	if (q) {	/* no NAT: every counter at zero */
+		for (int i = 0; i < NAT_MAPS; i++)
+			n.fd[i] = -1;
+	}
 	per = calloc(ncpu, sizeof(*per));
-	if (!per || bpf_map_lookup_elem(n.fd[NAT_STATS], &zero, per)) {
+	if (!per || (!q && bpf_map_lookup_elem(n.fd[NAT_STATS], &zero, per))) {
 		free(per);
 		nat_close(&n);
 		return err("read map sl_nat_stats: %s", strerror(errno));
@@ -544,10 +584,11 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	o = json_object_new_object();
 	d = json_object_new_object();
 	jadd_str(o, "instance", c->instance);
-	jadd_int(o, "entries", map_count(n.fd[NAT_CT], sizeof(struct sl_nat_ct_key),
-					 SL_NAT_DIR_ORIG));
-	jadd_int(o, "capacity", ct_flows(&n));
-	jadd_int(o, "mappings", map_count(n.fd[NAT_MAP], sizeof(struct sl_nat_map_key), 0xff));
+	jadd_int(o, "entries", q ? 0 : map_count(n.fd[NAT_CT], sizeof(struct sl_nat_ct_key),
+						 SL_NAT_DIR_ORIG));
+	jadd_int(o, "capacity", q ? 0 : ct_flows(&n));
+	jadd_int(o, "mappings", q ? 0 : map_count(n.fd[NAT_MAP], sizeof(struct sl_nat_map_key),
+						  0xff));
 	jadd_int(o, "flows", s.flows);
 	jadd_int(o, "allocations", s.allocations);
 	jadd_int(o, "alloc_failed", s.alloc_failed);
@@ -576,7 +617,7 @@ static int nat_timeouts(struct ctl *c, int argc, char **argv)
 	struct sl_nat_cfg cfg;
 	json_object *o;
 	struct nat n;
-	int ret = 0;
+	int ret = 0, q;
 
 	if (argc % 2)
 		return err("usage: sluice nat timeouts [NAME SECONDS]...");
@@ -594,9 +635,19 @@ static int nat_timeouts(struct ctl *c, int argc, char **argv)
 			return err("timeouts %s \"%s\": expected seconds (1-10000000)", argv[i],
 				   argv[i + 1]);
 	}
-	if (nat_open_existing(c, &n))
+	q = nat_open_query(c, &n);
+	if (q < 0)
 		return -1;
-	if (cfg_get(&n, &cfg)) {
+	if (q && argc)
+		return err("instance %s has no NAT rules: timeouts belong to a NAT (nat add first)",
+			   c->instance);
+	if (q) {	/* what a NAT made now would start with */
+		const __u32 defaults[SL_NAT_ST_MAX] = SL_NAT_TIMEOUT_DEFAULTS;
+
+		memcpy(cfg.timeout, defaults, sizeof(defaults));
+		for (int i = 0; i < NAT_MAPS; i++)
+			n.fd[i] = -1;
+	} else if (cfg_get(&n, &cfg)) {
 		nat_close(&n);
 		return -1;
 	}
@@ -720,6 +771,7 @@ void nat_ct_gc(struct ctl *c)
 {
 	struct nat n;
 
+	nat_uplinks_follow(c);
 	if (!nat_loaded(c) || nat_open(c, &n))
 		return;
 	nat_follow(&n);

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ctl.h"
+#include "netlink.h"
 #include "nat_ctl.h"
 #include "nat_tc.skel.h"
 #include "sluice_nat_pub.h"
@@ -89,6 +90,9 @@ int nat_load(struct ctl *c, uint32_t flows)
 		goto pin_fail;
 	if (nat_fast_load(c))
 		goto unpin;
+	pin_path(c, path, SL_PIN_PROG_NAT_GUARD);
+	if (bpf_program__pin(skel->progs.sl_nat_guard, path))
+		goto pin_fail;
 	ret = 0;
 	goto out;
 pin_fail:
@@ -117,6 +121,7 @@ void nat_unload(struct ctl *c)
 	unlink(path);
 	pin_path(c, path, NAT_LOCAL_MAP);
 	unlink(path);
+	nat_guard_unpin(c);
 }
 
 static void link_path(struct ctl *c, char *buf, int ifindex, const char *kind)
@@ -178,7 +183,8 @@ int nat_uplink_attach(struct ctl *c, int ifindex, const char *dev)
 {
 	if (hook_attach(c, ifindex, dev, true))
 		return -1;
-	if (hook_attach(c, ifindex, dev, false)) {
+	if (hook_attach(c, ifindex, dev, false) || nat_uplink_mark(c, ifindex, true)) {
+		hook_detach(c, ifindex, false);
 		hook_detach(c, ifindex, true);
 		return -1;
 	}
@@ -187,6 +193,31 @@ int nat_uplink_attach(struct ctl *c, int ifindex, const char *dev)
 
 void nat_uplink_detach(struct ctl *c, int ifindex)
 {
+	nat_uplink_mark(c, ifindex, false);
 	hook_detach(c, ifindex, false);
 	hook_detach(c, ifindex, true);
+}
+
+bool nat_uplink_hooked(struct ctl *c, int ifindex, const char *dev)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_NAT, .priority = TC_PRIO_NAT);
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	struct nl_link_info li;
+	char path[PATH_MAX];
+	int fd;
+	bool ret;
+
+	if (nl_link_get(ifindex, &li) || strcmp(li.name, dev))
+		return false;
+	link_path(c, path, ifindex, "nat_egress");
+	fd = bpf_obj_get(path);
+	if (fd < 0)	/* kernels without tcx: the clsact filter, if there is one */
+		return bpf_tc_query(&hook, &tco) == 0;
+	/* tcx.ifindex (0 once detached) sits where xdp.ifindex does; libbpf 1.1's uapi
+	 * header predates tcx */
+	ret = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.xdp.ifindex == (__u32)ifindex;
+	close(fd);
+	return ret;
 }

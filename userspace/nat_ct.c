@@ -58,17 +58,20 @@ static void tables_close(struct ct_tables *t)
 	}
 }
 
+/* 0 and T open; 1 (nothing open) when there is no instance or no NAT; -1 printed. */
 static int tables_open(struct ctl *c, struct ct_tables *t)
 {
 	const int which[] = { NAT_CT, NAT_MAP, NAT_RMAP, NAT_RULES };
 	int *fds[] = { &t->ct, &t->map, &t->rmap, &t->rules };
 	char path[PATH_MAX];
+	int q;
 
 	t->ct = t->map = t->rmap = t->rules = -1;
-	if (instance_open(c, false))
-		return -1;
+	q = instance_open_query(c);
+	if (q)
+		return q;
 	if (!nat_loaded(c))
-		return err("instance %s has no NAT rules", c->instance);
+		return 1;	/* no NAT: an empty table */
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[which[i]]);
 		*fds[i] = bpf_obj_get(path);
@@ -286,8 +289,19 @@ static int ct_run(struct ctl *c, const char *cmd, int argc, char **argv)
 	long n, hits = 0, nlive = 0;
 	bool *hit = NULL;
 
-	if (tables_open(c, &t))
+	int q = tables_open(c, &t);
+
+	if (q < 0)
 		return -1;
+	if (q) {	/* no instance or no NAT: an empty answer, as the filters cannot match */
+		doc = strcmp(cmd, "show") ? json_object_new_object() : json_object_new_array();
+		if (!strcmp(cmd, "del"))
+			jadd_int(doc, "deleted", 0);
+		else if (!strcmp(cmd, "count"))
+			jadd_int(doc, "count", 0);
+		output_print(doc);
+		return 0;
+	}
 	if (filter_parse(&t, argc, argv, &f)) {
 		tables_close(&t);
 		return -1;
@@ -309,6 +323,10 @@ static int ct_run(struct ctl *c, const char *cmd, int argc, char **argv)
 	doc = strcmp(cmd, "show") ? json_object_new_object() : json_object_new_array();
 	for (long i = 0; i < n; i++) {
 		hit[i] = filter_match(&f, &e[i].k, &e[i].v);
+		/* Expired is dead to the datapath (it starts the flow anew): not shown or counted,
+		 * as the daemon's next round would remove it. */
+		if (strcmp(cmd, "del") && e[i].v.expires <= now)
+			hit[i] = false;
 		hits += hit[i];
 		if (hit[i] && !strcmp(cmd, "show"))
 			json_object_array_add(doc, entry_json(&t, &e[i], now));
@@ -358,8 +376,13 @@ int nat_stats_rules(struct ctl *c, int argc, char **argv)
 
 	if (argc > 1)
 		return err("usage: sluice nat stats rules [NAME]");
-	if (tables_open(c, &t))
+	n = tables_open(c, &t);
+	if (n < 0)
 		return -1;
+	if (n) {	/* no instance or no NAT: no rules */
+		output_print(json_object_new_array());
+		return 0;
+	}
 	memset(states, 0, sizeof(states));
 	n = entries_collect(&t, &e);
 	for (long i = 0; i < n; i++) {

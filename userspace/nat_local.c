@@ -99,5 +99,6 @@ int nat_local_sync(struct ctl *c)
 		    errno != ENOENT)
 			ret = err("delete from map %s: %s", NAT_LOCAL_MAP, strerror(errno));
 	close(fd);
-	return ret;
+	/* A new gateway gets the NAT's fail-closed guard with its subnet (nat_guard.c). */
+	return ret ? ret : nat_guard_sync(c);
 }

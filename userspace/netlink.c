@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <linux/veth.h>
+#include <linux/net_namespace.h>
 
 #include "netlink.h"
 
@@ -21,6 +22,7 @@
  * libmnl 1.0.4 leaves attribute padding uninitialised (sent to the kernel). */
 #define NL_REQ_SIZE	1024
 #define NL_RECV_SIZE	32768	/* the kernel fills up to this much per dump read */
+#define NL_QUIET_ALL	(-1)	/* nl_talk: print no error at all */
 
 static int extack_attr_cb(const struct nlattr *a, void *data)
 {
@@ -92,7 +94,7 @@ static int nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data, int quiet, con
 out:
 	if (nl)
 		mnl_socket_close(nl);
-	if (err && err != quiet) {
+	if (err && err != quiet && quiet != NL_QUIET_ALL) {
 		va_start(ap, fmt);
 		fputs("sluice: ", stderr);
 		vfprintf(stderr, fmt, ap);
@@ -498,4 +500,90 @@ int nl_link_set_xdp(int ifindex, int prog_fd, int expected_fd, uint32_t flags, c
 	mnl_attr_put_u32(nlh, IFLA_XDP_FLAGS, flags);
 	mnl_attr_nest_end(nlh, xdp);
 	return nl_talk(nlh, NULL, NULL, 0, "%s", what);
+}
+
+static int nsid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct rtgenmsg))
+		if (mnl_attr_get_type(a) == NETNSA_NSID && !mnl_attr_validate(a, MNL_TYPE_U32))
+			*(int *)data = (int32_t)mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *nsid_req(char *buf, uint16_t type, int netns_fd)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+
+	nlh->nlmsg_type = type;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, netns_fd);
+	return nlh;
+}
+
+int nl_nsid_of(int netns_fd)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = nsid_req(buf, RTM_NEWNSID, netns_fd);
+	int nsid = -1, ret;
+
+	mnl_attr_put_u32(nlh, NETNSA_NSID, (uint32_t)-1);	/* the kernel picks one */
+	ret = nl_talk(nlh, NULL, NULL, EEXIST, "assign a netns id");
+	if (ret < 0 && ret != -EEXIST)
+		return ret;
+	memset(buf, 0, sizeof(buf));
+	ret = nl_talk(nsid_req(buf, RTM_GETNSID, netns_fd), nsid_cb, &nsid, 0, "get netns id");
+	return ret < 0 ? ret : nsid < 0 ? -ENOENT : nsid;
+}
+
+int nl_link_get_in(int nsid, int ifindex, struct nl_link_info *info)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = link_req(buf, RTM_GETLINK, 0, ifindex);
+
+	memset(info, 0, sizeof(*info));
+	info->link_netnsid = -1;
+	mnl_attr_put_u32(nlh, IFLA_TARGET_NETNSID, nsid);
+	return nl_talk(nlh, link_cb, info, NL_QUIET_ALL, "get link");
+}
+
+int nl_link_find_in(int nsid, const char *name, struct nl_link_info *info)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = link_req(buf, RTM_GETLINK, 0, 0);
+
+	if (strnlen(name, IFNAMSIZ) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	memset(info, 0, sizeof(*info));
+	info->link_netnsid = -1;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_TARGET_NETNSID, nsid);
+	return nl_talk(nlh, link_cb, info, NL_QUIET_ALL, "get link");
+}
+
+int nl_link_del_in(int nsid, int ifindex)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = link_req(buf, RTM_DELLINK, 0, ifindex);
+
+	mnl_attr_put_u32(nlh, IFLA_TARGET_NETNSID, nsid);
+	return nl_talk(nlh, NULL, NULL, ENODEV, "delete link ifindex %d in netns id %d", ifindex,
+		       nsid);
+}
+
+int nl_neigh_del(int ifindex, uint32_t addr)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *nd;
+
+	nlh->nlmsg_type = RTM_DELNEIGH;
+	nd = mnl_nlmsg_put_extra_header(nlh, sizeof(*nd));
+	nd->ndm_family = AF_INET;
+	nd->ndm_ifindex = ifindex;
+	mnl_attr_put(nlh, NDA_DST, sizeof(addr), &addr);
+	return nl_talk(nlh, NULL, NULL, ENOENT, "delete neighbour on ifindex %d", ifindex);
 }

@@ -65,4 +65,17 @@ int nl_link_set_tx_vlan(const char *name, bool on);
  * the error line. */
 int nl_link_set_xdp(int ifindex, int prog_fd, int expected_fd, uint32_t flags, const char *what);
 
+/* Forget the neighbour entry of ADDR (network order) on IFINDEX (-ENOENT silently). */
+int nl_neigh_del(int ifindex, uint32_t addr);
+
+/* Network namespaces seen from the current one by id (rtnetlink's nsid): the id of the
+ * netns open at NETNS_FD, assigned if it has none (>= 0, or -errno printed). An id lives
+ * as long as its namespace, whatever path led to it. */
+int nl_nsid_of(int netns_fd);
+/* nl_link_get / nl_link_del on IFINDEX of the netns with id NSID (get: -errno, silent). */
+int nl_link_get_in(int nsid, int ifindex, struct nl_link_info *info);
+int nl_link_del_in(int nsid, int ifindex);
+/* nl_link_get by NAME in the netns with id NSID (silent). */
+int nl_link_find_in(int nsid, const char *name, struct nl_link_info *info);
+
 #endif

@@ -15,12 +15,18 @@
 #include "output.h"
 #include "parse.h"
 #include "port.h"
+#include "identity.h"
+#include "intent.h"
 
 static const char *hook_name(int hook)
 {
 	return hook == SL_HOOK_XDP_NATIVE ? "xdp native" : hook == SL_HOOK_XDP_GENERIC ?
 	       "xdp generic" : hook == SL_HOOK_XDP_OFFLOAD ? "xdp offload" : "tc";
 }
+
+#define PORT_ADD_OPTS "netns, dev, macvlan, parent, ifname, addr, gw, mac, xdp, vlan, trunk, " \
+		      "native, spoofchk"
+#define PORT_SET_OPTS "addr, xdp, vlan, trunk, native, spoofchk"
 
 /* Options shared by add and set; ADD allows the creation-only ones. */
 static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
@@ -40,7 +46,8 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			continue;
 		}
 		if (!v)
-			return err("port: \"%s\" needs a value", k);
+			return err("port: \"%s\" needs a value%s", k,
+				   add && !strcmp(k, "netns") ? " (the container's netns)" : "");
 		i++;
 		if (!strcmp(k, "vlan") || !strcmp(k, "trunk")) {
 			if (mode_k)
@@ -59,7 +66,7 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			if (!name_valid(v, IF_NAMESIZE - 1))
 				return err("ifname \"%s\" is not a valid interface name", v);
 			r->ifname = v;
-		} else if (add && !strcmp(k, "addr")) {
+		} else if (!strcmp(k, "addr")) {
 			if (parse_cidr(v, &r->addr, &r->plen) || r->plen < 1 || r->plen > 32)
 				return err("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.2/24", v);
 			r->has_addr = true;
@@ -108,8 +115,13 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			if (strcmp(v, "on") && strcmp(v, "off"))
 				return err("spoofchk \"%s\": expected on or off", v);
 			r->spoofchk = !strcmp(v, "on");
+		} else if (!add && (!strcmp(k, "netns") || !strcmp(k, "parent") ||
+				    !strcmp(k, "ifname") || !strcmp(k, "gw") || !strcmp(k, "mac"))) {
+			return err("port set: \"%s\" is given when the port is made (set takes %s)",
+				   k, PORT_SET_OPTS);
 		} else {
-			return err("port: unknown option \"%s\"", k);
+			return err("port %s: unknown option \"%s\" (%s takes %s)", add ? "add" : "set",
+				   k, add ? "add" : "set", add ? PORT_ADD_OPTS : PORT_SET_OPTS);
 		}
 	}
 	if (native) {	/* after the loop: "native" may come before "trunk" */
@@ -198,12 +210,15 @@ void port_uninstall(struct ctl *c, const struct sl_port *p)
 
 	bpf_map_delete_elem(c->ports, &ifx);
 	bpf_map_delete_elem(c->tx, &ifx);
+	port_ns_forget(c, ifx);
 }
 
 int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 {
 	uint32_t ifx = p->ifindex;
 
+	/* The host must not keep sending this address's traffic to the MAC that goes. */
+	addr_neigh_forget(c, p->switch_id, p->ip);
 	if (p->flags & SL_PORT_F_ENDPOINT) {	/* in no flood list, no FDB entry, no host hook */
 		endpoint_remove(c, p, delete_device);
 		return 0;
@@ -216,6 +231,7 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 	bpf_map_delete_elem(c->tx, &ifx);
 	fdb_flush_port(c, ifx);
 	port_detach(c, ifx);
+	port_ns_forget(c, ifx);
 	if (delete_device) {
 		struct nl_link_info li;
 
@@ -337,15 +353,17 @@ static int peer_prepare_xdp(const char *ifname)
 }
 
 /* Configure the container end of a live port for (or back from) XDP. */
-static int peer_set_xdp(const struct sl_port *p, bool xdp)
+static int peer_set_xdp(struct ctl *c, const struct sl_port *p, bool xdp)
 {
+	char spec[PORT_NS_PATH_MAX];
+	const char *where = port_ns_spec(c, p, spec);
 	int host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int ns = netns_open(p->netns), ret = -1;
+	int ns = netns_open(where), ret = -1;
 	struct nl_link_info li;
 	char pname[IF_NAMESIZE];
 
 	if (ns >= 0 && host_ns >= 0 && nl_link_get(p->ifindex, &li) == 0 && li.peer_ifindex > 0 &&
-	    !netns_enter(ns, p->netns)) {
+	    !netns_enter(ns, where)) {
 		if (if_indextoname(li.peer_ifindex, pname))
 			ret = xdp ? peer_prepare_xdp(pname) :
 			      nl_link_set_tx_csum(pname, true) || nl_link_set_tx_vlan(pname, true) ||
@@ -357,7 +375,8 @@ static int peer_set_xdp(const struct sl_port *p, bool xdp)
 		close(ns);
 	if (host_ns >= 0)
 		close(host_ns);
-	return ret ? -1 : 0;
+	return ret ? err("port %s: cannot set up its container end (netns %s) for %s", p->name,
+			 where, xdp ? "XDP" : "tc") : 0;
 }
 
 /* Inside the container: name, MAC, address, route, link up; returns its MAC. */
@@ -379,6 +398,21 @@ int peer_setup(const struct port_req *r, uint8_t mac[6])
 	return 0;
 }
 
+/* "already exists", and when its device is gone (a container netns deleted while no daemon
+ * ran), what to do about it. */
+static int port_exists_err(struct ctl *c, const struct sl_port *p)
+{
+	struct nl_link_info li;
+	bool gone = p->flags & SL_PORT_F_ENDPOINT ? !endpoint_alive(c, p) :
+		    nl_link_get(p->ifindex, &li) || strcmp(li.name, p->name);
+
+	if (!gone)
+		return err("port %s already exists", p->name);
+	return err("port %s already exists, but its device is gone (its netns deleted?): remove "
+		   "the stale port with \"sluice port del %s\" (a running sluice daemon does it "
+		   "by itself)", p->name, p->name);
+}
+
 static int port_add(struct ctl *c, int argc, char **argv)
 {
 	struct port_req r = { .ifname = "eth0", .spoofchk = -1 };
@@ -386,15 +420,19 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	struct sl_switch sw;
 	int host_ns = -1, ns = -1, ifx = -1, ret = -1;
 
-	if (argc < 3)
-		return err("usage: sluice port add SWITCH NAME netns NS|dev [OPTION VALUE]... "
-			   "(sluice --help lists the options)");
+	if (argc < 2)
+		return err("port add: %s missing: sluice port add SWITCH NAME netns NS|dev|macvlan "
+			   "parent DEV [OPTION VALUE]... (sluice port help)",
+			   argc ? "the port's NAME is" : "SWITCH and NAME are");
 	r.sw = argv[0];
 	r.name = argv[1];
 	if (!name_valid(r.name, IF_NAMESIZE - 1))
 		return err("port name \"%s\" is not a valid interface name", r.name);
 	if (parse_port_opts(&r, argc - 2, argv + 2, true))
 		return -1;
+	if (!r.netns && !r.dev && !r.macvlan)
+		return err("port %s: which kind of port? give \"netns NS\" (a container veth), "
+			   "\"dev\" (an existing device) or \"macvlan parent DEV\"", r.name);
 	if (r.macvlan) {
 		if (!r.parent)
 			return err("port %s: macvlan needs \"parent DEV\", the host device it sits on",
@@ -419,7 +457,10 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	if (switch_get(c, r.sw, &sw))
 		return err("switch %s does not exist", r.sw);
 	if (!port_get_by_name(c, r.name, &p))
-		return err("port %s already exists", r.name);
+		return port_exists_err(c, &p);
+	if (r.has_addr && addr_check_free(c, sw.id, !r.has_vlan ? SL_VLAN_DEFAULT :
+					  r.mode == SL_MODE_ACCESS ? r.pvid : 0, r.addr, r.name))
+		return -1;
 	if (!r.has_gw && r.has_addr && sw.gw_ifindex && sw.gw_plen &&
 	    !((r.addr ^ sw.gw_addr) & htonl(~0u << (32 - sw.gw_plen)))) {
 		r.gw = sw.gw_addr;	/* the switch's gateway is on the container's subnet */
@@ -439,11 +480,14 @@ static int port_add(struct ctl *c, int argc, char **argv)
 			return err("parent %s does not exist in the host netns", r.parent);
 		if (nl_link_index(r.name) > 0)
 			return err("device %s already exists in the host netns", r.name);
-		if (nl_macvlan_add(r.name, parent, r.parent, -1) < 0)
+		if (intent_begin(c, INTENT_MACVLAN, r.name, NULL, 0, -1))
 			return -1;
+		if (nl_macvlan_add(r.name, parent, r.parent, -1) < 0)
+			goto out;
 		ifx = nl_link_index(r.name);
 		if (ifx < 0)
-			return -1;
+			goto out;
+		intent_made(c, r.name, ifx);
 		p.flags |= SL_PORT_F_OWNED;
 	}
 	if (r.dev || r.macvlan) {
@@ -485,11 +529,12 @@ static int port_add(struct ctl *c, int argc, char **argv)
 			netns_enter(host_ns, "host");
 			goto out;
 		}
-		if (netns_enter(host_ns, "host"))
+		if (netns_enter(host_ns, "host") || intent_begin(c, INTENT_VETH, r.name, NULL, 0, -1))
 			goto out;
 		ifx = nl_veth_add(r.name, r.ifname, ns);
 		if (ifx < 0)
 			goto out;
+		intent_made(c, r.name, ifx);
 		if (netns_enter(ns, r.netns))
 			goto undo;
 		ret = peer_setup(&r, p.mac);
@@ -510,6 +555,10 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	/* Maps before hooks: the first frame already finds its port. */
 	if (port_install(c, &p))
 		goto undo;
+	if (ns >= 0 && port_ns_record(c, ifx, r.netns, ns)) {
+		port_uninstall(c, &p);
+		goto undo;
+	}
 	if (nl_link_set_up(ifx, true) || port_attach(c, ifx, r.name, SL_HOOK_TC)) {
 		port_uninstall(c, &p);
 		goto undo;
@@ -535,6 +584,7 @@ undo:
 	if (!r.dev && ifx > 0)
 		nl_link_del(ifx);
 out:
+	intent_end(c, r.name);
 	if (ns >= 0)
 		close(ns);
 	if (host_ns >= 0)
@@ -549,7 +599,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	uint32_t ifx;
 
 	if (argc < 2)
-		return err("usage: sluice port set NAME [xdp native|generic|offload|auto|off] "
+		return err("usage: sluice port set NAME [addr CIDR] [xdp native|generic|offload|auto|off] "
 			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off]");
 	if (parse_port_opts(&r, argc - 1, argv + 1, false))
 		return -1;
@@ -567,6 +617,22 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		return -1;
 	if (r.spoofchk >= 0)
 		p.flags = r.spoofchk ? p.flags | SL_PORT_F_SPOOFCHK : p.flags & ~SL_PORT_F_SPOOFCHK;
+	if (r.has_addr && (p.flags & (SL_PORT_F_GATEWAY | SL_PORT_F_LAN)))
+		return err("port %s: addr is for container ports (the address its container "
+			   "sends from)", p.name);
+	if ((r.has_addr || (r.has_vlan && p.ip)) &&
+	    addr_check_free(c, p.switch_id, p.mode == SL_MODE_ACCESS ? p.pvid : 0,
+			    r.has_addr ? r.addr : p.ip, p.name))
+		return -1;
+	if (r.has_addr)
+		p.ip = r.addr;	/* what anti-spoofing accepts from now on */
+	else if (r.has_vlan && p.ip && (old.pvid != p.pvid || old.mode != p.mode)) {
+		char a[16];
+
+		format_ipv4(p.ip, a);
+		fprintf(stderr, "sluice: note: port %s still accepts only %s as its source: if its "
+			"container's address changes with the VLAN, give addr CIDR too\n", p.name, a);
+	}
 	/* xdp offload again: a freshly loaded filter replaces the device's in one step. */
 	if (r.has_hook && r.hook == SL_HOOK_XDP_OFFLOAD && p.hook == SL_HOOK_XDP_OFFLOAD &&
 	    offload_attach(c, &p))
@@ -585,12 +651,16 @@ static int port_set(struct ctl *c, int argc, char **argv)
 				return err("port %s: map sl_ports: %s", p.name, strerror(errno));
 			bpf_map_delete_elem(c->tx, &ifx);
 			port_detach_xdp(c, ifx);
-			if (p.flags & SL_PORT_F_PEER)
-				peer_set_xdp(&p, false);
+			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(c, &p, false))
+				return -1;	/* the port is on tc; its peer keeps XDP's settings */
 		} else {
 			if (port_xdp_attach(c, &p, r.hook))
 				return -1;
-			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(&p, true) == 0)
+			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(c, &p, true)) {
+				port_detach_xdp(c, ifx);	/* nothing applied, nothing shown */
+				return -1;
+			}
+			if (p.flags & SL_PORT_F_PEER)
 				p.flags |= SL_PORT_F_XDP_TX;
 			if ((p.flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY))
 				return err("port %s: map sl_tx: %s", p.name, strerror(errno));
@@ -598,6 +668,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	}
 	if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
 		return err("port %s: map sl_ports: %s", p.name, strerror(errno));
+	if (old.ip != p.ip)
+		addr_neigh_forget(c, p.switch_id, old.ip);
 	if (offload_sync(c, &p))
 		return -1;
 	if (r.has_vlan && (old.mode != p.mode || old.pvid != p.pvid ||
@@ -633,7 +705,8 @@ static int port_del(struct ctl *c, int argc, char **argv)
 static json_object *port_json(struct ctl *c, const struct sl_port *p)
 {
 	json_object *o = json_object_new_object();
-	char buf[SL_NAME_LEN], mac[18], ip[16], vids[1024];
+	/* The longest list, every other VID ("1,3,...,4093"), takes 2047 items. */
+	char buf[SL_NAME_LEN], mac[18], ip[16], vids[2048 * 5], spec[PORT_NS_PATH_MAX];
 
 	jadd_str(o, "name", p->name);
 	jadd_str(o, "switch", switch_name_of(c, p->switch_id, buf));
@@ -666,7 +739,7 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 		format_ipv4(p->ip, ip);
 		jadd_str(o, "ip", ip);
 	}
-	jadd_str(o, "netns", p->netns);
+	jadd_str(o, "netns", port_ns_spec(c, p, spec));
 	jadd_bool(o, "spoofchk", p->flags & SL_PORT_F_SPOOFCHK);
 	if (p->flags & SL_PORT_F_GATEWAY)
 		jadd_bool(o, "gateway", 1);
@@ -681,9 +754,15 @@ static int port_show(struct ctl *c, int argc, char **argv)
 	bool first = true;
 	const char *only = argc > 0 ? argv[0] : NULL;
 
-	if (instance_open(c, false)) {
+	int q = instance_open_query(c);
+
+	if (q < 0 || (q && only)) {
 		json_object_put(arr);
-		return -1;
+		return q < 0 ? -1 : err("port %s does not exist", only);
+	}
+	if (q) {
+		output_print(arr);
+		return 0;
 	}
 	if (only && port_get_by_name(c, only, &p)) {
 		json_object_put(arr);

@@ -32,7 +32,7 @@ int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p);
 /* Forget P; with DELETE_DEVICE, also delete its macvlan if it is still there. */
 void endpoint_remove(struct ctl *c, const struct sl_port *p, bool delete_device);
 /* P's macvlan still exists in its netns. */
-bool endpoint_alive(const struct sl_port *p);
+bool endpoint_alive(struct ctl *c, const struct sl_port *p);
 /* Load P's own copy of the endpoint programs: fds of ingress and egress. */
 int endpoint_progs_load(struct ctl *c, uint32_t key, int *in_fd, int *out_fd);
 
@@ -40,5 +40,12 @@ int endpoint_progs_load(struct ctl *c, uint32_t key, int *in_fd, int *out_fd);
  * (a host macvlan port); may set SL_PORT_F_PROMISC in P->flags. */
 int lan_attach(struct ctl *c, struct sl_port *p);
 void lan_detach(struct ctl *c, const struct sl_port *p);
+
+/* port_addr.c: ADDR (network order) is no other port's or gateway's in VLAN VID (0: a
+ * trunk, every VLAN) of SWITCH_ID (SELF: the port asking); else -1 printed. */
+int addr_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, uint32_t addr,
+		    const char *self);
+/* The host's gateways forget ADDR's neighbour entry (its MAC may be another port's now). */
+void addr_neigh_forget(struct ctl *c, uint32_t switch_id, uint32_t addr);
 
 #endif

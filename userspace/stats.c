@@ -86,10 +86,17 @@ int cmd_stats(struct ctl *c, int argc, char **argv)
 	bool first = true;
 	const char *only = argc > 0 ? argv[0] : NULL;
 
+	int q;
+
 	if (argc > 1)
 		return err("usage: sluice stats [PORT]");
-	if (instance_open(c, false))
-		return -1;
+	q = instance_open_query(c);
+	if (q < 0 || (q && only))
+		return q < 0 ? -1 : err("port %s does not exist", only);
+	if (q) {
+		output_print(json_object_new_array());
+		return 0;
+	}
 	if (only && port_get_by_name(c, only, &p))
 		return err("port %s does not exist", only);
 	arr = json_object_new_array();

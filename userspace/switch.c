@@ -150,7 +150,14 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 		sw.gw_ifindex = host;
 	}
 	if (bpf_map_update_elem(c->switches, key, &sw, BPF_NOEXIST)) {
-		err("switch %s: write map sl_switches: %s", name, strerror(errno));
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (errno == E2BIG && !bpf_obj_get_info_by_fd(c->switches, &info, &len))
+			err("switch %s: an instance holds at most %u switches", name,
+			    info.max_entries);
+		else
+			err("switch %s: write map sl_switches: %s", name, strerror(errno));
 		if (sw.gw_ifindex) {
 			struct sl_port p;
 
@@ -213,12 +220,18 @@ static int switch_del(struct ctl *c, int argc, char **argv)
 static int switch_show(struct ctl *c, int argc, char **argv)
 {
 	char key[SL_NAME_LEN], prev[SL_NAME_LEN];
-	json_object *arr = json_object_new_array();
+	json_object *arr;
 	struct sl_switch sw;
 	bool first = true;
+	int q = instance_open_query(c);
 
-	if (instance_open(c, false))
-		return -1;
+	if (q < 0 || (q && argc > 0))
+		return q < 0 ? -1 : err("switch %s does not exist", argv[0]);
+	arr = json_object_new_array();
+	if (q) {
+		output_print(arr);
+		return 0;
+	}
 	while (bpf_map_get_next_key(c->switches, first ? NULL : prev, key) == 0) {
 		json_object *o;
 		uint32_t ifx, next;

@@ -20,6 +20,7 @@
 #include "nat_fast.skel.h"
 #include "lan_tc.skel.h"
 #include "port.h"
+#include "identity.h"
 #include "nat_ctl.h"
 
 #define NEW_PROGS_MAX	16
@@ -322,15 +323,16 @@ static int clsact_hook_swap(struct upgrade *u, const struct clsact_hook *h, int 
 static int ep_clsact_swap(struct ctl *c, struct upgrade *u, const struct sl_port *p)
 {
 	int host, ns, in = -1, out = -1, ret = 0;
-	char path[PATH_MAX];
+	char path[PATH_MAX], spec[PORT_NS_PATH_MAX];
+	const char *where = port_ns_spec(c, p, spec);
 
 	snprintf(path, sizeof(path), "%s/%s/ep%u_in", c->root, SL_PIN_LINKS, p->slot);
-	if (!access(path, F_OK) || !endpoint_alive(p))
+	if (!access(path, F_OK) || !endpoint_alive(c, p))
 		return 0;	/* tcx links (swapped with the others), or nothing left */
 	host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ns = netns_open(p->netns);
+	ns = netns_open(where);
 	if (host < 0 || ns < 0 || endpoint_progs_load(c, p->ifindex, &in, &out) ||
-	    netns_enter(ns, p->netns))
+	    netns_enter(ns, where))
 		ret = -1;
 	else {
 		ret = clsact_hook_swap(u, &(struct clsact_hook){ p->ep_ifindex, 0, TC_HANDLE_PORT,

@@ -296,7 +296,7 @@ static int vlan_show(struct ctl *c, int argc, char **argv)
 	char (*names)[SL_NAME_LEN] = calloc(256, SL_NAME_LEN);
 	json_object *arr = NULL;
 	uint32_t ifx, next;
-	int nports = 0, nsw = 0, ret = -1;
+	int nports = 0, nsw = 0, ret = -1, q;
 	bool first = true;
 
 	if (!ports || !names) {
@@ -307,7 +307,17 @@ static int vlan_show(struct ctl *c, int argc, char **argv)
 		err("usage: sluice vlan show [SWITCH]");
 		goto out;
 	}
-	if (instance_open(c, false))
+	q = instance_open_query(c);
+	if (q == 1 && argc == 1) {
+		err("switch %s does not exist", argv[0]);
+		goto out;
+	}
+	if (q == 1) {
+		output_print(json_object_new_array());
+		ret = 0;
+		goto out;
+	}
+	if (q < 0)
 		goto out;
 	if (argc == 1) {
 		if (switch_get(c, argv[0], &(struct sl_switch){})) {

@@ -80,6 +80,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_nat_stats SEC(".maps");
 
+/* sl_nat_uplinks: the uplinks carrying the NAT's hooks, keyed by ifindex. The kernel
+ * deletes a device's entry when the device goes, so the guard sees an uplink vanish
+ * without the controller (a DEVMAP_HASH, never used to redirect). */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, SL_NAT_RULES_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_nat_uplinks SEC(".maps");
+
 static __always_inline struct sl_nat_stats *sl_nat_stats_get(void)
 {
 	__u32 zero = 0;

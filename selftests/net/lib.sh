@@ -49,7 +49,7 @@ cleanup() {
 	local pid ns
 	for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-	for sw in $("$SLUICE" --instance "$PFX" -j switch show 2>/dev/null |
+	for sw in $(sl -j switch show 2>/dev/null |
 		python3 -c 'import json,sys; [print(s["name"]) for s in json.load(sys.stdin)]' 2>/dev/null); do
 		sl switch del "$sw" 2>/dev/null
 	done

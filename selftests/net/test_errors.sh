@@ -22,7 +22,7 @@ fails cli.unknown_option 'unknown option "--bogus"' sl --bogus switch show
 fails cli.unknown_object 'unknown object "bogus"' sl bogus
 fails cli.bad_instance_name 'instance name "a/b" is invalid' "$SLUICE" --instance a/b switch show
 fails cli.missing_host_netns "netns $PFX-nosuch" "$SLUICE" --instance "$PFX" --netns "$PFX-nosuch" switch show
-fails cli.instance_without_switch "instance $PFX-none has no switch" "$SLUICE" --instance "$PFX-none" port show
+fails cli.instance_without_switch "instance $PFX-none has no switch" "$SLUICE" --instance "$PFX-none" port del p-x
 fails cli.not_root "needs root: missing CAP_BPF .*CAP_NET_ADMIN .*CAP_SYS_ADMIN" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$SLUICE" --instance "$PFX" switch show
 fails cli.root_without_cap_bpf "needs root: missing CAP_BPF \(BPF maps and programs\)$" \
@@ -45,10 +45,10 @@ fails switch.show_unknown "switch nosuch does not exist" sl switch show nosuch
 fails switch.unknown_command 'switch: unknown command "frob"' sl switch frob
 
 # port add
-fails port.add_usage "usage: sluice port add" sl port add sw0
+fails port.add_usage "the port's NAME is missing: sluice port add SWITCH NAME" sl port add sw0
 fails port.add_bad_name 'port name "bad/name"' sl port add sw0 bad/name netns "$C2"
 fails port.add_netns_and_dev 'give either "netns NS" or "dev"' sl port add sw0 p-x netns "$C2" dev
-fails port.add_neither_netns_nor_dev 'give either "netns NS" or "dev"' sl port add sw0 p-x vlan 2
+fails port.add_neither_netns_nor_dev 'which kind of port\? give "netns NS"' sl port add sw0 p-x vlan 2
 fails port.add_bad_vid 'vlan "4095" is not a VLAN id' sl port add sw0 p-x netns "$C2" vlan 4095
 fails port.add_bad_trunk 'trunk "10,,20"' sl port add sw0 p-x netns "$C2" trunk 10,,20
 fails port.add_native_outside_trunk "native VLAN 30 is not in the trunk" \
@@ -70,7 +70,7 @@ fails port.add_dev_without_native_xdp "port nx0: attach XDP \(native\): .*no nat
 # port set / del / show
 fails port.set_unknown "port nosuch does not exist" sl port set nosuch vlan 2
 fails port.set_usage "usage: sluice port set" sl port set p-c1
-fails port.set_add_only_option 'unknown option "addr"' sl port set p-c1 addr 10.32.0.9/24
+fails port.set_add_only_option '"gw" is given when the port is made' sl port set p-c1 gw 10.32.0.9
 fails port.del_unknown "port nosuch does not exist" sl port del nosuch
 fails port.del_gateway "port sw0-gw is the gateway of its switch" sl port del sw0-gw
 fails port.show_unknown "port nosuch does not exist" sl port show nosuch

@@ -135,12 +135,12 @@ upgraded() {
 	local out
 	out=$(sl -j upgrade) || return 1
 	echo "$out"
-	# 6 endpoints x 2, the LAN hook x 2, 3 switch ports, 2 NAT hooks: tcx links, or before
-	# 6.6 clsact filters
+	# 6 endpoints x 2, the LAN hook x 2, 3 switch ports, 2 NAT hooks, the NAT's guard on the
+	# gateway: tcx links, or before 6.6 clsact filters (the guard's is not swapped there)
 	/usr/bin/python3 -c "
 import json, sys
 u = json.loads(sys.argv[1])
-sys.exit(0 if (u['links'], u['clsact']) in ((19, 0), (0, 19)) else 1)" "$out" &&
+sys.exit(0 if (u['links'], u['clsact']) in ((20, 0), (0, 19)) else 1)" "$out" &&
 	ping_ok m1 192.168.50.2 && ping_ok v10a 192.168.60.12 && ping_ok c1 192.168.50.2 &&
 	ping_ok nat 192.168.50.2
 }

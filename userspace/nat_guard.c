@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: MIT
+/* The NAT's fail-closed guard: its program on every gateway's host leg, and the map of
+ * uplinks that carry the NAT's hooks (the kernel forgets a device that goes). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ctl.h"
+#include "nat_ctl.h"
+#include "netlink.h"
+
+#ifndef BPF_TCX_INGRESS
+#define BPF_TCX_INGRESS 46	/* kernel >= 6.6; Debian's libbpf 1.1 headers predate it */
+#endif
+
+#define GUARD_KIND	"nat_guard"
+
+static int uplinks_open(struct ctl *c)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", c->root, NAT_UPLINKS_MAP);
+	return bpf_obj_get(path);
+}
+
+int nat_uplink_mark(struct ctl *c, int ifindex, bool on)
+{
+	__u32 k = ifindex;
+	int fd = uplinks_open(c), ret = 0;
+
+	if (fd < 0)
+		return err("map %s: %s", NAT_UPLINKS_MAP, strerror(errno));
+	if (on && bpf_map_update_elem(fd, &k, &k, BPF_ANY))
+		ret = err("write map %s: %s", NAT_UPLINKS_MAP, strerror(errno));
+	if (!on)
+		bpf_map_delete_elem(fd, &k);
+	close(fd);
+	return ret;
+}
+
+bool nat_uplink_marked(struct ctl *c, int ifindex)
+{
+	__u32 k = ifindex, v;
+	int fd = uplinks_open(c);
+	bool ret = fd >= 0 && bpf_map_lookup_elem(fd, &k, &v) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static void guard_link_path(struct ctl *c, char *buf, int ifindex)
+{
+	snprintf(buf, PATH_MAX, "%s/%s/%d_%s", c->root, SL_PIN_LINKS, ifindex, GUARD_KIND);
+}
+
+/* A pinned link still attached to IFINDEX (a deleted device leaves its link detached). */
+static bool guard_linked(struct ctl *c, int ifindex)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+	bool ret;
+
+	guard_link_path(c, path, ifindex);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	/* tcx.ifindex (0 once detached) sits where xdp.ifindex does; libbpf 1.1's uapi
+	 * header predates tcx */
+	ret = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.xdp.ifindex == (__u32)ifindex;
+	close(fd);
+	if (!ret)
+		unlink(path);	/* its device went: the ifindex may come back as another one */
+	return ret;
+}
+
+static int guard_attach(struct ctl *c, int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_NAT, .priority = TC_PRIO_NAT);
+	char path[PATH_MAX];
+	int prog, fd, ret;
+
+	if (guard_linked(c, ifindex))
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", c->root, SL_PIN_PROG_NAT_GUARD);
+	prog = bpf_obj_get(path);
+	if (prog < 0)	/* NAT loaded by a build before the guard: none until it is re-made */
+		return errno == ENOENT ? 0 : err("program %s: %s", path, strerror(errno));
+	fd = bpf_link_create(prog, ifindex, BPF_TCX_INGRESS, NULL);
+	if (fd >= 0) {
+		guard_link_path(c, path, ifindex);
+		ret = bpf_obj_pin(fd, path) ? err("pin %s: %s", path, strerror(errno)) : 0;
+		close(fd);
+		close(prog);
+		return ret;
+	}
+	/* No tcx (kernel < 6.6): a clsact filter, replaced in place when there is one. */
+	tco.prog_fd = prog;
+	tco.flags = BPF_TC_F_REPLACE;
+	ret = bpf_tc_hook_create(&hook);
+	if (ret && ret != -EEXIST) {
+		close(prog);
+		return err("gateway ifindex %d: create clsact: %s", ifindex, strerror(-ret));
+	}
+	ret = bpf_tc_attach(&hook, &tco);
+	close(prog);
+	return ret ? err("gateway ifindex %d: attach the NAT guard: %s", ifindex, strerror(-ret)) : 0;
+}
+
+static void guard_links_unpin(struct ctl *c, bool stale_only);
+
+/* Every gateway port's host leg (the veth peer carrying the address) gets the guard; every
+ * rule whose uplink device is still the one hooked is in the uplinks map. */
+int nat_guard_sync(struct ctl *c)
+{
+	char path[PATH_MAX];
+	struct sl_port p;
+	uint32_t ifx, next;
+	bool first = true;
+	int ret = 0, fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_RULES]);
+	fd = bpf_obj_get(path);
+	if (fd < 0)	/* no NAT */
+		return errno == ENOENT ? 0 : err("map %s: %s", path, strerror(errno));
+	for (__u32 s = 0; s < SL_NAT_RULES_MAX; s++) {
+		struct sl_nat_rule r;
+
+		if (!bpf_map_lookup_elem(fd, &s, &r) && r.used &&
+		    nat_uplink_hooked(c, r.out_ifindex, r.out_name) &&
+		    nat_uplink_mark(c, r.out_ifindex, true))
+			ret = -1;
+	}
+	close(fd);
+	guard_links_unpin(c, true);	/* gateways that went (switch del, vlan del) */
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		struct nl_link_info li;
+
+		first = false;
+		ifx = next;
+		if (bpf_map_lookup_elem(c->ports, &next, &p) || !(p.flags & SL_PORT_F_GATEWAY) ||
+		    nl_link_get(p.ifindex, &li) || li.peer_ifindex <= 0)
+			continue;
+		if (guard_attach(c, li.peer_ifindex))
+			ret = -1;
+	}
+	return ret;
+}
+
+/* Unpin the guard links: all of them, or (STALE_ONLY) those whose device has gone. */
+static void guard_links_unpin(struct ctl *c, bool stale_only)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 256];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/%s", c->root, SL_PIN_LINKS);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		const char *u = strchr(e->d_name, '_');
+
+		if (!u || strcmp(u + 1, GUARD_KIND))
+			continue;
+		if (stale_only) {
+			guard_linked(c, atoi(e->d_name));	/* unpins a detached one */
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+void nat_guard_unpin(struct ctl *c)
+{
+	char path[PATH_MAX];
+
+	guard_links_unpin(c, false);
+	snprintf(path, sizeof(path), "%s/%s", c->root, NAT_UPLINKS_MAP);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", c->root, SL_PIN_PROG_NAT_GUARD);
+	unlink(path);
+}
+
+bool nat_gateway_leg(struct ctl *c, int ifindex)
+{
+	struct sl_port p;
+	uint32_t ifx, next;
+	bool first = true;
+
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		struct nl_link_info li;
+
+		first = false;
+		ifx = next;
+		if (!bpf_map_lookup_elem(c->ports, &next, &p) && (p.flags & SL_PORT_F_GATEWAY) &&
+		    !nl_link_get(p.ifindex, &li) && li.peer_ifindex == ifindex)
+			return true;
+	}
+	return false;
+}
+
+/* A rule's uplink deleted and made again under its name: hook the new device and point the
+ * rule at it (only its out_ifindex changes, in place); the guard drops the rule's outbound
+ * traffic until then. */
+void nat_uplinks_follow(struct ctl *c)
+{
+	struct sl_nat_rule rules[SL_NAT_RULES_MAX] = {};
+	char path[PATH_MAX];
+	int fd;
+
+	if (!nat_loaded(c))
+		return;
+	nat_guard_sync(c);	/* printed on failure; the uplinks are followed all the same */
+	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_RULES]);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	for (__u32 s = 0; s < SL_NAT_RULES_MAX; s++)
+		if (bpf_map_lookup_elem(fd, &s, &rules[s]))
+			rules[s].used = 0;
+	for (__u32 s = 0; s < SL_NAT_RULES_MAX; s++) {
+		struct sl_nat_rule *r = &rules[s];
+		__u32 old = r->out_ifindex;
+		bool shared = false;
+		int ifx;
+
+		if (!r->used || nat_uplink_marked(c, old))
+			continue;
+		ifx = nl_link_index(r->out_name);
+		if (ifx < 0)
+			continue;	/* still gone */
+		if (!nat_uplink_hooked(c, ifx, r->out_name) && nat_uplink_attach(c, ifx, r->out_name))
+			continue;
+		nat_uplink_mark(c, ifx, true);
+		r->out_ifindex = ifx;
+		if (bpf_map_update_elem(fd, &s, r, BPF_EXIST)) {
+			err("nat %s: write map sl_nat_rules: %s", r->name, strerror(errno));
+			continue;
+		}
+		for (int o = 0; o < SL_NAT_RULES_MAX; o++)
+			shared |= rules[o].used && rules[o].out_ifindex == old;
+		if (!shared)
+			nat_uplink_detach(c, old);	/* the old device's stale pins */
+		fprintf(stderr, "sluice daemon: nat %s: uplink %s is back (ifindex %d), hooked\n",
+			r->name, r->out_name, ifx);
+	}
+	close(fd);
+}

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/* The IPv4 addresses of a switch's ports and gateways: one owner per address, and the host's
+ * neighbour entries forgotten when an address changes hands. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "ctl.h"
+#include "netlink.h"
+#include "parse.h"
+#include "port.h"
+
+/* Ports of VID (0: any VLAN) share a broadcast domain with an access port of VID. */
+static bool vlan_shared(const struct sl_port *p, uint16_t vid)
+{
+	return !vid || p->mode == SL_MODE_TRUNK || p->pvid == vid;
+}
+
+/* Call FN for the host leg (the device with the address) of every gateway of SWITCH_ID in
+ * VLAN VID (0: every VLAN). */
+static int gateways_each(struct ctl *c, uint32_t switch_id, uint16_t vid,
+			 int (*fn)(int host_ifindex, uint32_t addr, void *arg), void *arg)
+{
+	struct sl_port p;
+	uint32_t ifx, next;
+	bool first = true;
+
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		struct nl_link_info li;
+		uint32_t a;
+		int plen, ret;
+
+		first = false;
+		ifx = next;
+		if (bpf_map_lookup_elem(c->ports, &next, &p) || p.switch_id != switch_id ||
+		    !(p.flags & SL_PORT_F_GATEWAY) || !vlan_shared(&p, vid) ||
+		    nl_link_get(p.ifindex, &li) ||
+		    li.peer_ifindex <= 0)
+			continue;
+		a = nl_addr_first(li.peer_ifindex, &a, &plen) ? 0 : a;
+		ret = fn(li.peer_ifindex, a, arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int gateway_has(int host_ifindex, uint32_t addr, void *arg)
+{
+	return addr && addr == *(uint32_t *)arg;
+}
+
+int addr_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, uint32_t addr,
+		    const char *self)
+{
+	char a[16], sw[SL_NAME_LEN];
+	struct sl_port p;
+	uint32_t ifx, next;
+	bool first = true;
+
+	format_ipv4(addr, a);
+	if (gateways_each(c, switch_id, vid, gateway_has, &addr))
+		return err("address %s is the gateway's own on switch %s", a,
+			   switch_name_of(c, switch_id, sw));
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		first = false;
+		ifx = next;
+		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.switch_id == switch_id &&
+		    p.ip == addr && strcmp(p.name, self) && vlan_shared(&p, vid))
+			return err("address %s is port %s's on switch %s: one address, one port",
+				   a, p.name, switch_name_of(c, switch_id, sw));
+	}
+	return 0;
+}
+
+static int neigh_forget_on(int host_ifindex, uint32_t addr, void *arg)
+{
+	nl_neigh_del(host_ifindex, *(uint32_t *)arg);
+	return 0;
+}
+
+void addr_neigh_forget(struct ctl *c, uint32_t switch_id, uint32_t addr)
+{
+	if (addr)
+		gateways_each(c, switch_id, 0, neigh_forget_on, &addr);
+}
