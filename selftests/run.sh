@@ -92,7 +92,7 @@ for a in "${ARGS[@]}"; do
 	unit:*) unit -t "${a#unit:}" ;;
 	net) for t in selftests/net/test_*.sh; do net_file "$t"; done ;;
 	# In one boot of the test VM (Debian's 6.1 kernel): netdevsim tests and the unit tests.
-	netdevsim) spawn netdevsim selftests/vm/run.sh -- selftests/netdevsim/run.sh ;;
+	netdevsim) spawn netdevsim selftests/vm/run.sh --timeout 2400 -- selftests/netdevsim/run.sh ;;
 	# The unit and namespace suites again in the test VM: too slow under TCG for the default.
 	guest) run guest selftests/vm/run.sh --timeout 3600 -- selftests/run.sh -j 1 unit net ;;
 	test_*)

@@ -100,7 +100,7 @@ xfer() {
 	local from=$1 to=$2 addr=$3 bytes=$4 sink sent got
 	bg_ns "$to" timeout 120 sh -c "socat -u TCP-LISTEN:9100,reuseaddr - | sha256sum > /tmp/$PFX-got"
 	sink=$BG_PID
-	sleep 0.5
+	for _ in $(seq 100); do in_ns "$to" ss -ltn | grep -q ':9100 ' && break; sleep 0.1; done
 	sent=$(in_ns "$from" timeout 120 bash -c "$(declare -f stream); stream $bytes | tee >(sha256sum > /tmp/$PFX-sent) | socat -u - TCP:$addr:9100" && sleep 0.5 && cut -d' ' -f1 "/tmp/$PFX-sent")
 	wait "$sink" || return 1
 	got=$(cut -d' ' -f1 "/tmp/$PFX-got")
@@ -118,7 +118,7 @@ gib_both_ways() {
 	xfer c1 out $SRV $((1 << 30)) || return 1
 	# Inbound: the container connects and the server sends.
 	bg_ns out timeout 120 bash -c "$(declare -f stream); stream $((1 << 30)) | tee >(sha256sum > /tmp/$PFX-sent2) | socat -u - TCP-LISTEN:9101,reuseaddr"
-	sleep 0.5
+	for _ in $(seq 100); do in_ns out ss -ltn | grep -q ':9101 ' && break; sleep 0.1; done
 	in_ns c1 timeout 120 socat -u TCP:$SRV:9101 - | sha256sum > "/tmp/$PFX-got2"
 	sleep 0.5
 	echo "download: sent $(cut -c1-16 "/tmp/$PFX-sent2"), received $(cut -c1-16 "/tmp/$PFX-got2") in ${SECONDS}s total"
