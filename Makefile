@@ -61,6 +61,17 @@ FUZZ_SRCS_nat := selftests/unit/nat_fixture.c selftests/unit/fixture.c selftests
 	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c
 FUZZ_CFLAGS := -g -O1 -Iinclude -I$(OUT) -Iuserspace -Iselftests/unit
 
+# The version and commit baked into every binary (sluice --version); the header is rewritten
+# only when they change, so that a commit relinks without rebuilding everything.
+SLUICE_VERSION ?= 0.3.0
+SLUICE_COMMIT  := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+$(OUT)/build_id.h: FORCE | $(OUT)
+	$(Q)printf '#define SLUICE_VERSION "%s"\n#define SLUICE_COMMIT "%s"\n' \
+		'$(SLUICE_VERSION)' '$(SLUICE_COMMIT)' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(OUT)/us/build_info.o: $(OUT)/build_id.h
+FORCE:
+
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps test test-unit test-net test-vm test-guest demo bench fuzz clean

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "build_info.h"
 #include "ctl.h"
 #include "output.h"
 #include "parse.h"
@@ -29,7 +30,7 @@ static const struct {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sluice [-j] [-p] [--instance NAME] [--netns NS] OBJECT COMMAND [ARGS]\n"
+		"usage: sluice [-V] [-j] [-p] [--instance NAME] [--netns NS] OBJECT COMMAND [ARGS]\n"
 		"  switch add NAME [addr CIDR] | del NAME | show [NAME]\n"
 		"  port   add SWITCH NAME netns NS [ifname IF] [addr CIDR] [gw IP] [mac MAC]\n"
 		"             [xdp native|generic|offload|auto] [vlan VID | trunk VIDS [native VID]] [spoofchk on|off]\n"
@@ -70,7 +71,10 @@ int main(int argc, char **argv)
 			c.instance = argv[++i];
 		else if (!strcmp(argv[i], "--netns") && i + 1 < argc)
 			netns = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("sluice %s\n", build_id());
+			return 0;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
 		} else {
