@@ -76,7 +76,7 @@ FORCE:
 .SECONDARY:
 .PHONY: all deps test test-unit test-net test-vm test-guest demo bench fuzz clean
 
-all: $(OUT)/sluice $(OUT)/unit_tests $(TOOLS) $(FUZZ_REPLAYS)
+all: $(OUT)/sluice $(OUT)/sluice-cni $(OUT)/unit_tests $(TOOLS) $(FUZZ_REPLAYS)
 
 deps:
 	$(Q)tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
@@ -99,6 +99,20 @@ $(OUT)/us/%.o: userspace/%.c $(wildcard userspace/*.h) $(wildcard include/*.h) $
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/sluice: $(US_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# The CNI plugin: userspace/cni/*.c over the controller library (every userspace object
+# but main.o).
+CNI_OBJS := $(patsubst userspace/cni/%.c,$(OUT)/cni/%.o,$(wildcard userspace/cni/*.c))
+$(OUT)/cni:
+	$(Q)mkdir -p $@
+
+$(OUT)/cni/%.o: userspace/cni/%.c $(wildcard userspace/cni/*.h) $(wildcard userspace/*.h) $(wildcard include/*.h) $(SKELS) | $(OUT)/cni
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuserspace/cni -c $< -o $@
+
+$(OUT)/sluice-cni: $(CNI_OBJS) $(US_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
