@@ -25,12 +25,30 @@ static const struct {
 	{ "daemon", cmd_daemon },
 	{ "upgrade", cmd_upgrade },
 	{ "nat", cmd_nat },
+	{ "save", cmd_save },
 };
+
+static const char *cmd_object_name(const char *word)
+{
+	for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++)
+		if (matches(word, objects[o].name))
+			return objects[o].name;
+	return NULL;
+}
+
+static int cmd_dispatch(struct ctl *c, int argc, char **argv)
+{
+	for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++)
+		if (matches(argv[0], objects[o].name))
+			return objects[o].run(c, argc - 1, argv + 1);
+	return err("unknown object \"%s\" (sluice --help lists them)", argv[0]);
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sluice [-V] [-j] [-p] [--instance NAME] [--netns NS] OBJECT COMMAND [ARGS]\n"
+		"       sluice [--instance NAME] [--netns NS] -batch FILE|-   (commands, one a line)\n"
 		"  switch add NAME [addr CIDR] | del NAME | show [NAME]\n"
 		"  port   add SWITCH NAME netns NS [ifname IF] [addr CIDR] [gw IP] [mac MAC]\n"
 		"             [xdp native|generic|offload|auto] [vlan VID | trunk VIDS [native VID]] [spoofchk on|off]\n"
@@ -48,7 +66,8 @@ static void usage(FILE *f)
 		"         del NAME | show | ct show | ct flush | stats | timeouts [NAME SECONDS]...\n"
 		"  stats  [PORT]\n"
 		"  daemon [--fdb-ageing SECONDS] [--interval SECONDS]\n"
-		"  upgrade   (swap this build's programs into every attached port)\n");
+		"  upgrade   (swap this build's programs into every attached port)\n"
+		"  save   [FILE]   (the configuration as commands for -batch; CNI ports left out)\n");
 }
 
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -60,7 +79,7 @@ int main(int argc, char **argv)
 {
 	struct ctl c = { .instance = "default", .lock_fd = -1 };
 	int json = 0, pretty = 0, i, ret;
-	const char *netns = NULL;
+	const char *netns = NULL, *batch = NULL;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "-json"))
@@ -71,6 +90,8 @@ int main(int argc, char **argv)
 			c.instance = argv[++i];
 		else if (!strcmp(argv[i], "--netns") && i + 1 < argc)
 			netns = argv[++i];
+		else if (!strcmp(argv[i], "-batch") && i + 1 < argc)
+			batch = argv[++i];
 		else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
 			printf("sluice %s\n", build_id());
 			return 0;
@@ -82,7 +103,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (i >= argc) {
+	if (batch && i < argc) {
+		err("-batch %s: no command after it (the file holds them)", batch);
+		return 1;
+	}
+	if (i >= argc && !batch) {
 		usage(stderr);
 		return 1;
 	}
@@ -102,13 +127,9 @@ int main(int argc, char **argv)
 			return 1;
 		close(fd);
 	}
-	for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++) {
-		if (matches(argv[i], objects[o].name)) {
-			ret = objects[o].run(&c, argc - i - 1, argv + i + 1);
-			instance_close(&c);
-			return ret ? 1 : 0;
-		}
-	}
-	err("unknown object \"%s\" (sluice --help lists them)", argv[i]);
-	return 1;
+	if (batch)
+		return batch_run(&c, batch, &(struct batch_ops){ cmd_dispatch, cmd_object_name }) ? 1 : 0;
+	ret = cmd_dispatch(&c, argc - i, argv + i);
+	instance_close(&c);
+	return ret ? 1 : 0;
 }
