@@ -17,9 +17,10 @@ endif
 
 # Debian packages the build, the tests and the demo need.
 DEPS_BUILD := clang llvm libbpf-dev bpftool libmnl-dev libelf-dev zlib1g-dev libjson-c-dev \
-	make gcc pkg-config
+	make gcc pkg-config scdoc
 DEPS_TEST  := iproute2 iperf3 tcpdump python3-scapy socat ncat iputils-ping iputils-tracepath \
-	curl nftables iptables ethtool util-linux procps libclang-rt-14-dev
+	curl nftables iptables ethtool util-linux procps libclang-rt-14-dev \
+	podman containernetworking-plugins crun conmon busybox-static
 DEPS_BENCH := gnuplot-nox netsniff-ng
 
 CFLAGS   ?= -O2 -g
@@ -74,7 +75,7 @@ FORCE:
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test test-unit test-net test-vm test-guest demo bench fuzz clean
+.PHONY: all deps install uninstall man test test-unit test-net test-vm test-guest demo bench fuzz clean
 
 all: $(OUT)/sluice $(OUT)/sluice-cni $(OUT)/unit_tests $(TOOLS) $(FUZZ_REPLAYS)
 
@@ -146,6 +147,44 @@ $(OUT)/fuzz/%_fuzz: selftests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(SKELS) | $(OUT)/
 
 fuzz: $(foreach n,$(FUZZ_NAMES),$(OUT)/fuzz/$(n)_fuzz)
 	$(Q)selftests/fuzz/run.sh $(FUZZ_SECS) $(FUZZ_NAMES)
+
+# Install: `make install [PREFIX=/usr/local] [DESTDIR=]`; the CNI plugin goes where runtimes
+# look for it whatever PREFIX is. Man pages are scdoc sources.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+COMPLDIR   ?= $(PREFIX)/share/bash-completion/completions
+CNIDIR     ?= /usr/lib/cni
+SYSCONFDIR ?= /etc
+MANS       := $(OUT)/man/sluice.8 $(OUT)/man/sluice-cni.8
+INSTALLED  := $(SBINDIR)/sluice $(CNIDIR)/sluice $(MANDIR)/man8/sluice.8 \
+	$(MANDIR)/man8/sluice-cni.8 $(UNITDIR)/sluice@.service $(COMPLDIR)/sluice
+
+$(OUT)/man/%.8: docs/man/%.8.scd
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,SCDOC,$@)
+	$(Q)scdoc <$< >$@
+
+man: $(MANS)
+
+install: $(OUT)/sluice $(OUT)/sluice-cni $(MANS)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX) $(DESTDIR)$(CNIDIR))
+	$(Q)install -D -m 0755 $(OUT)/sluice $(DESTDIR)$(SBINDIR)/sluice
+	$(Q)install -D -m 0755 $(OUT)/sluice-cni $(DESTDIR)$(CNIDIR)/sluice
+	$(Q)install -D -m 0644 $(OUT)/man/sluice.8 $(DESTDIR)$(MANDIR)/man8/sluice.8
+	$(Q)install -D -m 0644 $(OUT)/man/sluice-cni.8 $(DESTDIR)$(MANDIR)/man8/sluice-cni.8
+	$(Q)install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/sluice@.service.in >$(DESTDIR)$(UNITDIR)/sluice@.service
+	$(Q)install -D -m 0644 dist/sluice.bash-completion $(DESTDIR)$(COMPLDIR)/sluice
+	$(Q)install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/sluice
+
+# Removes what install put there; /etc/sluice stays when it holds saved configurations.
+uninstall:
+	$(call msg,UNINST,$(DESTDIR)$(PREFIX) $(DESTDIR)$(CNIDIR))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/sluice 2>/dev/null || true
 
 test: deps all
 	$(Q)selftests/run.sh
