@@ -66,7 +66,17 @@ netconf() {
  "ranges":[[{"subnet":"$3","gateway":"${3%.*/*}.1"}]],"routes":[{"dst":"0.0.0.0/0"}]}}]}
 J
 }
-netconf net1 cni0 10.76.0.0/24 ',"ipMasq":true'
+# net1 is the shipped example (dist/podman-sluice.conflist) on this run's instance and
+# with its leases here.
+python3 - "$ROOT/dist/podman-sluice.conflist" "$T/net.d/net1.conflist" "$PFX" "$T/ipam" <<'P'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["name"] = "net1"
+p = c["plugins"][0]
+p.update(instance=sys.argv[3], switch="cni0")
+p["ipam"].update(dataDir=sys.argv[4], ranges=[[{"subnet": "10.76.0.0/24", "gateway": "10.76.0.1"}]])
+json.dump(c, open(sys.argv[2], "w"))
+P
 netconf bad1 cni1 10.76.0.0/25
 netconf bad2 cni2 10.77.0.0/24 ',"hairpinMode":true'
 
