@@ -66,11 +66,11 @@ FUZZ_CFLAGS := -g -O1 -Iinclude -I$(OUT) -Iuserspace -Iselftests/unit
 # only when they change, so that a commit relinks without rebuilding everything.
 SLUICE_VERSION ?= 0.3.0
 SLUICE_COMMIT  := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+BUILD_ID_H := \#define SLUICE_VERSION "$(SLUICE_VERSION)"\n\#define SLUICE_COMMIT "$(SLUICE_COMMIT)"
 $(OUT)/build_id.h: FORCE | $(OUT)
-	$(Q)printf '#define SLUICE_VERSION "%s"\n#define SLUICE_COMMIT "%s"\n' \
-		'$(SLUICE_VERSION)' '$(SLUICE_COMMIT)' > $@.tmp
-	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$$(printf '$(BUILD_ID_H)')" ] || printf '$(BUILD_ID_H)\n' >$@
 $(OUT)/us/build_info.o: $(OUT)/build_id.h
+.PHONY: FORCE
 FORCE:
 
 .DELETE_ON_ERROR:

@@ -148,4 +148,14 @@ err_case ipam_exhausted 999 ADD ctr7 c1 eth0 "$C/tiny.json"
 check err_ipam_message_passed eval 'jq_ok "o[\"msg\"].startswith(\"IPAM host-local ADD: \") and \"no IP addresses available\" in o[\"msg\"]"'
 check del_tiny cni DEL ctr6 c3 eth0 "$C/tiny.json"
 check del_bad_config_is_an_error cni_err 6 DEL ctr6 c3 eth0 "$C/trunc.json"
+# Two containers started together on a switch that does not exist yet: both ADDs succeed.
+conf "$C/par.json" 1.0.0 net5 10.79.0.0/24 ',"switch":"cni3"'
+par_add() {
+	nsenter --net="/var/run/netns/$HOST" env -i PATH="$PATH" CNI_COMMAND=ADD CNI_CONTAINERID="$1" \
+		CNI_NETNS="/var/run/netns/$PFX-$2" CNI_IFNAME=eth1 CNI_PATH=/usr/lib/cni "$CNI" \
+		<"$C/par.json" >"$C/par-$1.out" 2>&1
+}
+check parallel_adds_on_new_switch eval 'par_add p1 c1 & a=$!; par_add p2 c2 & b=$!; wait $a && wait $b ||
+	{ cat "$C"/par-p*.out; exit 1; }'
+check parallel_adds_reach ping_ok c1 "$(python3 -c "import json; print(json.load(open('$C/par-p2.out'))['ips'][0]['address'].split('/')[0])")"
 summary

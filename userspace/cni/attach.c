@@ -98,8 +98,19 @@ static int switch_ensure(const struct cni_conf *cf, const struct ipam_result *re
 	}
 	cidr_str(res->gw, res->plen, gw);
 	if (ctl_call(cf->instance, cmd_switch, "add", cf->sw,
-		     cf->is_gateway ? "addr" : NULL, gw, NULL))
+		     cf->is_gateway ? "addr" : NULL, gw, NULL)) {
+		/* Another ADD made it meanwhile (containers started together): use it. */
+		if (strstr(cni_err.details, "already exists") && ctl_open(&c, cf->instance) == 0) {
+			exists = switch_get(&c, cf->sw, &sw) == 0;
+			instance_close(&c);
+			if (exists && (!cf->is_gateway || (sw.gw_addr == res->gw &&
+							   sw.gw_plen == res->plen))) {
+				cni_err.details[0] = '\0';
+				return 0;
+			}
+		}
 		return cni_fail(CNI_ERR_PLUGIN, "cannot create switch %s", cf->sw);
+	}
 	*made = true;
 	return 0;
 }

@@ -58,6 +58,7 @@ static int run_plugin(const char *path, const char *command, const char *text, c
 	char **e = env_for(command), *buf = malloc(cap);
 	pid_t pid;
 
+	*out = NULL;
 	if (!e || !buf || pipe2(in, O_CLOEXEC) || pipe2(op, O_CLOEXEC)) {
 		free(buf);
 		return cni_fail(CNI_ERR_IO, "IPAM: %s", strerror(errno));
