@@ -106,6 +106,10 @@ check run_b run b net1
 A=$(addr_of a); B=$(addr_of b)
 check addresses_from_host_local eval '[ "$(leases)" = "$(printf "%s\n" "$A" "$B" | sort | tr "\n" " ")" ] && [[ $A == 10.76.0.* && $B == 10.76.0.* ]]'
 check two_cni_ports eval '[ "$(cni_ports)" = 2 ]'
+# podman's /run/netns/netns-<uuid> is kept as its name, which `port set` can open again.
+aport=$(slp -j port show | python3 -c "import json,sys; print([p['name'] for p in json.load(sys.stdin) if p.get('ip') == '$A'][0])")
+check port_keeps_netns_name eval 'slp port show "$aport" | grep -q " netns netns-[0-9a-f-]\{36\} "'
+check port_set_xdp_on_cni_port eval 'slp port set "$aport" xdp generic && pping a "$B" && slp port set "$aport" xdp off'
 check switch_made_with_gateway eval 'slp switch show cni0 | grep -q "addr 10.76.0.1/24"'
 check a_reaches_b pping a "$B"
 check b_reaches_a pping b "$A"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sched.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -120,6 +121,22 @@ static void switch_undo(const struct cni_conf *cf)
 	ctl_call(cf->instance, cmd_switch, "del", cf->sw, NULL);
 }
 
+/* The port keeps its netns in SL_NETNS_LEN bytes: runtimes' /run/netns/<uuid> paths do not
+ * fit, their names under /var/run/netns do (netns_open resolves a name there). */
+static const char *netns_short(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char named[PATH_MAX];
+	struct stat a, b;
+
+	if (strlen(path) < SL_NETNS_LEN || !base || !base[1] || strlen(base + 1) >= SL_NETNS_LEN)
+		return path;
+	netns_path(base + 1, named);
+	if (stat(path, &a) || stat(named, &b) || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return path;
+	return base + 1;
+}
+
 static int port_create(const struct cni_env *env, const struct cni_conf *cf,
 		       const struct ipam_result *res, const char *name)
 {
@@ -130,7 +147,7 @@ static int port_create(const struct cni_env *env, const struct cni_conf *cf,
 	argv[n++] = (char *)cf->sw;
 	argv[n++] = (char *)name;
 	argv[n++] = "netns";
-	argv[n++] = (char *)env->netns;
+	argv[n++] = (char *)netns_short(env->netns);
 	argv[n++] = "ifname";
 	argv[n++] = (char *)env->ifname;
 	argv[n++] = "addr";
