@@ -94,6 +94,12 @@ conf "$C/trunk.json" 1.0.0 net2 10.73.0.0/24 ',"switch":"cni1","trunk":"10,20","
 check add_trunk cni ADD ctr4 c3 eth0 "$C/trunk.json"
 check trunk_mode eval 'sl port show | grep -q "switch cni1 .*mode trunk"'
 check del_trunk cni DEL ctr4 c3 eth0 "$C/trunk.json"
+# isGateway on VLAN 20: the gateway is that VLAN's, on a switch made without one
+conf "$C/vlan.json" 1.0.0 net6 10.78.0.0/24 ',"switch":"cni4","vlan":20'
+check add_vlan_gateway cni ADD ctr8 c3 eth0 "$C/vlan.json"
+check vlan_gateway_made eval 'sl vlan show cni4 | grep -q "10.78.0.1/24" && ! sl switch show cni4 | grep -q addr'
+check vlan_gateway_reachable ping_ok c3 10.78.0.1
+check del_vlan cni DEL ctr8 c3 eth0 "$C/vlan.json"
 
 # Errors: a spec error object with its code, and nothing changed (links, pins, leases)
 before=$(snapshot; leases)

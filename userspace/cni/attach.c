@@ -67,10 +67,33 @@ static int subnet_overlap_check(struct ctl *c, const char *sw, uint32_t addr, in
 	return 0;
 }
 
+/* isGateway on a VLAN other than 1: the gateway is that VLAN's (`vlan add`), made when the
+ * VLAN has none; *MADE says so. */
+static int vlan_gateway_ensure(const struct cni_conf *cf, const struct ipam_result *res,
+			       bool *made)
+{
+	char vid[12], gw[24];
+
+	*made = false;
+	snprintf(vid, sizeof(vid), "%d", cf->vlan);
+	if (ctl_call(cf->instance, cmd_vlan, "add", cf->sw, vid, "addr",
+		     cidr_str(res->gw, res->plen, gw), NULL) == 0) {
+		*made = true;
+		return 0;
+	}
+	if (strstr(cni_err.details, "already has a gateway")) {
+		cni_err.details[0] = '\0';
+		return 0;
+	}
+	return cni_fail(CNI_ERR_PLUGIN, "cannot add the gateway of VLAN %d to switch %s",
+			cf->vlan, cf->sw);
+}
+
 /* The configured switch: made (with the gateway IPAM names, for isGateway) when absent;
  * *MADE says so, for the undo. */
 static int switch_ensure(const struct cni_conf *cf, const struct ipam_result *res, bool *made)
 {
+	bool gw1 = cf->is_gateway && cf->vlan <= 1;	/* the switch's own gateway (VLAN 1) */
 	struct sl_switch sw;
 	struct ctl c;
 	char gw[24], a[24];
@@ -89,8 +112,7 @@ static int switch_ensure(const struct cni_conf *cf, const struct ipam_result *re
 		instance_close(&c);
 	}
 	if (exists) {
-		if (cf->is_gateway && (!sw.gw_ifindex || (cf->vlan <= 1 && (sw.gw_addr != res->gw ||
-					sw.gw_plen != res->plen))))
+		if (gw1 && (!sw.gw_ifindex || sw.gw_addr != res->gw || sw.gw_plen != res->plen))
 			return cni_fail(CNI_ERR_CONFIG, "switch %s exists with gateway %s, not the "
 					"network's %s", cf->sw, sw.gw_ifindex ?
 					cidr_str(sw.gw_addr, sw.gw_plen, a) : "none",
@@ -98,14 +120,12 @@ static int switch_ensure(const struct cni_conf *cf, const struct ipam_result *re
 		return 0;
 	}
 	cidr_str(res->gw, res->plen, gw);
-	if (ctl_call(cf->instance, cmd_switch, "add", cf->sw,
-		     cf->is_gateway ? "addr" : NULL, gw, NULL)) {
+	if (ctl_call(cf->instance, cmd_switch, "add", cf->sw, gw1 ? "addr" : NULL, gw, NULL)) {
 		/* Another ADD made it meanwhile (containers started together): use it. */
 		if (strstr(cni_err.details, "already exists") && ctl_open(&c, cf->instance) == 0) {
 			exists = switch_get(&c, cf->sw, &sw) == 0;
 			instance_close(&c);
-			if (exists && (!cf->is_gateway || (sw.gw_addr == res->gw &&
-							   sw.gw_plen == res->plen))) {
+			if (exists && (!gw1 || (sw.gw_addr == res->gw && sw.gw_plen == res->plen))) {
 				cni_err.details[0] = '\0';
 				return 0;
 			}
@@ -321,7 +341,7 @@ int cni_add(const struct cni_env *env, const struct cni_conf *cf)
 	struct sl_port p;
 	char name[16];
 	uint8_t cmac[6];
-	bool made_switch = false;
+	bool made_switch = false, made_vlan = false;
 
 	port_name_of(env, name);
 	if (access(env->netns, F_OK))
@@ -331,6 +351,8 @@ int cni_add(const struct cni_env *env, const struct cni_conf *cf)
 		goto fail_ipam;
 	if (switch_ensure(cf, &res, &made_switch))
 		goto fail_ipam_del;
+	if (cf->is_gateway && cf->vlan > 1 && vlan_gateway_ensure(cf, &res, &made_vlan))
+		goto fail_switch;
 	if (port_create(env, cf, &res, name))
 		goto fail_switch;
 	if (port_mark(cf, name, &p) || container_setup(env, cf, &res) ||
@@ -344,8 +366,14 @@ int cni_add(const struct cni_env *env, const struct cni_conf *cf)
 fail_port:
 	ctl_call(cf->instance, cmd_port, "del", name, NULL);
 fail_switch:
-	if (made_switch)
-		switch_undo(cf);
+	if (made_switch) {
+		switch_undo(cf);	/* its VLAN gateways go with it */
+	} else if (made_vlan) {
+		char vid[12];
+
+		snprintf(vid, sizeof(vid), "%d", cf->vlan);
+		ctl_call(cf->instance, cmd_vlan, "del", cf->sw, vid, NULL);
+	}
 fail_ipam_del:
 	ipam_exec(env, cf, "DEL", NULL);
 fail_ipam:
