@@ -17,9 +17,10 @@ endif
 
 # Debian packages the build, the tests and the demo need.
 DEPS_BUILD := clang llvm libbpf-dev bpftool libmnl-dev libelf-dev zlib1g-dev libjson-c-dev \
-	make gcc pkg-config
+	make gcc pkg-config scdoc
 DEPS_TEST  := iproute2 iperf3 tcpdump python3-scapy socat ncat iputils-ping iputils-tracepath \
-	curl nftables iptables ethtool util-linux procps libclang-rt-14-dev jq
+	curl nftables iptables ethtool util-linux procps libclang-rt-14-dev jq \
+	podman containernetworking-plugins crun conmon busybox-static
 DEPS_BENCH := gnuplot-nox netsniff-ng
 
 CFLAGS   ?= -O2 -g
@@ -61,11 +62,22 @@ FUZZ_SRCS_nat := selftests/unit/nat_fixture.c selftests/unit/fixture.c selftests
 	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c
 FUZZ_CFLAGS := -g -O1 -Iinclude -I$(OUT) -Iuserspace -Iselftests/unit
 
+# The version and commit baked into every binary (sluice --version); the header is rewritten
+# only when they change, so that a commit relinks without rebuilding everything.
+SLUICE_VERSION ?= 0.3.0
+SLUICE_COMMIT  := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+BUILD_ID_H := \#define SLUICE_VERSION "$(SLUICE_VERSION)"\n\#define SLUICE_COMMIT "$(SLUICE_COMMIT)"
+$(OUT)/build_id.h: FORCE | $(OUT)
+	$(Q)[ "$$(cat $@ 2>/dev/null)" = "$$(printf '$(BUILD_ID_H)')" ] || printf '$(BUILD_ID_H)\n' >$@
+$(OUT)/us/build_info.o: $(OUT)/build_id.h
+.PHONY: FORCE
+FORCE:
+
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps test test-unit test-net test-vm test-guest demo bench fuzz clean
+.PHONY: all deps install uninstall man test test-unit test-net test-vm test-guest demo bench fuzz clean
 
-all: $(OUT)/sluice $(OUT)/unit_tests $(TOOLS) $(FUZZ_REPLAYS)
+all: $(OUT)/sluice $(OUT)/sluice-cni $(OUT)/unit_tests $(TOOLS) $(FUZZ_REPLAYS)
 
 deps:
 	$(Q)tools/deps.sh $(DEPS_BUILD) $(DEPS_TEST)
@@ -88,6 +100,20 @@ $(OUT)/us/%.o: userspace/%.c $(wildcard userspace/*.h) $(wildcard include/*.h) $
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUT)/sluice: $(US_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# The CNI plugin: userspace/cni/*.c over the controller library (every userspace object
+# but main.o).
+CNI_OBJS := $(patsubst userspace/cni/%.c,$(OUT)/cni/%.o,$(wildcard userspace/cni/*.c))
+$(OUT)/cni:
+	$(Q)mkdir -p $@
+
+$(OUT)/cni/%.o: userspace/cni/%.c $(wildcard userspace/cni/*.h) $(wildcard userspace/*.h) $(wildcard include/*.h) $(SKELS) | $(OUT)/cni
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuserspace/cni -c $< -o $@
+
+$(OUT)/sluice-cni: $(CNI_OBJS) $(US_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
@@ -124,6 +150,44 @@ fuzz: $(foreach n,$(FUZZ_NAMES),$(OUT)/fuzz/$(n)_fuzz)
 
 # T=NAME runs only those tests: a namespace file (test_nat, test_nat:xdp), unit:NAME, a suite.
 T ?=
+# Install: `make install [PREFIX=/usr/local] [DESTDIR=]`; the CNI plugin goes where runtimes
+# look for it whatever PREFIX is. Man pages are scdoc sources.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+COMPLDIR   ?= $(PREFIX)/share/bash-completion/completions
+CNIDIR     ?= /usr/lib/cni
+SYSCONFDIR ?= /etc
+MANS       := $(OUT)/man/sluice.8 $(OUT)/man/sluice-cni.8
+INSTALLED  := $(SBINDIR)/sluice $(CNIDIR)/sluice $(MANDIR)/man8/sluice.8 \
+	$(MANDIR)/man8/sluice-cni.8 $(UNITDIR)/sluice@.service $(COMPLDIR)/sluice
+
+$(OUT)/man/%.8: docs/man/%.8.scd
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,SCDOC,$@)
+	$(Q)scdoc <$< >$@
+
+man: $(MANS)
+
+install: $(OUT)/sluice $(OUT)/sluice-cni $(MANS)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX) $(DESTDIR)$(CNIDIR))
+	$(Q)install -D -m 0755 $(OUT)/sluice $(DESTDIR)$(SBINDIR)/sluice
+	$(Q)install -D -m 0755 $(OUT)/sluice-cni $(DESTDIR)$(CNIDIR)/sluice
+	$(Q)install -D -m 0644 $(OUT)/man/sluice.8 $(DESTDIR)$(MANDIR)/man8/sluice.8
+	$(Q)install -D -m 0644 $(OUT)/man/sluice-cni.8 $(DESTDIR)$(MANDIR)/man8/sluice-cni.8
+	$(Q)install -d -m 0755 $(DESTDIR)$(UNITDIR)
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/sluice@.service.in >$(DESTDIR)$(UNITDIR)/sluice@.service
+	$(Q)install -D -m 0644 dist/sluice.bash-completion $(DESTDIR)$(COMPLDIR)/sluice
+	$(Q)install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/sluice
+
+# Removes what install put there; /etc/sluice stays when it holds saved configurations.
+uninstall:
+	$(call msg,UNINST,$(DESTDIR)$(PREFIX) $(DESTDIR)$(CNIDIR))
+	$(Q)rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/sluice 2>/dev/null || true
+
 test: deps all
 	$(Q)selftests/run.sh $(T)
 

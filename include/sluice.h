@@ -35,6 +35,7 @@ enum sl_port_mode {
 #define SL_PORT_F_ENDPOINT	(1u << 5) /* macvlan endpoint in a container: no host device */
 #define SL_PORT_F_LAN		(1u << 6) /* host macvlan: its parent's LAN joins the switch */
 #define SL_PORT_F_PROMISC	(1u << 7) /* sluice turned the LAN parent promiscuous */
+#define SL_PORT_F_CNI		(1u << 8) /* made by sluice-cni: `sluice save` leaves it out */
 
 /* A macvlan endpoint lives in the container's netns, whose ifindexes may be any
  * number: its ports key is its counter slot with this bit, no real ifindex. */

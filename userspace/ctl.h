@@ -116,6 +116,13 @@ int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_daemon(struct ctl *c, int argc, char **argv);
 int cmd_upgrade(struct ctl *c, int argc, char **argv);
 int cmd_nat(struct ctl *c, int argc, char **argv);
+int cmd_save(struct ctl *c, int argc, char **argv);
+/* batch.c: run the commands of FILE ("-": stdin) through the CLI's dispatch (main.c). */
+struct batch_ops {
+	int (*dispatch)(struct ctl *c, int argc, char **argv);	/* object word first */
+	const char *(*object_name)(const char *word);		/* NULL: no such object */
+};
+int batch_run(struct ctl *c, const char *file, const struct batch_ops *ops);
 
 bool matches(const char *arg, const char *word);
 

@@ -13,6 +13,7 @@
 #include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "build_info.h"
 #include "ctl.h"
 #include "nat_ctl.h"
 #include "identity.h"
@@ -138,7 +139,7 @@ static int load_programs(struct ctl *c)
 	path_of(c, path, SL_PIN_PROG_XDP);
 	if (bpf_program__pin(o.xdp->progs.sl_xdp_ingress, path))
 		goto pin_fail;
-	ret = 0;
+	ret = build_record(c);
 	goto out;
 pin_fail:
 	err("pin %s: %s", path, strerror(errno));
@@ -256,6 +257,7 @@ int instance_remove(struct ctl *c)
 	nat_fast_unpin_slot(c);
 	identity_unpin(c);
 	intents_unpin(c);
+	build_unpin(c);
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)

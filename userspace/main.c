@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "build_info.h"
 #include "ctl.h"
 #include "output.h"
 #include "parse.h"
@@ -25,13 +26,31 @@ static const struct {
 	{ "stats", cmd_stats, NULL },
 	{ "daemon", cmd_daemon, NULL },
 	{ "upgrade", cmd_upgrade, NULL },
-	{ "nat", cmd_nat, "add del delete show ct conntrack stats timeouts" },
+	{ "nat", cmd_nat, "add del delete show ct conntrack stats timeouts publish" },
+	{ "save", cmd_save, NULL },
 };
+
+static const char *cmd_object_name(const char *word)
+{
+	for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++)
+		if (matches(word, objects[o].name))
+			return objects[o].name;
+	return NULL;
+}
+
+static int cmd_dispatch(struct ctl *c, int argc, char **argv)
+{
+	for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++)
+		if (matches(argv[0], objects[o].name))
+			return objects[o].run(c, argc - 1, argv + 1);
+	return err("unknown object \"%s\" (sluice --help lists them)", argv[0]);
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: sluice [-j] [-p] [--instance NAME] [--netns NS] OBJECT COMMAND [ARGS]\n"
+		"usage: sluice [-V] [-j] [-p] [--instance NAME] [--netns NS] OBJECT COMMAND [ARGS]\n"
+		"       sluice [--instance NAME] [--netns NS] -batch FILE|-   (commands, one a line)\n"
 		"  switch add NAME [addr CIDR] | del NAME | show [NAME]\n"
 		"  port   add SWITCH NAME netns NS [ifname IF] [addr CIDR] [gw IP] [mac MAC]\n"
 		"             [xdp native|generic|offload|auto] [vlan VID | trunk VIDS [native VID]] [spoofchk on|off]\n"
@@ -51,7 +70,8 @@ static void usage(FILE *f)
 		"         del NAME | show | ct show | ct flush | stats | timeouts [NAME SECONDS]...\n"
 		"  stats  [PORT]\n"
 		"  daemon [--fdb-ageing SECONDS] [--interval SECONDS]\n"
-		"  upgrade   (swap this build's programs into every attached port)\n");
+		"  upgrade   (swap this build's programs into every attached port)\n"
+		"  save   [FILE]   (the configuration as commands for -batch; CNI ports left out)\n");
 }
 
 /* `sluice OBJECT help`: the usage lines of OBJECT (its block of usage()). */
@@ -162,8 +182,8 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 int main(int argc, char **argv)
 {
 	struct ctl c = { .instance = "default", .lock_fd = -1 };
-	int json = 0, pretty = 0, i, o, ret;
-	const char *netns = NULL;
+	int json = 0, pretty = 0, i, o = -1, ret;
+	const char *netns = NULL, *batch = NULL;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "-json"))
@@ -174,7 +194,12 @@ int main(int argc, char **argv)
 			c.instance = argv[++i];
 		else if (!strcmp(argv[i], "--netns") && i + 1 < argc)
 			netns = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		else if (!strcmp(argv[i], "-batch") && i + 1 < argc)
+			batch = argv[++i];
+		else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("sluice %s\n", build_id());
+			return 0;
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return 0;
 		} else {
@@ -182,12 +207,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (i >= argc) {
+	if (batch && i < argc) {
+		err("-batch %s: no command after it (the file holds them)", batch);
+		return 1;
+	}
+	if (i >= argc && !batch) {
 		usage(stderr);
 		return 1;
 	}
 	/* -j and -p after the object words too (`switch show sw0 -j`): taken, not ignored. */
-	{
+	if (i < argc) {
 		int b = i + 1;
 
 		for (int a = i + 1; a < argc; a++) {
@@ -207,17 +236,19 @@ int main(int argc, char **argv)
 		    "dots)", c.instance);
 		return 1;
 	}
-	o = object_find(argv[i]);
-	if (o < 0)
-		return 1;
-	/* Help and typos need no privileges and change nothing. */
-	if (i + 1 < argc && (!strcmp(argv[i + 1], "help") || !strcmp(argv[i + 1], "--help") ||
-			     !strcmp(argv[i + 1], "-h"))) {
-		usage_of(objects[o].name);
-		return 0;
+	if (!batch) {
+		o = object_find(argv[i]);
+		if (o < 0)
+			return 1;
+		/* Help and typos need no privileges and change nothing. */
+		if (i + 1 < argc && (!strcmp(argv[i + 1], "help") ||
+				     !strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h"))) {
+			usage_of(objects[o].name);
+			return 0;
+		}
+		if (i + 1 < argc && command_check(o, argv[i + 1]))
+			return 1;
 	}
-	if (i + 1 < argc && command_check(o, argv[i + 1]))
-		return 1;
 	if (prereq_caps())
 		return 1;
 	output_init(json, pretty);
@@ -231,6 +262,8 @@ int main(int argc, char **argv)
 			return 1;
 		close(fd);
 	}
+	if (batch)
+		return batch_run(&c, batch, &(struct batch_ops){ cmd_dispatch, cmd_object_name }) ? 1 : 0;
 	ret = objects[o].run(&c, argc - i - 1, argv + i + 1);
 	instance_close(&c);
 	return ret ? 1 : 0;

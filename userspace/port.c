@@ -743,6 +743,8 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 	jadd_bool(o, "spoofchk", p->flags & SL_PORT_F_SPOOFCHK);
 	if (p->flags & SL_PORT_F_GATEWAY)
 		jadd_bool(o, "gateway", 1);
+	if (p->flags & SL_PORT_F_CNI)
+		jadd_bool(o, "cni", 1);
 	return o;
 }
 

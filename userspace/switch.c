@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "build_info.h"
 #include "ctl.h"
 #include "netlink.h"
 #include "output.h"
@@ -219,7 +220,7 @@ static int switch_del(struct ctl *c, int argc, char **argv)
 
 static int switch_show(struct ctl *c, int argc, char **argv)
 {
-	char key[SL_NAME_LEN], prev[SL_NAME_LEN];
+	char key[SL_NAME_LEN], prev[SL_NAME_LEN], build[BUILD_ID_LEN];
 	json_object *arr;
 	struct sl_switch sw;
 	bool first = true;
@@ -232,6 +233,8 @@ static int switch_show(struct ctl *c, int argc, char **argv)
 		output_print(arr);
 		return 0;
 	}
+	if (build_loaded(c, build))
+		snprintf(build, sizeof(build), "unknown");	/* loaded before builds were recorded */
 	while (bpf_map_get_next_key(c->switches, first ? NULL : prev, key) == 0) {
 		json_object *o;
 		uint32_t ifx, next;
@@ -263,6 +266,7 @@ static int switch_show(struct ctl *c, int argc, char **argv)
 			jadd_str(o, "gateway", key);
 			jadd_str(o, "addr", cidr);
 		}
+		jadd_str(o, "build", build);
 		json_object_array_add(arr, o);
 	}
 	if (argc > 0 && json_object_array_length(arr) == 0) {

@@ -11,6 +11,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "build_info.h"
 #include "ctl.h"
 #include "output.h"
 #include "sluice_nat.h"
@@ -468,6 +469,7 @@ static void pins_unstage(struct ctl *c, struct upgrade *u)
 
 int cmd_upgrade(struct ctl *c, int argc, char **argv)
 {
+	char from[BUILD_ID_LEN];
 	struct upgrade u = {};
 	json_object *o;
 	int ret = -1;
@@ -476,6 +478,8 @@ int cmd_upgrade(struct ctl *c, int argc, char **argv)
 		return err("usage: sluice upgrade");
 	if (instance_open(c, false))
 		return -1;
+	if (build_loaded(c, from))
+		snprintf(from, sizeof(from), "unknown");
 	u.sw = calloc(SWAPS_MAX, sizeof(*u.sw));
 	if (!u.sw)
 		return err("upgrade: out of memory");
@@ -493,8 +497,11 @@ int cmd_upgrade(struct ctl *c, int argc, char **argv)
 	swaps_release(&u);
 	if (nat_fast_sync(c))	/* the ports' slot: the program just pinned, or a first one */
 		goto out;
+	build_record(c);	/* the programs already run: a failed record is only reported */
 	o = json_object_new_object();
 	jadd_str(o, "instance", c->instance);
+	jadd_str(o, "from", from);
+	jadd_str(o, "build", build_id());
 	jadd_int(o, "programs", u.npins);
 	jadd_int(o, "links", u.links);
 	jadd_int(o, "clsact", u.clsact);

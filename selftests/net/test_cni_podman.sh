@@ -1,0 +1,144 @@
+#!/bin/bash
+# sluice-cni under a real runtime: podman 4.3 (CNI backend) inside the test's host netns and
+# a private mount namespace (FIELD-NOTES: fresh sysfs and bpffs, cgroups bound back, private
+# /run, overlays on /etc and /var/lib), config, plugins and storage in a temporary dir.
+# modes: tc
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cni_lib.sh"
+
+for t in podman crun conmon busybox /usr/lib/cni/host-local; do
+	command -v "$t" >/dev/null || { echo "# skip: $t is not installed (apt-get install podman containernetworking-plugins busybox-static)"; exit 0; }
+done
+# The TCG guest (selftests/vm) has neither podman's storage nor the time for it.
+[ "$SLOW" = 1 ] || { echo "# skip: podman is not run in the test VM"; exit 0; }
+T=$CNI_DIR
+MNT=$T/mnt.ns
+pm_cleanup() {
+	[ -e "$MNT" ] || return 0
+	pm rm -af -t 0 >/dev/null 2>&1
+	umount "$MNT" 2>/dev/null	# the mount namespace (and its bpffs, pins, /run) goes
+	umount "$T" 2>/dev/null
+}
+trap 'pm_cleanup; cleanup' EXIT
+
+# Inside the runtime's mount and network namespace.
+in_pm() { nsenter --mount="$MNT" --net="/var/run/netns/$HOST" "$@"; }
+pm() {
+	in_pm env -i PATH="$PATH" HOME="$T" CONTAINERS_CONF="$T/containers.conf" TMPDIR="$T/tmp" \
+		podman --root "$T/root" --runroot "$T/runroot" --storage-driver vfs "$@"
+}
+slp() { in_pm "$SLUICE" --instance "$PFX" "$@"; }
+
+# The private mount namespace; $T is bound on itself, private, so the namespace's pin can
+# live there.
+mount --bind "$T" "$T" && mount --make-private "$T" && touch "$MNT" &&
+	unshare --mount="$MNT" --propagation slave true || exit 1
+mkdir -p "$T"/{cg,etc-up,etc-work,var-up,var-work,tmp,plugins,net.d,ipam,rootfs/bin}
+# crun refuses this machine's hybrid cgroups: hide the unified tree (FIELD-NOTES).
+in_pm sh -ec "
+mount --rbind /sys/fs/cgroup $T/cg
+mount -t sysfs sysfs /sys
+mount --rbind $T/cg /sys/fs/cgroup
+mount -t tmpfs tmpfs /sys/fs/cgroup/unified
+mount -t bpf bpf /sys/fs/bpf
+mount -t tmpfs tmpfs /run
+mount -t overlay overlay -o lowerdir=/etc,upperdir=$T/etc-up,workdir=$T/etc-work /etc
+mount -t overlay overlay -o lowerdir=/var/lib,upperdir=$T/var-up,workdir=$T/var-work /var/lib" || exit 1
+
+# No CAP_SYS_RESOURCE here: podman's default rlimits (1048576) make crun fail with EPERM.
+cat >"$T/containers.conf" <<C
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$T/events.log"
+[network]
+network_backend = "cni"
+network_config_dir = "$T/net.d"
+cni_plugin_dirs = ["$T/plugins"]
+C
+ln -s "$CNI" "$T/plugins/sluice"
+ln -s /usr/lib/cni/host-local "$T/plugins/host-local"
+# netconf NAME SWITCH SUBNET [JSON-KEYS]: a conflist of one sluice plugin.
+netconf() {
+	cat >"$T/net.d/$1.conflist" <<J
+{"cniVersion":"1.0.0","name":"$1","plugins":[{"type":"sluice","instance":"$PFX","switch":"$2",
+ "isGateway":true${4:-},"ipam":{"type":"host-local","dataDir":"$T/ipam",
+ "ranges":[[{"subnet":"$3","gateway":"${3%.*/*}.1"}]],"routes":[{"dst":"0.0.0.0/0"}]}}]}
+J
+}
+# net1 is the shipped example (dist/podman-sluice.conflist) on this run's instance and
+# with its leases here.
+python3 - "$ROOT/dist/podman-sluice.conflist" "$T/net.d/net1.conflist" "$PFX" "$T/ipam" <<'P'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["name"] = "net1"
+p = c["plugins"][0]
+p.update(instance=sys.argv[3], switch="cni0")
+p["ipam"].update(dataDir=sys.argv[4], ranges=[[{"subnet": "10.76.0.0/24", "gateway": "10.76.0.1"}]])
+json.dump(c, open(sys.argv[2], "w"))
+P
+netconf bad1 cni1 10.76.0.0/25
+netconf bad2 cni2 10.77.0.0/24 ',"hairpinMode":true'
+
+# The outside, behind the host's default route.
+ns_add out || exit 1
+ip -n "$HOST" link add up0 type veth peer name o0 netns "$PFX-out"
+ip -n "$HOST" addr add 192.0.2.2/24 dev up0 && ip -n "$HOST" link set up0 up
+ip -n "$PFX-out" addr add 192.0.2.1/24 dev o0 && ip -n "$PFX-out" link set o0 up
+ip -n "$HOST" route add default via 192.0.2.1
+in_ns host sysctl -qw net.ipv4.ip_forward=1
+
+# An image from busybox-static: no registry is reachable here.
+cp "$(command -v busybox)" "$T/rootfs/bin/"
+for c in sh ping sleep ip; do ln -s busybox "$T/rootfs/bin/$c"; done
+tar -C "$T/rootfs" -cf "$T/bb.tar" .
+check podman_import_image eval 'pm import "$T/bb.tar" localhost/bb >/dev/null'
+
+run() { pm run -d --pull never --name "$1" --network "$2" localhost/bb sleep 600 >/dev/null; }
+addr_of() { pm exec "$1" ip -o -4 addr show eth0 | sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p'; }
+cni_ports() { slp -j port show | python3 -c 'import json,sys; print(sum(1 for p in json.load(sys.stdin) if p.get("cni")))'; }
+pping() { pm exec "$1" ping -c 2 -W 1 -q "$2" >/dev/null; }
+
+check run_a run a net1
+check run_b run b net1
+A=$(addr_of a); B=$(addr_of b)
+check addresses_from_host_local eval '[ "$(leases)" = "$(printf "%s\n" "$A" "$B" | sort | tr "\n" " ")" ] && [[ $A == 10.76.0.* && $B == 10.76.0.* ]]'
+check two_cni_ports eval '[ "$(cni_ports)" = 2 ]'
+# podman's /run/netns/netns-<uuid> is kept as its name, which `port set` can open again.
+aport=$(slp -j port show | python3 -c "import json,sys; print([p['name'] for p in json.load(sys.stdin) if p.get('ip') == '$A'][0])")
+check port_keeps_netns_name eval 'slp port show "$aport" | grep -q " netns netns-[0-9a-f-]\{36\} "'
+check port_set_xdp_on_cni_port eval 'slp port set "$aport" xdp generic && pping a "$B" && slp port set "$aport" xdp off'
+check switch_made_with_gateway eval 'slp switch show cni0 | grep -q "addr 10.76.0.1/24"'
+check a_reaches_b pping a "$B"
+check b_reaches_a pping b "$A"
+check a_reaches_gateway pping a 10.76.0.1
+check masquerade_rule eval 'slp nat show | grep -q "src 10.76.0.0/24 .*out up0"'
+# The outside has no route back to 10.76.0.0/24: replies arrive only through the NAT.
+check a_reaches_outside_masqueraded pping a 192.0.2.1
+check nat_tracked_it eval 'slp nat ct show | grep -q "10.76.0"'
+
+# Restart: DEL then ADD; the container comes back on the switch.
+check restart_a eval 'pm restart -t 0 a >/dev/null'
+A2=$(addr_of a)
+check restart_a_has_address eval '[[ $A2 == 10.76.0.* ]]'
+check restart_a_reaches_b pping a "$B"
+check restart_keeps_two_ports_two_leases eval '[ "$(cni_ports)" = 2 ] && [ "$(leases)" = "$(printf "%s\n" "$A2" "$B" | sort | tr "\n" " ")" ]'
+
+# podman rm: the port, its device and the lease go.
+bport=$(slp -j port show | python3 -c "import json,sys; print([p['name'] for p in json.load(sys.stdin) if p.get('ip') == '$B'][0])")
+check rm_b eval 'pm rm -f -t 0 b >/dev/null'
+check rm_removed_port eval '[ "$(cni_ports)" = 1 ] && ! in_pm ip link show "$bport" 2>/dev/null'
+check rm_released_lease eval '[ "$(leases)" = "$A2 " ]'
+
+# Bad configurations: a CNI error, and nothing left behind.
+before=$(cni_ports; leases; slp switch show)
+check bad_overlap_fails eval '! run c1 bad1 2>"$T/bad1.err" && grep -q "overlaps switch cni0" "$T/bad1.err"'
+check bad_overlap_left_nothing eval '[ "$(cni_ports; leases; slp switch show)" = "$before" ]'
+check bad_key_fails eval '! run c2 bad2 2>"$T/bad2.err" && grep -q "hairpinMode" "$T/bad2.err"'
+check bad_key_left_nothing eval '[ "$(cni_ports; leases; slp switch show)" = "$before" ]'
+
+check rm_all eval 'pm rm -af -t 0 >/dev/null'
+check all_ports_and_leases_gone eval '[ "$(cni_ports)" = 0 ] && [ -z "$(leases)" ]'
+summary

@@ -1,0 +1,85 @@
+#!/bin/bash
+# Persistence: `sluice save` writes the configuration as commands, a reboot is simulated
+# (pins, devices and namespaces gone, the machine's own devices back), `sluice -batch`
+# restores it, traffic flows and the configuration reads back identical; a batch that fails
+# names its line and leaves nothing half applied.
+# modes: tc
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cni_lib.sh"
+
+S=/tmp/$PFX-saved.conf
+# What exists before sluice at boot: the uplink to the outside and a LAN device.
+machine_up() {
+	ns_add out && ns_add lan || return 1
+	ip -n "$HOST" link add up0 type veth peer name o0 netns "$PFX-out"
+	ip -n "$HOST" addr add 192.0.2.2/24 dev up0 && ip -n "$HOST" link set up0 up
+	ip -n "$PFX-out" addr add 192.0.2.1/24 dev o0 && ip -n "$PFX-out" link set o0 up
+	ip -n "$HOST" route add default via 192.0.2.1
+	in_ns host sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$HOST" link add d0 type veth peer name l0 netns "$PFX-lan"
+	ip -n "$HOST" link set d0 up
+	ip -n "$PFX-lan" addr add 10.81.0.50/24 dev l0 && ip -n "$PFX-lan" link set l0 up
+	ns_add c1 && ns_add c2 && ns_add c3 && ns_add c4
+}
+machine_up || exit 1
+sl switch add sw0 addr 10.81.0.1/24 || exit 1
+sl vlan add sw0 10 addr 10.81.10.1/24 name v10 || exit 1
+sl switch add sw1 || exit 1
+sl port add sw0 p-c1 netns "$PFX-c1" addr 10.81.0.11/24 mac 02:00:00:81:00:11 || exit 1
+sl port add sw0 p-c2 netns "$PFX-c2" ifname ens1 addr 10.81.10.12/24 vlan 10 || exit 1
+sl port add sw0 p-c3 netns "$PFX-c3" addr 10.81.0.13/24 xdp native spoofchk off || exit 1
+sl port add sw0 d0 dev trunk 1,10 native 1 || exit 1
+sl port add sw1 p-c4 netns "$PFX-c4" || exit 1
+sl fdb add sw0 02:00:00:00:00:99 port p-c3 vlan 1 || exit 1
+sl nat add m0 src 10.81.0.0/24 out up0 ports 20000-29999 || exit 1
+sl nat timeouts udp 45 tcp_established 600 || exit 1
+# A CNI-managed port: its runtime re-adds it, so save leaves it out.
+conf "$CNI_DIR/n.json" 1.0.0 net9 10.81.0.0/24 ',"switch":"sw0"'
+ns_add c9
+check cni_port_added cni ADD ctr9 c9 eth0 "$CNI_DIR/n.json"
+
+check save_to_file sl save "$S"
+check save_to_stdout_same eval 'diff <(sl save) "$S"'
+check saved_has_everything eval 'for l in "switch add sw0 addr 10.81.0.1/24" "switch add sw1" \
+	"vlan add sw0 10 addr 10.81.10.1/24 name v10" \
+	"port add sw0 p-c1 netns $PFX-c1 addr 10.81.0.11/24 mac 02:00:00:81:00:11" \
+	"port add sw0 p-c2 netns $PFX-c2 ifname ens1 addr 10.81.10.12/24 mac" "vlan 10" \
+	"port add sw0 p-c3 netns $PFX-c3 addr 10.81.0.13/24 mac .* xdp native spoofchk off" \
+	"port add sw0 d0 dev trunk 1,10 native 1" "port add sw1 p-c4 netns $PFX-c4 mac" \
+	"fdb add sw0 02:00:00:00:00:99 port p-c3 vlan 1" \
+	"nat add m0 src 10.81.0.0/24 out up0 ports 20000-29999" \
+	"nat timeouts tcp_established 600" "nat timeouts udp 45"; do
+	grep -q -- "$l" "$S" || { echo "missing: $l"; cat "$S"; exit 1; }; done'
+check saved_leaves_out_cni_port eval '! grep -q "10.81.0.2\b\|sl[0-9a-f]\{8\}" "$S"'
+check cni_del cni DEL ctr9 c9 eth0 "$CNI_DIR/n.json"
+sl save >"/tmp/$PFX-before.conf"
+
+# The reboot: pins, namespaces and every device gone; the machine's own devices come back.
+rm -rf "/sys/fs/bpf/sluice/$PFX"
+for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+NAMESPACES=()
+check reboot_left_no_pins eval '[ ! -e "/sys/fs/bpf/sluice/$PFX" ]'
+ns_add host && machine_up || exit 1
+
+check batch_restores sl -batch "$S"
+check reads_back_identical eval 'diff <(sl save | grep -v "^#") <(grep -v "^#" "/tmp/$PFX-before.conf")'
+check c1_to_gateway ping_ok c1 10.81.0.1
+check c1_to_c3 ping_ok c1 10.81.0.13
+check c1_to_lan_through_dev_port ping_ok c1 10.81.0.50
+check c2_to_vlan10_gateway ping_ok c2 10.81.10.1
+check c1_mac_restored eval 'in_ns c1 ip -o link show eth0 | grep -q 02:00:00:81:00:11'
+check c1_to_outside_masqueraded ping_ok c1 192.0.2.1
+check static_fdb_restored eval 'sl fdb show | grep -q "02:00:00:00:00:99 .*port p-c3 type static"'
+
+# A failing batch: line 4 names a switch that does not exist; lines 2-3 are undone.
+printf '# a comment\nswitch add sw5 addr 10.85.0.1/24\nport add sw5 p-x netns %s addr 10.85.0.2/24\n\nport add nosuch p-y netns %s\n' \
+	"$PFX-c9" "$PFX-c9" >"/tmp/$PFX-bad.conf"
+ns_add c9
+before=$(snapshot)
+check batch_fails_with_line eval '! sl -batch "/tmp/$PFX-bad.conf" 2>"/tmp/$PFX-bad.err" &&
+	grep -q "bad.conf:5: \"port add\" failed; undoing the 2 line" "/tmp/$PFX-bad.err"'
+check batch_failure_left_nothing eval '[ "$(snapshot)" = "$before" ]'
+check batch_unknown_object_applies_nothing eval '! printf "switch add sw6\nbogus add x\n" | sl -batch - 2>/dev/null && ! sl switch show sw6 2>/dev/null'
+check batch_from_stdin eval 'printf "switch add sw6\n" | sl -batch - && sl switch show sw6 >/dev/null'
+fails batch_no_file "-batch /nonexistent: No such file" sl -batch /nonexistent
+summary

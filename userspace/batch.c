@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+/* `sluice -batch FILE|-`: commands one per line (what `sluice save` writes), applied in order;
+ * the first failure stops the batch, names its line and undoes what the batch had made. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctl.h"
+
+#define BATCH_WORDS	64
+
+struct batch_line {
+	int lineno;
+	int argc;
+	char *argv[BATCH_WORDS + 1];
+};
+
+/* Split LINE in place on blanks; "double quotes" keep blanks; # starts a comment. */
+static int words_split(char *line, struct batch_line *bl)
+{
+	char *s = line;
+
+	bl->argc = 0;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+			s++;
+		if (!*s || *s == '#')
+			break;
+		if (bl->argc == BATCH_WORDS)
+			return -E2BIG;
+		if (*s == '"') {
+			bl->argv[bl->argc++] = ++s;
+			while (*s && *s != '"')
+				s++;
+			if (!*s)
+				return -EINVAL;
+		} else {
+			bl->argv[bl->argc++] = s;
+			while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+				s++;
+		}
+		if (!*s)
+			break;
+		*s++ = '\0';
+	}
+	bl->argv[bl->argc] = NULL;
+	return 0;
+}
+
+/* The command that takes back what BL made, in UNDO (NULL-terminated); 0 if none. */
+static int undo_of(const struct batch_ops *ops, const struct batch_line *bl, char **undo)
+{
+	const char *obj = ops->object_name(bl->argv[0]);
+	char *const *a = bl->argv;
+	int n = 0;
+
+	if (!obj || bl->argc < 3 || !matches(a[1], "add"))
+		return 0;
+	undo[n++] = (char *)obj;
+	undo[n++] = "del";
+	if (!strcmp(obj, "switch") || !strcmp(obj, "nat")) {
+		undo[n++] = a[2];
+	} else if (!strcmp(obj, "port") && bl->argc >= 4) {
+		undo[n++] = a[3];
+	} else if (!strcmp(obj, "vlan") && bl->argc >= 4) {
+		undo[n++] = a[2];
+		undo[n++] = a[3];
+	} else if (!strcmp(obj, "fdb") && bl->argc >= 4) {
+		undo[n++] = a[2];
+		undo[n++] = a[3];
+		for (int i = 4; i + 1 < bl->argc; i++)
+			if (!strcmp(a[i], "vlan")) {
+				undo[n++] = "vlan";
+				undo[n++] = a[i + 1];
+			}
+	} else {
+		return 0;
+	}
+	undo[n] = NULL;
+	return n;
+}
+
+static int run_one(const struct batch_ops *ops, const char *instance, int argc, char **argv)
+{
+	struct ctl c = { .instance = instance, .lock_fd = -1 };
+	int ret = ops->dispatch(&c, argc, argv);
+
+	instance_close(&c);
+	return ret;
+}
+
+static int lines_read(const struct batch_ops *ops, FILE *f, const char *name,
+		      struct batch_line **out, char ***bufs)
+{
+	struct batch_line *bl = NULL;
+	char *line = NULL, **keep = NULL;
+	size_t cap = 0;
+	int n = 0, lineno = 0;
+
+	while (getline(&line, &cap, f) >= 0) {
+		struct batch_line one = { .lineno = ++lineno };
+		int e = words_split(line, &one);
+
+		if (e) {
+			err("-batch %s:%d: %s", name, lineno, e == -E2BIG ? "too many words" :
+			    "unterminated quote");
+			goto fail;
+		}
+		if (!one.argc) {
+			free(line);
+			line = NULL;
+			cap = 0;
+			continue;
+		}
+		if (!ops->object_name(one.argv[0])) {
+			err("-batch %s:%d: unknown object \"%s\"", name, lineno, one.argv[0]);
+			goto fail;
+		}
+		bl = realloc(bl, (n + 1) * sizeof(*bl));
+		keep = realloc(keep, (n + 1) * sizeof(*keep));
+		if (!bl || !keep) {
+			err("-batch: out of memory");
+			goto fail;
+		}
+		bl[n] = one;
+		keep[n++] = line;	/* the words point into it */
+		line = NULL;
+		cap = 0;
+	}
+	free(line);
+	*out = bl;
+	*bufs = keep;
+	return n;
+fail:
+	free(line);
+	for (int i = 0; i < n; i++)
+		free(keep[i]);
+	free(keep);
+	free(bl);
+	return -1;
+}
+
+int batch_run(struct ctl *c, const char *file, const struct batch_ops *ops)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	const char *name = strcmp(file, "-") ? file : "stdin";
+	struct batch_line *bl;
+	char **bufs, *undo[8];
+	int n, i, ret = 0;
+
+	if (!f)
+		return err("-batch %s: %s", file, strerror(errno));
+	n = lines_read(ops, f, name, &bl, &bufs);	/* all of it first: a bad word changes nothing */
+	if (f != stdin)
+		fclose(f);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (run_one(ops, c->instance, bl[i].argc, bl[i].argv))
+			break;
+	if (i < n) {
+		int undone = 0;
+
+		err("-batch %s:%d: \"%s %s\" failed; undoing the %d line(s) before it", name,
+		    bl[i].lineno, bl[i].argv[0], bl[i].argc > 1 ? bl[i].argv[1] : "", i);
+		while (i-- > 0) {
+			int k = undo_of(ops, &bl[i], undo);
+
+			if (k && run_one(ops, c->instance, k, undo) == 0)
+				undone++;
+		}
+		ret = -1;
+	}
+	for (i = 0; i < n; i++)
+		free(bufs[i]);
+	free(bufs);
+	free(bl);
+	return ret;
+}

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+/* `sluice save [FILE]`: an instance's configuration as the sluice commands that rebuild it
+ * (switches, VLAN gateways, ports not made by the CNI plugin, static FDB entries, NAT). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include "build_info.h"
+#include "ctl.h"
+#include "nat_ctl.h"
+#include "netlink.h"
+#include "parse.h"
+
+static void put_cidr(FILE *f, const char *key, uint32_t addr, int plen)
+{
+	char a[16];
+
+	format_ipv4(addr, a);
+	fprintf(f, " %s %s/%d", key, a, plen);
+}
+
+/* Sorted by name, so that a save reads back identical whatever the map order. */
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+static int switches_save(struct ctl *c, FILE *f)
+{
+	char keys[256][SL_NAME_LEN], *prev = NULL;
+	int n = 0;
+	struct sl_switch sw;
+
+	while (n < 256 && bpf_map_get_next_key(c->switches, prev, keys[n]) == 0)
+		prev = keys[n++];
+	qsort(keys, n, sizeof(keys[0]), cmp_name);
+	for (int i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(c->switches, keys[i], &sw))
+			continue;
+		fprintf(f, "switch add %s", keys[i]);
+		if (sw.gw_ifindex)
+			put_cidr(f, "addr", sw.gw_addr, sw.gw_plen);
+		fputc('\n', f);
+	}
+	return n;
+}
+
+struct port_rec {
+	struct sl_port p;
+	char sw[SL_NAME_LEN];
+};
+
+static int cmp_port(const void *a, const void *b)
+{
+	return strcmp(((const struct port_rec *)a)->p.name, ((const struct port_rec *)b)->p.name);
+}
+
+/* The container end of veth P: its name and first address, read inside its netns. */
+static int peer_read(const struct sl_port *p, char ifname[IF_NAMESIZE], uint32_t *addr,
+		     int *plen)
+{
+	struct nl_link_info li;
+	int host = -1, ns = -1, ret = -1, peer;
+
+	if (nl_link_get(p->ifindex, &li) || li.peer_ifindex <= 0)
+		return err("save: port %s: its veth peer is gone", p->name);
+	peer = li.peer_ifindex;
+	host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ns = netns_open(p->netns);
+	if (host >= 0 && ns >= 0 && !netns_enter(ns, p->netns)) {
+		if (nl_link_get(peer, &li) == 0) {
+			snprintf(ifname, IF_NAMESIZE, "%s", li.name);
+			if (nl_addr_first(peer, addr, plen))
+				*addr = 0;
+			ret = 0;
+		} else {
+			err("save: port %s: no peer in netns %s", p->name, p->netns);
+		}
+		netns_enter(host, "host");
+	}
+	if (ns >= 0)
+		close(ns);
+	if (host >= 0)
+		close(host);
+	return ret;
+}
+
+static void vlan_opts(FILE *f, const struct sl_port *p)
+{
+	char list[1024];
+
+	if (p->mode == SL_MODE_TRUNK) {
+		format_vid_list((const uint64_t *)p->vids, list, sizeof(list));
+		fprintf(f, " trunk %s", list);
+		if (p->pvid)
+			fprintf(f, " native %u", p->pvid);
+	} else if (p->pvid != SL_VLAN_DEFAULT) {
+		fprintf(f, " vlan %u", p->pvid);
+	}
+}
+
+static const char *hook_word(int hook)
+{
+	return hook == SL_HOOK_XDP_NATIVE ? " xdp native" : hook == SL_HOOK_XDP_GENERIC ?
+	       " xdp generic" : hook == SL_HOOK_XDP_OFFLOAD ? " xdp offload" : "";
+}
+
+/* A VLAN's gateway leg (a gateway port not named SWITCH-gw): `vlan add`. */
+static int gateway_save(FILE *f, const struct port_rec *r)
+{
+	struct nl_link_info li;
+	uint32_t addr;
+	int plen;
+
+	if (nl_link_get(r->p.ifindex, &li) || li.peer_ifindex <= 0 ||
+	    nl_link_get(li.peer_ifindex, &li) || nl_addr_first(li.ifindex, &addr, &plen))
+		return err("save: gateway port %s: its host leg or address is gone", r->p.name);
+	fprintf(f, "vlan add %s %u", r->sw, r->p.pvid);
+	put_cidr(f, "addr", addr, plen);
+	fprintf(f, " name %s\n", li.name);
+	return 0;
+}
+
+static int port_save(struct ctl *c, FILE *f, const struct port_rec *r)
+{
+	const struct sl_port *p = &r->p;
+	char ifname[IF_NAMESIZE], mac[18], parent[IF_NAMESIZE] = "";
+	uint32_t addr = 0;
+	int plen = 0;
+
+	if (p->parent) {
+		struct nl_link_info li;
+
+		if (nl_link_get(p->parent, &li))
+			return err("save: port %s: its parent device is gone", p->name);
+		snprintf(parent, sizeof(parent), "%s", li.name);
+	}
+	fprintf(f, "port add %s %s", r->sw, p->name);
+	if (p->flags & SL_PORT_F_ENDPOINT) {
+		format_mac(p->mac, mac);
+		fprintf(f, " macvlan parent %s netns %s", parent, p->netns);
+		if (p->ip)
+			put_cidr(f, "addr", p->ip, 32);	/* the plen is not kept: see docs */
+		fprintf(f, " mac %s", mac);
+	} else if (p->flags & SL_PORT_F_PEER) {
+		if (peer_read(p, ifname, &addr, &plen))
+			return -1;
+		format_mac(p->mac, mac);
+		fprintf(f, " netns %s", p->netns);
+		if (strcmp(ifname, "eth0"))
+			fprintf(f, " ifname %s", ifname);
+		if (addr)
+			put_cidr(f, "addr", addr, plen);
+		fprintf(f, " mac %s", mac);
+	} else if ((p->flags & SL_PORT_F_LAN) && (p->flags & SL_PORT_F_OWNED)) {
+		fprintf(f, " macvlan parent %s", parent);
+	} else {
+		fprintf(f, " dev");
+	}
+	fputs(hook_word(p->hook), f);
+	vlan_opts(f, p);
+	/* spoofchk defaults: on for container ports, off for devices */
+	if (p->flags & (SL_PORT_F_PEER | SL_PORT_F_ENDPOINT)) {
+		if (!(p->flags & SL_PORT_F_SPOOFCHK))
+			fputs(" spoofchk off", f);
+	} else if (p->flags & SL_PORT_F_SPOOFCHK) {
+		fputs(" spoofchk on", f);
+	}
+	fputc('\n', f);
+	return 0;
+}
+
+static int ports_save(struct ctl *c, FILE *f, struct port_rec *recs, int *nrecs)
+{
+	uint32_t key, next;
+	bool first = true;
+	int n = 0, ret = 0;
+
+	while (n < SL_PORTS_MAX && bpf_map_get_next_key(c->ports, first ? NULL : &key, &next) == 0) {
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(c->ports, &next, &recs[n].p))
+			continue;
+		switch_name_of(c, recs[n].p.switch_id, recs[n].sw);
+		n++;
+	}
+	qsort(recs, n, sizeof(*recs), cmp_port);
+	*nrecs = n;
+	for (int i = 0; i < n; i++) {	/* VLAN gateways before the ports that use them */
+		char own[SL_NAME_LEN + 3];
+
+		snprintf(own, sizeof(own), "%s-gw", recs[i].sw);
+		if ((recs[i].p.flags & SL_PORT_F_GATEWAY) && strcmp(recs[i].p.name, own))
+			ret |= gateway_save(f, &recs[i]);
+	}
+	for (int i = 0; i < n; i++)
+		if (!(recs[i].p.flags & (SL_PORT_F_GATEWAY | SL_PORT_F_CNI)))
+			ret |= port_save(c, f, &recs[i]);
+	return ret;
+}
+
+/* Static entries on ports that are saved (a CNI port's come back with its runtime). */
+static void fdb_save(struct ctl *c, FILE *f, const struct port_rec *recs, int n)
+{
+	struct sl_fdb_key k, next;
+	struct sl_fdb_entry e;
+	bool first = true;
+
+	while (bpf_map_get_next_key(c->fdb, first ? NULL : &k, &next) == 0) {
+		char mac[18];
+
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(c->fdb, &next, &e) || !(e.flags & SL_FDB_F_STATIC))
+			continue;
+		for (int i = 0; i < n; i++) {
+			if (recs[i].p.ifindex != e.ifindex || (recs[i].p.flags & SL_PORT_F_CNI))
+				continue;
+			format_mac(next.mac, mac);
+			fprintf(f, "fdb add %s %s port %s vlan %u\n", recs[i].sw, mac,
+				recs[i].p.name, next.vid);
+		}
+	}
+}
+
+static int nat_save(struct ctl *c, FILE *f)
+{
+	static const char *const tnames[SL_NAT_ST_MAX] = SL_NAT_TIMEOUT_NAMES;
+	int rules = -1, cfgfd = -1, ct = -1, ret = 0;
+	struct bpf_map_info info = {};
+	__u32 ilen = sizeof(info), zero = 0;
+	struct sl_nat_cfg cfg;
+	char path[PATH_MAX];
+
+	if (!nat_loaded(c))
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_RULES]);
+	rules = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_CFG]);
+	cfgfd = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_CT]);
+	ct = bpf_obj_get(path);
+	if (rules < 0 || cfgfd < 0 || ct < 0 || bpf_map_lookup_elem(cfgfd, &zero, &cfg) ||
+	    bpf_obj_get_info_by_fd(ct, &info, &ilen)) {
+		ret = err("save: the NAT's maps under %s: %s", c->root, strerror(errno));
+		goto out;
+	}
+	for (__u32 s = 0; s < SL_NAT_RULES_MAX; s++) {
+		struct sl_nat_rule r;
+		char a[16];
+
+		if (bpf_map_lookup_elem(rules, &s, &r) || !r.used)
+			continue;
+		fprintf(f, "nat add %s", r.name);
+		put_cidr(f, "src", r.src_addr, __builtin_popcount(r.src_mask));
+		fprintf(f, " out %s", r.out_name);
+		if (!(r.flags & SL_NAT_F_FOLLOW)) {
+			format_ipv4(r.ext_addr, a);
+			fprintf(f, " to %s", a);
+		}
+		if (r.flags & SL_NAT_F_PORTS)
+			fprintf(f, " ports %u-%u", r.port_lo, r.port_hi);
+		if (r.flags & SL_NAT_F_RANDOM)
+			fputs(" random", f);
+		/* one connection = two table entries (nat_load sizes the table that way) */
+		if (info.max_entries != SL_NAT_FLOWS_DEFAULT * 2)
+			fprintf(f, " conntrack %u", info.max_entries / 2);
+		fputc('\n', f);
+	}
+	for (int st = 0; st < SL_NAT_ST_MAX; st++)
+		if (cfg.timeout[st])
+			fprintf(f, "nat timeouts %s %u\n", tnames[st], cfg.timeout[st]);
+out:
+	if (rules >= 0)
+		close(rules);
+	if (cfgfd >= 0)
+		close(cfgfd);
+	if (ct >= 0)
+		close(ct);
+	return ret;
+}
+
+int cmd_save(struct ctl *c, int argc, char **argv)
+{
+	struct port_rec *recs;
+	FILE *f = stdout;
+	char tmp[PATH_MAX];
+	int n = 0, ret;
+
+	if (argc > 1)
+		return err("usage: sluice save [FILE]");
+	if (instance_open(c, false))
+		return -1;
+	recs = calloc(SL_PORTS_MAX, sizeof(*recs));
+	if (!recs)
+		return err("save: out of memory");
+	if (argc == 1) {	/* written aside and renamed: a failed save keeps the old file */
+		snprintf(tmp, sizeof(tmp), "%s.tmp", argv[0]);
+		f = fopen(tmp, "w");
+		if (!f) {
+			free(recs);
+			return err("save: %s: %s", tmp, strerror(errno));
+		}
+	}
+	fprintf(f, "# sluice configuration of instance %s (sluice %s); apply with\n"
+		"# sluice --instance %s -batch FILE\n", c->instance, build_id(), c->instance);
+	switches_save(c, f);
+	ret = ports_save(c, f, recs, &n);
+	fdb_save(c, f, recs, n);
+	ret |= nat_save(c, f);
+	free(recs);
+	if (f != stdout) {
+		if (fclose(f) || ret) {
+			unlink(tmp);
+			return ret ? -1 : err("save: %s: %s", tmp, strerror(errno));
+		}
+		if (rename(tmp, argv[0])) {
+			unlink(tmp);
+			return err("save: %s: %s", argv[0], strerror(errno));
+		}
+	}
+	return ret ? -1 : 0;
+}
