@@ -111,6 +111,7 @@ int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_daemon(struct ctl *c, int argc, char **argv);
 int cmd_upgrade(struct ctl *c, int argc, char **argv);
 int cmd_nat(struct ctl *c, int argc, char **argv);
+int cmd_monitor(struct ctl *c, int argc, char **argv);
 
 bool matches(const char *arg, const char *word);
 

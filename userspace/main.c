@@ -24,6 +24,7 @@ static const struct {
 	{ "daemon", cmd_daemon },
 	{ "upgrade", cmd_upgrade },
 	{ "nat", cmd_nat },
+	{ "monitor", cmd_monitor },
 };
 
 static void usage(FILE *f)
@@ -47,7 +48,9 @@ static void usage(FILE *f)
 		"         del NAME | show | ct show | ct flush | stats | timeouts [NAME SECONDS]...\n"
 		"  stats  [PORT]\n"
 		"  daemon [--fdb-ageing SECONDS] [--interval SECONDS]\n"
-		"  upgrade   (swap this build's programs into every attached port)\n");
+		"  upgrade   (swap this build's programs into every attached port)\n"
+		"  monitor [drops] [trace] [nat] [port P] [switch S] [vlan V] [-j] [--pcap FILE]\n"
+		"          [count N] [timeout SECONDS]   (live drops, decisions, connections)\n");
 }
 
 static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
