@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"  nat    add NAME src CIDR out DEV [to ADDR] [ports LO-HI] [random] [conntrack FLOWS]\n"
 		"         del NAME | show | ct show | ct flush | stats | timeouts [NAME SECONDS]...\n"
 		"  stats  [PORT]\n"
-		"  daemon [--fdb-ageing SECONDS] [--interval SECONDS]\n"
+		"  daemon [--fdb-ageing SECONDS] [--interval SECONDS] [--metrics ADDR:PORT]\n"
 		"  upgrade   (swap this build's programs into every attached port)\n"
 		"  monitor [drops] [trace] [nat] [port P] [switch S] [vlan V] [-j] [--pcap FILE]\n"
 		"          [count N] [timeout SECONDS]   (live drops, decisions, connections)\n");
