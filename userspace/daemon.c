@@ -80,7 +80,9 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 		if (instance_open(c, false) == 0) {
 			fdb_age_sweep(c, ageing * 1000000000ULL);
 			ports_reap(c);
+			ev_inject_begin(c);
 			nat_ct_gc(c);
+			ev_inject_end();
 			ev_reap_stale(c);
 		}
 		instance_close(c);

@@ -31,6 +31,14 @@ void ev_unpin(const char *root);
 /* Daemon: a consumer that died without switching events off leaves them off again. */
 void ev_reap_stale(struct ctl *c);
 
+/* events_inject.c: around the daemon's NAT GC, the expiries it tells a monitor about
+ * (nothing is loaded unless a monitor asked for NAT events). */
+struct sl_nat_ct_key;
+struct sl_nat_ct;
+int ev_inject_begin(struct ctl *c);
+void ev_inject_conn_expired(const struct sl_nat_ct_key *k, const struct sl_nat_ct *v);
+void ev_inject_end(void);
+
 /* event_fmt.c: names and decoding, shared by the monitor and the tests. */
 struct ev_names {
 	const char *(*port)(void *ctx, uint32_t ifindex, char buf[32]);

@@ -61,14 +61,15 @@ static __always_inline struct sl_event *sl_ev_reserve(__u8 type, __u8 source, in
 	return e;
 }
 
-/* How much of a LEN-byte frame to copy: 1..SL_EV_SNAP, or 0. The barrier keeps clang
- * from folding the checks into a form the verifier cannot bound. */
+/* How much of a LEN-byte frame to copy, 1..SL_EV_SNAP (a frame of 0 bytes asks for
+ * SL_EV_SNAP and the load fails). Masking after the barrier gives the verifier (6.1's too)
+ * the bounds from the arithmetic itself, whatever clang does with the comparisons. */
 static __always_inline __u64 sl_ev_cap(__u64 len)
 {
 	__u64 n = len > SL_EV_SNAP ? SL_EV_SNAP : len;
 
 	asm volatile("" : "+r"(n));
-	return n >= 1 && n <= SL_EV_SNAP ? n : 0;
+	return ((n - 1) & (SL_EV_SNAP - 1)) + 1;
 }
 
 static __always_inline void sl_ev_snap_skb(struct sl_event *e, struct __sk_buff *skb)
@@ -76,7 +77,7 @@ static __always_inline void sl_ev_snap_skb(struct sl_event *e, struct __sk_buff 
 	__u64 n = sl_ev_cap(skb->len);
 
 	e->pkt_len = skb->len;
-	if (n >= 1 && n <= SL_EV_SNAP && bpf_skb_load_bytes(skb, 0, e->data, n) == 0)
+	if (bpf_skb_load_bytes(skb, 0, e->data, n) == 0)
 		e->cap_len = n;
 	if (skb->vlan_present) {
 		e->flags |= SL_EV_F_TAGGED | SL_EV_F_TAG_META;
@@ -90,7 +91,7 @@ static __always_inline void sl_ev_snap_xdp(struct sl_event *e, struct xdp_md *ct
 	__u64 n = sl_ev_cap(len);
 
 	e->pkt_len = len;
-	if (n >= 1 && n <= SL_EV_SNAP && bpf_xdp_load_bytes(ctx, 0, e->data, n) == 0)
+	if (bpf_xdp_load_bytes(ctx, 0, e->data, n) == 0)
 		e->cap_len = n;
 }
 

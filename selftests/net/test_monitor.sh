@@ -90,15 +90,19 @@ check "$T.json_spoofed_mac" json_has "e['reason'] == 'spoofed_mac' and e['verdic
 check "$T.json_vlan_violation" json_has "e['reason'] == 'vlan_tagged_on_access' and e['vlan'] == 10 and e['headers']['vlan_tags'] == [10] and e['headers']['dport'] == 2222"
 check "$T.json_unsolicited" json_has "e['reason'] == 'unsolicited' and e['verdict'] == 'pass' and e['port'] == 'up0' and e['tuple']['sport'] == 7777 and e['tuple']['dport'] == 6000"
 
-# trace and nat: a new connection, its translation, learning and unicast decisions.
+# trace and nat: a new connection, its translation, unicast decisions, and its expiry
+# (UDP timeout 1 s) told by the daemon's GC.
+sl nat timeouts udp 1 >/dev/null
+daemon_start --interval 1
 monitor_start trace trace nat || exit 1
 in_ns c1 /usr/bin/python3 "$PEERS" send $OUT 9999 6001 1
 ping_ok c1 10.41.0.12
-pause 0.5
+for _ in $(seq 50); do grep -q "conn expired" "/tmp/$PFX-trace.out" && break; sleep 0.2; done
 monitor_stop
 trace_has() { grep -E -- "$1" "/tmp/$PFX-trace.out" || { cat "/tmp/$PFX-trace.out"; return 1; }; }
 check "$T.trace_nat_new_connection" trace_has "conn new udp 10.41.0.11:6001 > $OUT:9999 via $UP:6001"
 check "$T.trace_snat" trace_has "trace snat port up0 nat-out: source now $UP:6001"
+check "$T.nat_expired_by_daemon" trace_has "conn expired udp 10.41.0.11:6001 > $OUT:9999 via $UP:6001 UNREPLIED"
 check "$T.trace_unicast" trace_has "trace unicast port p-c1 switch sw0 vlan 1 to p-c2"
 
 fails "$T.bad_vlan" 'vlan "5000"' sl monitor vlan 5000

@@ -10,7 +10,9 @@
 #include "fixture.h"
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
+#include "ev_inject.skel.h"
 #include "sluice_event.h"
+#include "sluice_nat.h"
 
 #define EV_MAX	8
 
@@ -189,4 +191,48 @@ TEST(events_full_ring_loses_events_and_counts_them)
 	s = ev_drain(sw);
 	ASSERT_EQ(s.total + ev_lost(sw), 8000);
 	ASSERT_IN_RANGE(s.total, cap - 1, cap);
+}
+
+static void inject_close(void *skel)
+{
+	ev_inject__destroy(skel);
+}
+
+/* The daemon's way in: an event handed to sl_ev_inject lands in the ring only when its type
+ * is switched on, stamped now. */
+TEST(events_injected_by_userspace_obey_the_switch)
+{
+	struct ev_inject *inj = ev_inject__open();
+	struct sl_event in = { .type = SL_EV_NAT, .source = SL_EV_SRC_CONN,
+			       .code = SL_EV_CONN_EXPIRED, .hook = SL_EV_HOOK_DAEMON,
+			       .saddr = IP_A, .daddr = IP_B, .sport = htons(1000),
+			       .dport = htons(53), .proto = 17, .aux = SL_NAT_ST_UDP };
+	LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = &in, .ctx_size_in = sizeof(in));
+	struct ev_sink s = {};
+	struct ring_buffer *rb;
+	struct bpf_map *m;
+	struct sl_ev_cfg on = { .mask = 1u << SL_EV_NAT };
+	__u32 zero = 0;
+	int prog;
+
+	ASSERT_TRUE(inj);
+	runner_defer(inject_close, inj);
+	bpf_object__for_each_map(m, inj->obj)
+		bpf_map__set_pin_path(m, NULL);
+	ASSERT_EQ(ev_inject__load(inj), 0);
+	prog = bpf_program__fd(inj->progs.sl_ev_inject);
+	ASSERT_EQ(bpf_prog_test_run_opts(prog, &run), 0);
+	ASSERT_EQ(run.retval, 0);		/* off: nothing */
+	ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(inj->maps.sl_ev_cfg), &zero, &on, BPF_ANY), 0);
+	ASSERT_EQ(bpf_prog_test_run_opts(prog, &run), 0);
+	ASSERT_EQ(run.retval, 1);
+	rb = ring_buffer__new(bpf_map__fd(inj->maps.sl_events), ev_collect, &s, NULL);
+	ASSERT_TRUE(rb);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	ASSERT_EQ(s.total, 1);
+	ASSERT_EQ(s.ev[0].code, SL_EV_CONN_EXPIRED);
+	ASSERT_EQ(s.ev[0].saddr, IP_A);
+	ASSERT_EQ(s.ev[0].aux, SL_NAT_ST_UDP);
+	ASSERT_TRUE(s.ev[0].ts > 0);
 }
