@@ -31,6 +31,7 @@ struct monitor {
 	uint64_t count;		/* stop after this many events shown; 0: never */
 	uint32_t timeout;	/* seconds; 0: never */
 	uint64_t shown;
+	bool discard;		/* draining what an earlier reader left */
 	int64_t realtime_off;
 	int ports, switches;	/* map fds for names */
 	struct ev_names names;
@@ -101,7 +102,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	size_t fl;
 	char line[512];
 
-	if (size < sizeof(*e) || stopping || !event_wanted(m, e))
+	if (size < sizeof(*e) || m->discard || (m->count && m->shown >= m->count) ||
+	    !event_wanted(m, e))
 		return 0;
 	if (m->json) {
 		json_object *o = ev_format_json(e, &m->names, m->realtime_off);
@@ -231,9 +233,9 @@ static int monitor_run(struct monitor *m, struct ev_maps *ev, const char *instan
 
 	if (!rb)
 		return err("ring buffer: %s", strerror(errno));
-	stopping = 1;
+	m->discard = true;
 	ring_buffer__consume(rb);	/* what a monitor before us left unread */
-	stopping = 0;
+	m->discard = false;
 	if ((ret = ev_mask_set(ev, m->mask))) {
 		ring_buffer__free(rb);
 		return err("switch events on: %s", strerror(-ret));
@@ -252,6 +254,7 @@ static int monitor_run(struct monitor *m, struct ev_maps *ev, const char *instan
 		ret = 0;
 	}
 	ev_mask_set(ev, 0);
+	ring_buffer__consume(rb);	/* what came before the switch went off */
 	ring_buffer__free(rb);
 	if (ev_lost(ev) > lost0)
 		fprintf(stderr, "sluice monitor: %llu events lost (the ring was full)\n",

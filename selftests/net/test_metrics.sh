@@ -28,7 +28,7 @@ M2=$(in_ns c2 cat /sys/class/net/eth0/address)
 
 daemon_start --interval 1 --metrics $ADDR
 scrape() { in_ns host curl -sf --max-time 5 "http://$ADDR/metrics"; }
-for _ in $(seq 50); do scrape >/dev/null && break; sleep 0.1; done
+for _ in $(seq $((50 * SLOW))); do scrape >/dev/null && break; sleep 0.1; done
 check "$T.served_in_the_host_namespace" bash -c "$(declare -f in_ns scrape); PFX=$PFX ADDR=$ADDR; scrape | grep -q '^sluice_build_info{'"
 # value METRIC_WITH_LABELS: its value in a fresh scrape (exact series text).
 value() { scrape | awk -v m="$1" '$1 == m { print $2 }'; }
@@ -78,7 +78,7 @@ query() {
 }
 prom_sees() {
 	local want=$2 got
-	for _ in $(seq 60); do	# up to 30 s: start, first scrapes
+	for _ in $(seq $((60 * SLOW))); do	# up to 30 s (SLOW times that in the VM)
 		got=$(query "$1")
 		[ "$got" = "$want" ] && { echo "$1 = $got"; return 0; }
 		sleep 0.5

@@ -37,7 +37,7 @@ monitor_start() {
 	"$SLUICE" --instance "$PFX" --netns "$HOST" monitor "$@" timeout 30 \
 		>"/tmp/$PFX-$name.out" 2>"/tmp/$PFX-$name.err" &
 	MON_PID=$!; BG_PIDS+=("$MON_PID")
-	for _ in $(seq 100); do grep -q listening "/tmp/$PFX-$name.err" && return 0; sleep 0.1; done
+	for _ in $(seq $((100 * SLOW))); do grep -q listening "/tmp/$PFX-$name.err" && return 0; sleep 0.1; done
 	echo "monitor $name did not start"; cat "/tmp/$PFX-$name.err"; return 1
 }
 monitor_stop() { kill -TERM "$MON_PID"; wait "$MON_PID"; }
@@ -97,7 +97,7 @@ daemon_start --interval 1
 monitor_start trace trace nat || exit 1
 in_ns c1 /usr/bin/python3 "$PEERS" send $OUT 9999 6001 1
 ping_ok c1 10.41.0.12
-for _ in $(seq 50); do grep -q "conn expired" "/tmp/$PFX-trace.out" && break; sleep 0.2; done
+for _ in $(seq $((50 * SLOW))); do grep -q "conn expired udp 10.41.0.11:6001 " "/tmp/$PFX-trace.out" && break; sleep 0.2; done
 monitor_stop
 trace_has() { grep -E -- "$1" "/tmp/$PFX-trace.out" || { cat "/tmp/$PFX-trace.out"; return 1; }; }
 check "$T.trace_nat_new_connection" trace_has "conn new udp 10.41.0.11:6001 > $OUT:9999 via $UP:6001"
