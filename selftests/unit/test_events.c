@@ -8,6 +8,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fixture.h"
+#include "nat_fixture.h"
+#include "nat_tc.skel.h"
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
 #include "ev_inject.skel.h"
@@ -40,18 +42,22 @@ static void ev_mask(struct sw *sw, __u32 mask)
 		runner_fail(__FILE__, __LINE__, "sl_ev_cfg: %s", strerror(errno));
 }
 
-/* Everything in the ring now, in order. */
-static struct ev_sink ev_drain(struct sw *sw)
+/* Everything in the ring RING_FD now, in order. */
+static struct ev_sink ev_drain_fd(int ring_fd)
 {
 	struct ev_sink s = {};
-	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(sw->tc->maps.sl_events), ev_collect,
-						  &s, NULL);
+	struct ring_buffer *rb = ring_buffer__new(ring_fd, ev_collect, &s, NULL);
 
 	if (!rb)
 		runner_fail(__FILE__, __LINE__, "ring_buffer__new: %s", strerror(errno));
 	ring_buffer__consume(rb);
 	ring_buffer__free(rb);
 	return s;
+}
+
+static struct ev_sink ev_drain(struct sw *sw)
+{
+	return ev_drain_fd(bpf_map__fd(sw->tc->maps.sl_events));
 }
 
 static __u64 ev_lost(struct sw *sw)
@@ -235,4 +241,80 @@ TEST(events_injected_by_userspace_obey_the_switch)
 	ASSERT_EQ(s.ev[0].saddr, IP_A);
 	ASSERT_EQ(s.ev[0].aux, SL_NAT_ST_UDP);
 	ASSERT_TRUE(s.ev[0].ts > 0);
+}
+
+static void nat_ev_mask(struct nat *n, __u32 mask)
+{
+	struct sl_ev_cfg cfg = { .mask = mask };
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(n->skel->maps.sl_ev_cfg), &zero, &cfg, BPF_ANY))
+		runner_fail(__FILE__, __LINE__, "sl_ev_cfg: %s", strerror(errno));
+}
+
+static struct pkt nat_udp(__u32 s, __u16 sp, __u32 d, __u16 dp)
+{
+	struct pkt p;
+
+	pkt_eth(&p, MAC_B, MAC_A);
+	pkt_udp4(&p, s, d, sp, dp, 21);
+	return p;
+}
+
+/* A new UDP connection out: "new" with its tuple and external endpoint, then "snat"
+ * carrying the translated frame; the reply makes it "assured" and says "dnat". */
+TEST(events_nat_new_snat_assured_dnat)
+{
+	struct nat *n = nat_open();
+	struct pkt out = nat_udp(NAT_IN1, 1000, NAT_REM, 53), back;
+	int ring = bpf_map__fd(n->skel->maps.sl_events);
+	struct run r;
+	struct ev_sink s;
+
+	nat_ev_mask(n, 1u << SL_EV_NAT | 1u << SL_EV_TRACE);
+	r = nat_out(n, &out);
+	s = ev_drain_fd(ring);
+	ASSERT_EQ(s.total, 2);
+	ASSERT_EQ(s.ev[0].type, SL_EV_NAT);
+	ASSERT_EQ(s.ev[0].code, SL_EV_CONN_NEW);
+	ASSERT_EQ(s.ev[0].saddr, NAT_IN1);
+	ASSERT_EQ(s.ev[0].daddr, NAT_REM);
+	ASSERT_EQ(ntohs(s.ev[0].sport), 1000);
+	ASSERT_EQ(s.ev[0].x_addr, NAT_EXT);
+	ASSERT_EQ(s.ev[0].aux, SL_NAT_ST_UDP);
+	ASSERT_EQ(s.ev[1].code, SL_EV_TR_SNAT);
+	ASSERT_EQ(s.ev[1].x_addr, NAT_EXT);
+	ASSERT_EQ(s.ev[1].ifindex, n->uplink);
+	ASSERT_MEM_EQ(s.ev[1].data, s.ev[1].cap_len, r.out, r.len);	/* the translated frame */
+	back = nat_udp(NAT_REM, 53, NAT_EXT, ntohs(s.ev[0].x_port));
+	nat_in(n, &back);
+	s = ev_drain_fd(ring);
+	ASSERT_EQ(s.total, 2);
+	ASSERT_EQ(s.ev[0].code, SL_EV_CONN_ASSURED);
+	ASSERT_EQ(s.ev[0].aux, SL_NAT_ST_UDP_STREAM);
+	ASSERT_TRUE(s.ev[0].flags & SL_EV_F_REPLY);
+	ASSERT_EQ(s.ev[1].code, SL_EV_TR_DNAT);
+	ASSERT_EQ(s.ev[1].x_addr, NAT_IN1);
+}
+
+/* A NAT drop carries its reason from the NAT's table; drops alone are switched on. */
+TEST(events_nat_drop_names_the_nat_reason)
+{
+	struct nat *n = nat_open();
+	struct pkt p = nat_udp(NAT_IN1, 1000, NAT_REM, 53);
+	struct ev_sink s;
+
+	p.data[p.l3 + 9] = 47;			/* GRE: not translated */
+	pkt_refresh_csums(&p);
+	nat_ev_mask(n, 1u << SL_EV_DROP);
+	ASSERT_EQ(nat_out(n, &p).ret, TC_ACT_SHOT);
+	ASSERT_NAT_DROPS(n, SL_NAT_DROP_PROTO, 1);
+	s = ev_drain_fd(bpf_map__fd(n->skel->maps.sl_events));
+	ASSERT_EQ(s.total, 1);
+	ASSERT_EQ(s.ev[0].type, SL_EV_DROP);
+	ASSERT_EQ(s.ev[0].source, SL_EV_SRC_NAT);
+	ASSERT_EQ(s.ev[0].code, SL_NAT_DROP_PROTO);
+	ASSERT_EQ(s.ev[0].saddr, NAT_IN1);
+	ASSERT_EQ(s.ev[0].proto, 47);
+	ASSERT_MEM_EQ(s.ev[0].data, s.ev[0].cap_len, p.data, p.len);
 }
