@@ -105,6 +105,15 @@ check "$T.trace_snat" trace_has "trace snat port up0 nat-out: source now $UP:600
 check "$T.nat_expired_by_daemon" trace_has "conn expired udp 10.41.0.11:6001 > $OUT:9999 via $UP:6001 UNREPLIED"
 check "$T.trace_unicast" trace_has "trace unicast port p-c1 switch sw0 vlan 1 to p-c2"
 
+# A monitor killed with -9 cannot switch events off: the daemon does, within a round or two.
+monitor_start killed || exit 1
+kill -KILL "$MON_PID"; wait "$MON_PID" 2>/dev/null
+mask_clears() {
+	for _ in $(seq $((50 * SLOW))); do [ "$(cfg_mask)" = 0 ] && return 0; sleep 0.2; done
+	echo "mask still $(cfg_mask)"; return 1
+}
+check "$T.daemon_switches_off_a_dead_monitors_events" mask_clears
+
 fails "$T.bad_vlan" 'vlan "5000"' sl monitor vlan 5000
 fails "$T.bad_port" 'port nosuch0: no such port or device' sl monitor port nosuch0
 fails "$T.bad_word" 'unknown argument "bogus"' sl monitor bogus
