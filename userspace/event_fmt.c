@@ -169,15 +169,20 @@ static const char *icmp_name(uint8_t type)
 	}
 }
 
-static void format_time(const struct sl_event *e, int64_t off, char buf[32])
+/* UTC: HH:MM:SS.us for the text line (as tcpdump), full ISO 8601 for JSON. */
+static void format_time(const struct sl_event *e, int64_t off, bool iso, char buf[96])
 {
 	int64_t ns = (int64_t)e->ts + off;
 	time_t s = ns / 1000000000;
+	unsigned long us = (unsigned long)(ns % 1000000000) / 1000 % 1000000;
 	struct tm tm;
 
 	gmtime_r(&s, &tm);
-	snprintf(buf, 32, "%02d:%02d:%02d.%06ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (long)(ns % 1000000000) / 1000);
+	if (iso)
+		snprintf(buf, 96, "%04d-%02d-%02dT%02d:%02d:%02d.%06luZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+	else
+		snprintf(buf, 96, "%02d:%02d:%02d.%06lu", tm.tm_hour, tm.tm_min, tm.tm_sec, us);
 }
 
 #define APPEND(...) do { size_t _u = strlen(buf); \
@@ -224,10 +229,10 @@ void ev_format_text(const struct sl_event *e, const struct ev_names *n, int64_t 
 	uint8_t frame[SL_EV_SNAP + 4];
 	uint32_t flen;
 	size_t fl = ev_frame(e, frame, &flen);
-	char t[32], pb[32], sb[32], mac[18];
+	char t[96], pb[32], sb[32], mac[18];
 	struct hdrs h;
 
-	format_time(e, off, t);
+	format_time(e, off, false, t);
 	snprintf(buf, len, "%s %s %s", t, ev_verdict(e), ev_reason(e));
 	if (e->ifindex)
 		APPEND(" port %s", n->port(n->ctx, e->ifindex, pb));
@@ -325,10 +330,10 @@ json_object *ev_format_json(const struct sl_event *e, const struct ev_names *n, 
 	uint8_t frame[SL_EV_SNAP + 4];
 	uint32_t flen;
 	size_t fl = ev_frame(e, frame, &flen);
-	char t[32], pb[32], mac[18];
+	char t[96], pb[32], mac[18];
 	struct hdrs h;
 
-	format_time(e, off, t);
+	format_time(e, off, true, t);
 	jadd_str(o, "time", t);
 	jadd_int(o, "ts_ns", (int64_t)e->ts + off);
 	jadd_str(o, "type", NAME_OF(types, e->type));
