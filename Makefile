@@ -17,15 +17,15 @@ endif
 
 # Debian packages the build, the tests and the demo need.
 DEPS_BUILD := clang llvm libbpf-dev bpftool libmnl-dev libelf-dev zlib1g-dev libjson-c-dev \
-	make gcc pkg-config scdoc
+	make gcc pkg-config scdoc libmicrohttpd-dev
 DEPS_TEST  := iproute2 iperf3 tcpdump python3-scapy socat ncat iputils-ping iputils-tracepath \
 	curl nftables iptables ethtool util-linux procps libclang-rt-14-dev jq \
-	podman containernetworking-plugins crun conmon busybox-static
+	podman containernetworking-plugins crun conmon busybox-static prometheus
 DEPS_BENCH := gnuplot-nox netsniff-ng
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude -I$(OUT) -Iuserspace
-LDLIBS   := -lbpf -lelf -lz -lmnl -ljson-c
+LDLIBS   := -lbpf -lelf -lz -lmnl -ljson-c -lmicrohttpd
 
 # clang -target bpf lacks the distro's multiarch include dirs (asm/types.h): add them.
 CLANG_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
@@ -98,6 +98,9 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 $(OUT)/us/%.o: userspace/%.c $(wildcard userspace/*.h) $(wildcard include/*.h) $(SKELS) | $(OUT)/us
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# /metrics names the build it serves.
+$(OUT)/us/metrics_render.o: CFLAGS += -DSLUICE_GIT=\"$(shell git describe --always --dirty 2>/dev/null || echo unknown)\"
 
 $(OUT)/sluice: $(US_OBJS)
 	$(call msg,LINK,$@)

@@ -10,6 +10,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include "lib/tc_l2.h"
+#include "lib/events_l2.h"
 
 const volatile __u32 sl_ep_key = 0;
 
@@ -54,6 +55,7 @@ int sl_ep_egress(struct __sk_buff *skb)
 	return TC_ACT_UNSPEC;
 drop:
 	sl_count_drop(s, why);
+	sl_ev_drop_skb(skb, SL_EV_HOOK_EP_EGRESS, key, port, &l2, &f, why);
 	return TC_ACT_SHOT;
 }
 
@@ -105,6 +107,7 @@ int sl_ep_ingress(struct __sk_buff *skb)
 	return TC_ACT_UNSPEC;
 drop:
 	sl_count_drop(s, why);
+	sl_ev_drop_skb(skb, SL_EV_HOOK_EP_INGRESS, key, port, &l2, &f, why);
 	return TC_ACT_SHOT;
 }
 

@@ -10,12 +10,31 @@
 #include "lib/nat_publish.h"
 
 /* TC_ACT_UNSPEC is tcx's "next": programs after ours still see the packet. */
-static __always_inline int sl_nat_verdict(struct sl_nat_stats *st, int why)
+static __always_inline int sl_nat_verdict_ev(struct __sk_buff *skb, const struct sl_pkt *p,
+					     struct sl_nat_stats *st, int why)
 {
 	if (why < 0)
 		return TC_ACT_UNSPEC;
 	sl_nat_count_drop(st, why);
+	/* Ingress sees its own device as ingress_ifindex; egress the one the packet came in on. */
+	sl_ev_nat_drop(skb, skb->ingress_ifindex == skb->ifindex ? SL_EV_HOOK_NAT_INGRESS :
+			    SL_EV_HOOK_NAT_EGRESS, p, why);
 	return TC_ACT_SHOT;
+}
+/* Every verdict below is taken where skb and p are in scope. */
+#define sl_nat_verdict(st, why) sl_nat_verdict_ev(skb, &p, st, why)
+
+/* DNAT; an inbound packet the NAT passed as unsolicited is shown to a monitor. */
+static __always_inline int sl_nat_dnat_ev(struct __sk_buff *skb, struct sl_pkt *p,
+					  const struct sl_nat_cfg *cfg, struct sl_nat_stats *st)
+{
+	__u64 unsolicited = st ? st->unsolicited : 0;	/* per-CPU: only this packet moves it */
+	int why = sl_nat_dnat_flow(skb, p, cfg, st);
+
+	if (st && st->unsolicited != unsolicited)
+		sl_ev_nat_pkt(skb, SL_EV_DROP, SL_EV_SRC_NAT_NOTE, SL_EV_NOTE_UNSOLICITED,
+			      SL_EV_HOOK_NAT_INGRESS, p, 0, 0);
+	return why;
 }
 
 SEC("tc")
@@ -83,7 +102,7 @@ int sl_nat_ingress(struct __sk_buff *skb)
 	if (ret == SL_PARSE_ICMP_ERROR)
 		return sl_nat_verdict(st, sl_nat_icmp_error_in(skb, &p, st));
 	sl_nat_publish_in(&p, skb->ifindex, cfg, st);	/* a new connection to a published port */
-	why = sl_nat_dnat_flow(skb, &p, cfg, st);
+	why = sl_nat_dnat_ev(skb, &p, cfg, st);
 	if (why >= 0)
 		return sl_nat_verdict(st, why);
 	return sl_nat_fast_in(skb, &p, p.daddr, r);	/* translated: straight to the container */

@@ -15,6 +15,7 @@ struct {
 	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_gw_prog SEC(".maps");
+#include "lib/events_l2.h"
 
 struct sl_flood_ctx {
 	struct __sk_buff *skb;
@@ -62,12 +63,14 @@ static __always_inline int sl_tc_flood(struct __sk_buff *skb, const struct sl_po
 
 	if (!fl) {
 		sl_count_drop(s, SL_DROP_NO_FLOOD);
+		sl_ev_drop_skb(skb, SL_EV_HOOK_TC, port->ifindex, port, NULL, f, SL_DROP_NO_FLOOD);
 		return TC_ACT_SHOT;
 	}
 	tagged_from = fl->tagged_from;
 	count = fl->count;
 	if (s)
 		s->flooded++;
+	sl_ev_skb(skb, SL_EV_TRACE, SL_EV_TR_FLOODED, SL_EV_HOOK_TC, port->ifindex, port, NULL, f, 0);
 	if (tagged_from > 0) {
 		if (sl_tc_vlan_set(skb, f, 0))
 			goto vlan_fail;
@@ -81,6 +84,7 @@ static __always_inline int sl_tc_flood(struct __sk_buff *skb, const struct sl_po
 	return TC_ACT_SHOT;	/* every copy has left; the original is done */
 vlan_fail:
 	sl_count_drop(s, SL_DROP_VLAN_OP);
+	sl_ev_drop_skb(skb, SL_EV_HOOK_TC, port->ifindex, port, NULL, f, SL_DROP_VLAN_OP);
 	return TC_ACT_SHOT;
 }
 
@@ -127,11 +131,13 @@ int sl_tc_ingress(struct __sk_buff *skb)
 		goto drop;
 	}
 	sl_count_tx(dp, skb->len);
+	sl_ev_skb(skb, SL_EV_TRACE, SL_EV_TR_UNICAST, SL_EV_HOOK_TC, in, port, &l2, &f, dp->ifindex);
 	if (dp->flags & SL_PORT_F_PEER)
 		return bpf_redirect_peer(dp->ifindex, 0);
 	return bpf_redirect(dp->ifindex, 0);
 drop:
 	sl_count_drop(s, why);
+	sl_ev_drop_skb(skb, SL_EV_HOOK_TC, in, port, &l2, &f, why);
 	return TC_ACT_SHOT;
 }
 

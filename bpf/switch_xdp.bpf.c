@@ -4,6 +4,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "lib/switch.h"
+#include "lib/events_l2.h"
 
 /* Add, rewrite or remove the 802.1Q tag in the frame's data. */
 static __always_inline int sl_xdp_vlan_set(struct xdp_md *ctx, struct sl_frame *f, int want_tag)
@@ -86,6 +87,7 @@ int sl_xdp_ingress(struct xdp_md *ctx)
 		s->rx_bytes += len;
 	}
 	sl_count_tx(dp, ctx->data_end - ctx->data);
+	sl_ev_xdp(ctx, SL_EV_TRACE, SL_EV_TR_UNICAST, in, port, &l2, &f, dp->ifindex);
 	return bpf_redirect_map(&sl_tx, dp->ifindex, 0);
 pass:
 	if (s)
@@ -97,6 +99,7 @@ drop:
 		s->rx_bytes += len;
 	}
 	sl_count_drop(s, why);
+	sl_ev_xdp(ctx, SL_EV_DROP, why, in, port, &l2, &f, 0);
 	return XDP_DROP;
 }
 

@@ -123,6 +123,7 @@ struct batch_ops {
 	const char *(*object_name)(const char *word);		/* NULL: no such object */
 };
 int batch_run(struct ctl *c, const char *file, const struct batch_ops *ops);
+int cmd_monitor(struct ctl *c, int argc, char **argv);
 
 bool matches(const char *arg, const char *word);
 

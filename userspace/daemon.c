@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <bpf/bpf.h>
 #include "ctl.h"
+#include "events.h"
+#include "metrics.h"
 #include "port.h"
 #include "netlink.h"
 #include "parse.h"
@@ -105,6 +107,8 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 {
 	uint32_t ageing = 300, interval = 1;
 	struct mnl_socket *links;
+	const char *metrics_addr = NULL;
+	struct metrics *metrics = NULL;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--fdb-ageing") && i + 1 < argc) {
@@ -113,8 +117,11 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 		} else if (!strcmp(argv[i], "--interval") && i + 1 < argc) {
 			if (parse_u32(argv[++i], 1, 3600, &interval))
 				return err("--interval \"%s\": expected seconds (1-3600)", argv[i]);
+		} else if (!strcmp(argv[i], "--metrics") && i + 1 < argc) {
+			metrics_addr = argv[++i];
 		} else {
-			return err("usage: sluice daemon [--fdb-ageing SECONDS] [--interval SECONDS]");
+			return err("usage: sluice daemon [--fdb-ageing SECONDS] [--interval SECONDS] "
+				   "[--metrics ADDR:PORT]");
 		}
 	}
 	if (instance_open(c, false))
@@ -122,16 +129,23 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 	instance_close(c);
 	if (daemon_claim(c) < 0)
 		return -1;
+	/* The socket is made in the netns we are in: --netns's, the managed host's. */
+	if (metrics_addr && !(metrics = metrics_start(c->instance, metrics_addr)))
+		return -1;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	fprintf(stderr, "sluice daemon: instance %s, fdb ageing %u s\n", c->instance, ageing);
+	fprintf(stderr, "sluice daemon: instance %s, fdb ageing %u s%s%s\n", c->instance, ageing,
+		metrics ? ", metrics on http://" : "", metrics ? metrics_addr : "");
 	links = links_listen();
 	while (!stopping) {
 		/* Re-open every round: the instance may be removed and re-created. */
 		if (instance_open(c, false) == 0) {
 			fdb_age_sweep(c, ageing * 1000000000ULL);
 			ports_reap(c);
+			ev_inject_begin(c);
 			nat_ct_gc(c);
+			ev_inject_end();
+			ev_reap_stale(c);
 		}
 		instance_close(c);
 		for (uint32_t t = 0; t < interval * 10 && !stopping; t++) {
@@ -144,5 +158,6 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 	}
 	if (links)
 		mnl_socket_close(links);
+	metrics_stop(metrics);
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include "nat_ctl.h"
 #include "identity.h"
 #include "intent.h"
+#include "events.h"
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
 
@@ -258,6 +259,7 @@ int instance_remove(struct ctl *c)
 	identity_unpin(c);
 	intents_unpin(c);
 	build_unpin(c);
+	ev_unpin(c->root);
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)

@@ -28,6 +28,7 @@ static const struct {
 	{ "upgrade", cmd_upgrade, NULL },
 	{ "nat", cmd_nat, "add del delete show ct conntrack stats timeouts publish" },
 	{ "save", cmd_save, NULL },
+	{ "monitor", cmd_monitor, NULL },
 };
 
 static const char *cmd_object_name(const char *word)
@@ -69,9 +70,11 @@ static void usage(FILE *f)
 		"             [fastpath on|off]\n"
 		"         del NAME | show | ct show | ct flush | stats | timeouts [NAME SECONDS]...\n"
 		"  stats  [PORT]\n"
-		"  daemon [--fdb-ageing SECONDS] [--interval SECONDS]\n"
+		"  daemon [--fdb-ageing SECONDS] [--interval SECONDS] [--metrics ADDR:PORT]\n"
 		"  upgrade   (swap this build's programs into every attached port)\n"
-		"  save   [FILE]   (the configuration as commands for -batch; CNI ports left out)\n");
+		"  save   [FILE]   (the configuration as commands for -batch; CNI ports left out)\n"
+		"  monitor [drops] [trace] [nat] [port P] [switch S] [vlan V] [-j] [--pcap FILE]\n"
+		"          [count N] [timeout SECONDS]   (live drops, decisions, connections)\n");
 }
 
 /* `sluice OBJECT help`: the usage lines of OBJECT (its block of usage()). */

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ctl.h"
+#include "events.h"
 #include "nat_ctl.h"
 #include "sluice_nat_fast.h"
 #include "netlink.h"
@@ -693,6 +694,7 @@ static void nat_expire(struct nat *n)
 			continue;
 		ct_key_twin(&k[i], &v, &twin);
 		if (k[i].dir == SL_NAT_DIR_ORIG && v.expires <= now) {
+			ev_inject_conn_expired(&k[i], &v);
 			bpf_map_delete_elem(n->fd[NAT_CT], &k[i]);
 			bpf_map_delete_elem(n->fd[NAT_CT], &twin);
 		} else if (k[i].dir == SL_NAT_DIR_ORIG) {

@@ -15,6 +15,11 @@ void output_init(int json, int pretty)
 	out_pretty = pretty;
 }
 
+int output_is_json(void)
+{
+	return out_json;
+}
+
 void jadd_str(json_object *o, const char *key, const char *val)
 {
 	json_object_object_add(o, key, json_object_new_string(val ? val : ""));

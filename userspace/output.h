@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 void output_init(int json, int pretty);
+int output_is_json(void);
 /* Print DOC (an object or an array of objects) and release it. */
 void output_print(json_object *doc);
 /* Shorthands for building documents. */

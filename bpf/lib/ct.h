@@ -6,6 +6,7 @@
 
 #include "nat_maps.h"
 #include "l4.h"
+#include "events_nat.h"
 
 static const __u32 sl_nat_timeout_default[SL_NAT_ST_MAX] = SL_NAT_TIMEOUT_DEFAULTS;
 
@@ -139,6 +140,7 @@ static __always_inline void sl_ct_update(struct sl_nat_ct *ct, const struct sl_p
 	if (st == ct->state && flags == ct->flags && expires < ct->expires + SL_NAT_REFRESH_NS &&
 	    expires >= ct->expires)
 		return;
+	sl_ev_conn_state(p, reply, ct, st);
 	ct->state = st;
 	ct->flags = flags;
 	ct->expires = expires;

@@ -5,6 +5,7 @@
 
 #include "maps.h"
 #include "eth.h"
+#include "events.h"
 
 static __always_inline void sl_fdb_key(struct sl_fdb_key *k, __u32 sw, __u16 vid, const __u8 *mac)
 {
@@ -38,6 +39,7 @@ static __always_inline void sl_fdb_learn(__u32 sw, __u16 vid, const __u8 *mac, _
 	if (bpf_map_update_elem(&sl_fdb, &k, &n, BPF_NOEXIST) == 0) {
 		if (s)
 			s->learned++;
+		sl_ev_learned(sw, vid, mac, ifindex);
 	} else if (s && !bpf_map_lookup_elem(&sl_fdb, &k)) {
 		s->learn_failed++;	/* table full, not a race with another CPU */
 	}

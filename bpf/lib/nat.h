@@ -304,6 +304,7 @@ static __always_inline int sl_nat_snat_flow(struct __sk_buff *skb, struct sl_pkt
 		}
 		if (st)
 			st->flows++;
+		sl_ev_conn(p, 0, ext_addr, ext_port, s0, SL_EV_CONN_NEW);
 	}
 	why = sl_nat_rewrite(skb, p, 1, ext_addr, ext_port);
 	if (why >= 0)
@@ -311,6 +312,8 @@ static __always_inline int sl_nat_snat_flow(struct __sk_buff *skb, struct sl_pkt
 	sl_nat_frag_record(p, SL_NAT_DIR_ORIG, ext_addr);
 	if (st)
 		st->snat_packets++;
+	sl_ev_nat_pkt(skb, SL_EV_TRACE, SL_EV_SRC_TRACE, SL_EV_TR_SNAT, SL_EV_HOOK_NAT_EGRESS, p,
+		      ext_addr, ext_port);
 	return SL_NAT_PASS;
 }
 
@@ -353,8 +356,10 @@ static __always_inline struct sl_nat_ct *sl_nat_reply_repair(const struct sl_pkt
 		return NULL;
 	}
 	rv.rule = ct->rule;
-	if (bpf_map_update_elem(&sl_nat_ct, rk, &rv, BPF_NOEXIST) == 0 && st)
+	if (bpf_map_update_elem(&sl_nat_ct, rk, &rv, BPF_NOEXIST) == 0 && st) {
 		st->repaired++;
+		sl_ev_conn(p, 1, p->daddr, p->dport, ct->state, SL_EV_CONN_REPAIRED);
+	}
 	return bpf_map_lookup_elem(&sl_nat_ct, rk);
 }
 
@@ -404,6 +409,8 @@ static __always_inline int sl_nat_dnat_flow(struct __sk_buff *skb, struct sl_pkt
 	sl_nat_frag_record(p, SL_NAT_DIR_REPLY, in_addr);
 	if (st)
 		st->dnat_packets++;
+	sl_ev_nat_pkt(skb, SL_EV_TRACE, SL_EV_SRC_TRACE, SL_EV_TR_DNAT, SL_EV_HOOK_NAT_INGRESS, p,
+		      in_addr, in_port);
 	return SL_NAT_PASS;
 }
 

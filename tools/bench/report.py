@@ -124,6 +124,23 @@ def section_vlan(r):
     return out
 
 
+def section_mon(r):
+    out = ["### 6. Monitor: the cost of events (UDP 64 B, c1 → c2)",
+           "",
+           "| port | no monitor, Mpps | `monitor` (drops; none happen) | vs off "
+           "| `monitor trace` (an event per frame) | vs off |",
+           "| --- | --- | --- | --- | --- | --- |"]
+    for p in ("sluice-tc", "sluice-xdp"):
+        off = f"{p}-off"
+        out.append(
+            f"| {LABELS[p]} | {r.cell('mon', 'pps', off, 1e6)} "
+            f"| {r.cell('mon', 'pps', p + '-drops', 1e6)} "
+            f"| {fmt_ratio(r.ratio('mon', 'pps', p + '-drops', 'mon', off))} "
+            f"| {r.cell('mon', 'pps', p + '-trace', 1e6)} "
+            f"| {fmt_ratio(r.ratio('mon', 'pps', p + '-trace', 'mon', off))} |")
+    return out
+
+
 def section_nat(r):
     out = ["### 3. NAT: container → outside host, masqueraded",
            "",
@@ -269,7 +286,8 @@ def main():
     ran = {k[0] for k in list(r.values) + list(r.words)}
     md += section_goals(r) + [""]
     for sections, part in ((("l2",), section_l2), (("vlan",), section_vlan),
-                           (("nat", "ct"), section_nat), (("ctl",), lambda r: section_ctl(r, meta))):
+                           (("nat", "ct"), section_nat), (("ctl",), lambda r: section_ctl(r, meta)),
+                           (("mon",), section_mon)):
         if ran & set(sections):
             md += part(r) + [""]
     if notes:

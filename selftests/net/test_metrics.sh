@@ -1,0 +1,96 @@
+#!/bin/bash
+# `sluice daemon --metrics`: /metrics in the managed host namespace passes `promtool check
+# metrics`, its counters follow traffic and drops, and a real Prometheus server (in the test's
+# host namespace, config and storage in a temp dir, 1 s scrapes) reads them back.
+# modes: tc
+. "$(dirname "$0")/lib.sh"
+
+T=metrics
+UP=198.51.100.2 OUT=198.51.100.1
+ADDR=127.0.0.1:9108 PROM=127.0.0.1:9090
+PEERS=$ROOT/selftests/net/nat_peers.py
+PROM_DIR=/tmp/$PFX-prom
+
+topology() {
+	in_ns host sysctl -qw net.ipv4.ip_forward=1 &&
+	sl switch add sw0 addr 10.42.0.1/24 &&
+	container_add c1 sw0 10.42.0.11/24 gw 10.42.0.1 &&
+	container_add c2 sw0 10.42.0.12/24 gw 10.42.0.1 &&
+	ns_add out &&
+	ip -n "$HOST" link add up0 type veth peer name o0 netns "$PFX-out" &&
+	ip -n "$HOST" addr add $UP/24 dev up0 && ip -n "$HOST" link set up0 up &&
+	ip -n "$HOST" route add default via $OUT &&
+	ip -n "$PFX-out" addr add $OUT/24 dev o0 && ip -n "$PFX-out" link set o0 up &&
+	sl nat add m0 src 10.42.0.0/24 out up0 ports 40000-40999
+}
+topology || { echo "FAIL $T.topology"; exit 1; }
+M2=$(in_ns c2 cat /sys/class/net/eth0/address)
+
+daemon_start --interval 1 --metrics $ADDR
+scrape() { in_ns host curl -sf --max-time 5 "http://$ADDR/metrics"; }
+for _ in $(seq $((50 * SLOW))); do scrape >/dev/null && break; sleep 0.1; done
+check "$T.served_in_the_host_namespace" bash -c "$(declare -f in_ns scrape); PFX=$PFX ADDR=$ADDR; scrape | grep -q '^sluice_build_info{'"
+# value METRIC_WITH_LABELS: its value in a fresh scrape (exact series text).
+value() { scrape | awk -v m="$1" '$1 == m { print $2 }'; }
+
+# Traffic: 5 pings c1 -> c2, one UDP flow out through the NAT, one spoofed frame.
+in_ns c1 ping -c 5 -i 0.2 -W 1 -q 10.42.0.12 >/dev/null
+in_ns c1 /usr/bin/python3 "$PEERS" send $OUT 9999 6000 3
+in_ns c1 /usr/bin/python3 -c "
+from scapy.all import Ether, IP, ICMP, sendp
+sendp(Ether(src='02:00:00:00:99:98', dst='$M2') / IP(src='10.42.0.11', dst='10.42.0.12') / ICMP(),
+      iface='eth0', verbose=0)"
+scrape >"/tmp/$PFX-metrics.txt"
+check "$T.promtool_check_metrics" promtool check metrics <"/tmp/$PFX-metrics.txt"
+ge() { local v; v=$(value "$1"); echo "$1 = $v (want >= $2)"; [ -n "$v" ] && [ "$v" -ge "$2" ]; }
+eq() { local v; v=$(value "$1"); echo "$1 = $v (want $2)"; [ "$v" = "$2" ]; }
+check "$T.port_rx_counts_pings" ge 'sluice_port_rx_packets_total{port="p-c1",switch="sw0"}' 5
+check "$T.port_tx_counts_pings" ge 'sluice_port_tx_packets_total{port="p-c2",switch="sw0"}' 5
+check "$T.drop_counted_by_reason" eq 'sluice_port_drops_total{port="p-c1",switch="sw0",reason="spoofed_mac"}' 1
+check "$T.other_reasons_listed_at_zero" eq 'sluice_port_drops_total{port="p-c1",switch="sw0",reason="vlan_qinq"}' 0
+check "$T.fdb_entries" ge 'sluice_fdb_entries{switch="sw0"}' 2
+check "$T.fdb_capacity" eq 'sluice_fdb_capacity' 16384
+check "$T.nat_connection_created" eq 'sluice_nat_connections_created_total' 1
+check "$T.nat_connections_vs_capacity" bash -c "grep -q '^sluice_nat_connections 1$' /tmp/$PFX-metrics.txt && grep -q '^sluice_nat_connections_capacity 262144$' /tmp/$PFX-metrics.txt"
+check "$T.nat_translated_out" eq 'sluice_nat_translated_packets_total{direction="out"}' 3
+check "$T.nat_rule_ports_capacity" eq 'sluice_nat_rule_ports{rule="m0",out="up0"}' 1000
+check "$T.nat_rule_connections" eq 'sluice_nat_rule_connections{rule="m0",out="up0"}' 1
+check "$T.nat_allocations" eq 'sluice_nat_port_allocations_total' 1
+check "$T.other_paths_are_404" bash -c "[ \"\$(ip netns exec $HOST curl -s -o /dev/null -w '%{http_code}' http://$ADDR/other)\" = 404 ]"
+
+# A real Prometheus in the host namespace scrapes every second; its API answers the query.
+mkdir -p "$PROM_DIR/data"
+cat >"$PROM_DIR/prometheus.yml" <<YML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: sluice
+    static_configs:
+      - targets: ['$ADDR']
+YML
+bg_ns host prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
+	--web.listen-address=$PROM --log.level=warn
+# query PROMQL: the first result's value, or nothing.
+query() {
+	in_ns host curl -sf --max-time 5 "http://$PROM/api/v1/query" --data-urlencode "query=$1" |
+		python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null
+}
+prom_sees() {
+	local want=$2 got
+	for _ in $(seq $((60 * SLOW))); do	# up to 30 s (SLOW times that in the VM)
+		got=$(query "$1")
+		[ "$got" = "$want" ] && { echo "$1 = $got"; return 0; }
+		sleep 0.5
+	done
+	echo "$1 = '$got' (want $want)"; return 1
+}
+check "$T.prometheus_target_up" prom_sees 'up{job="sluice"}' 1
+check "$T.prometheus_queries_drop_counter" prom_sees 'sluice_port_drops_total{port="p-c1",reason="spoofed_mac"}' 1
+in_ns c1 ping -c 3 -i 0.2 -W 1 -q 10.42.0.12 >/dev/null
+want=$(value 'sluice_port_rx_packets_total{port="p-c1",switch="sw0"}')
+check "$T.prometheus_follows_new_traffic" prom_sees 'sluice_port_rx_packets_total{port="p-c1"}' "$want"
+
+fails "$T.bad_address" '--metrics "nonsense": expected IPv4ADDR:PORT' sl daemon --metrics nonsense
+fails "$T.address_in_use" "--metrics $ADDR: cannot listen" sl daemon --metrics $ADDR
+summary
