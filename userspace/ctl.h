@@ -27,6 +27,8 @@ void instance_close(struct ctl *c);
 int instance_remove(struct ctl *c);
 /* lan.c: unpin the LAN hook's programs and map (instance_remove). */
 void lan_unpin(struct ctl *c);
+/* vxlan.c: unpin the VXLAN ports' maps (instance_remove). */
+void vxlan_unpin(struct ctl *c);
 /* clsact filters, where there is no tcx (< 6.6): handle and priority of each hook. On a
  * macvlan parent the LAN hook's priority puts it ahead of the NAT's (docs/macvlan.md). */
 #define TC_HANDLE_PORT		1	/* switch port ingress; macvlan endpoint, both ways */

@@ -224,6 +224,7 @@ int instance_remove(struct ctl *c)
 	path_of(c, path, SL_PIN_PROG_XDP);
 	unlink(path);
 	lan_unpin(c);
+	vxlan_unpin(c);
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)

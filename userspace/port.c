@@ -15,6 +15,7 @@
 #include "output.h"
 #include "parse.h"
 #include "port.h"
+#include "vxlan.h"
 
 static const char *hook_name(int hook)
 {
@@ -211,6 +212,8 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 	if (p->flags & SL_PORT_F_LAN)
 		lan_detach(c, p);
 	bpf_map_delete_elem(c->ports, &ifx);
+	if (p->flags & SL_PORT_F_VXLAN)
+		vxlan_forget(c, p);
 	if (flood_rebuild(c, p->switch_id))
 		return -1;
 	bpf_map_delete_elem(c->tx, &ifx);
@@ -267,6 +270,13 @@ int flood_rebuild(struct ctl *c, uint32_t switch_id)
 			}
 			if (v == p.pvid || !(p.vids[v / 64] >> (v % 64) & 1))
 				continue;
+			if (p.flags & SL_PORT_F_VXLAN) {	/* its VNI is the tag: untagged */
+				if (fl[v].count < SL_FLOOD_MAX)
+					fl[v].ifindex[fl[v].count++] = p.ifindex;
+				else
+					flood_overflow(&p, v);
+				continue;
+			}
 			if (ntag[v] < SL_FLOOD_MAX)
 				tagged[v * SL_FLOOD_MAX + ntag[v]++] = p.ifindex;
 			else
@@ -368,7 +378,7 @@ int peer_setup(const struct port_req *r, uint8_t mac[6])
 
 	if (ifx < 0)
 		return err("device %s missing in netns %s", r->ifname, r->netns);
-	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) ||
+	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) || (r->mtu && nl_link_set_mtu(ifx, r->mtu)) ||
 	    (r->has_addr && nl_addr_add(ifx, r->addr, r->plen)) ||
 	    (r->hook != SL_HOOK_TC && peer_prepare_xdp(r->ifname)) ||
 	    nl_link_set_up(ifx, true) || (r->has_gw && nl_route_add_default(r->gw)))
@@ -389,6 +399,8 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	if (argc < 3)
 		return err("usage: sluice port add SWITCH NAME netns NS|dev [OPTION VALUE]... "
 			   "(sluice --help lists the options)");
+	if (!strcmp(argv[2], "vxlan"))
+		return vxlan_port_add(c, argc, argv);
 	r.sw = argv[0];
 	r.name = argv[1];
 	if (!name_valid(r.name, IF_NAMESIZE - 1))
@@ -490,6 +502,9 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		ifx = nl_veth_add(r.name, r.ifname, ns);
 		if (ifx < 0)
 			goto out;
+		r.mtu = vxlan_switch_mtu(c, sw.id);	/* an overlay switch: no frame too big */
+		if (r.mtu && nl_link_set_mtu(ifx, r.mtu))
+			goto undo;
 		if (netns_enter(ns, r.netns))
 			goto undo;
 		ret = peer_setup(&r, p.mac);
@@ -561,6 +576,9 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	ifx = p.ifindex;
 	if (r.has_hook && (p.flags & (SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
 		return err("port %s: xdp is not for macvlan ports", p.name);
+	if ((r.has_hook || r.has_vlan) && (p.flags & SL_PORT_F_VXLAN))
+		return err("port %s: a VXLAN port's VLANs are its VNIs and its hook is tc: delete "
+			   "and add it again to change them", p.name);
 	if (r.has_vlan)
 		port_fill_vlan(&p, &r);
 	if (r.has_vlan && (p.flags & SL_PORT_F_LAN) && lan_vlan_check(&p))
@@ -651,6 +669,8 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 	}
 	if (p->hook == SL_HOOK_XDP_OFFLOAD)
 		jadd_int(o, "offload_prog", offload_prog_id(c, p->ifindex));
+	if (p->flags & SL_PORT_F_VXLAN)
+		vxlan_json(c, p, o);
 	jadd_str(o, "mode", p->mode == SL_MODE_TRUNK ? "trunk" : "access");
 	if (p->mode == SL_MODE_TRUNK) {
 		format_vid_list((const uint64_t *)p->vids, vids, sizeof(vids));
