@@ -18,11 +18,14 @@ LABELS = {
     "ip-bridge": "ip link + bridge commands",
     "nf_conntrack": "nf_conntrack (kernel)",
     "lru-ref": "reference: LRU hash, 16 B key, 64 B value",
+    "bridge-vxlan": "Linux bridge + kernel vxlan on each host",
+    "sluice-vxlan": "sluice switch + VXLAN port on each host",
 }
 SHORT = {
     "bridge": "bridge", "sluice-tc": "sluice tc", "sluice-xdp": "sluice XDP",
     "xdp-redirect": "XDP ceiling", "iptables": "iptables", "iptables-legacy": "ipt-legacy",
     "nft": "nftables", "sluice": "sluice NAT",
+    "bridge-vxlan": "bridge+vxlan", "sluice-vxlan": "sluice VXLAN",
 }
 
 
@@ -176,6 +179,23 @@ def section_ctl(r, meta):
     return out
 
 
+def section_overlay(r):
+    out = ["### 6. Overlay: container → container on another host, VXLAN over a veth underlay",
+           "",
+           "| path | UDP 64 B, Mpps | vs bridge+vxlan | TCP 1 stream, Gbit/s | vs bridge+vxlan "
+           "| TCP 8 streams, Gbit/s | vs bridge+vxlan |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]
+    for p in ("bridge-vxlan", "sluice-vxlan"):
+        out.append(
+            f"| {LABELS[p]} | {r.cell('overlay', 'pps', p, 1e6)} "
+            f"| {fmt_ratio(r.ratio('overlay', 'pps', p, 'overlay', 'bridge-vxlan'))} "
+            f"| {r.cell('overlay', 'tcp_1', p, 1e9, '{:.1f}')} "
+            f"| {fmt_ratio(r.ratio('overlay', 'tcp_1', p, 'overlay', 'bridge-vxlan'))} "
+            f"| {r.cell('overlay', 'tcp_8', p, 1e9, '{:.1f}')} "
+            f"| {fmt_ratio(r.ratio('overlay', 'tcp_8', p, 'overlay', 'bridge-vxlan'))} |")
+    return out
+
+
 def verdict(ratio, goal, at_least=True, noise=False):
     if ratio is None:
         return "pending"
@@ -222,7 +242,8 @@ def write_plot_data(r, path):
     """label, median, min, max in Mpps, colour index: one bar per path that has figures."""
     groups = (("l2", ("bridge", "sluice-tc", "sluice-xdp", "xdp-redirect"), "L2", 1),
               ("vlan", ("bridge", "sluice-tc", "sluice-xdp"), "VLAN", 2),
-              ("nat", ("iptables", "nft", "iptables-legacy", "sluice"), "NAT", 3))
+              ("nat", ("iptables", "nft", "iptables-legacy", "sluice"), "NAT", 3),
+              ("overlay", ("bridge-vxlan", "sluice-vxlan"), "overlay", 4))
     with open(path, "w") as f:
         for section, paths, title, colour in groups:
             for p in paths:
@@ -256,7 +277,8 @@ def main():
     ran = {k[0] for k in list(r.values) + list(r.words)}
     md += section_goals(r) + [""]
     for sections, part in ((("l2",), section_l2), (("vlan",), section_vlan),
-                           (("nat", "ct"), section_nat), (("ctl",), lambda r: section_ctl(r, meta))):
+                           (("nat", "ct"), section_nat), (("ctl",), lambda r: section_ctl(r, meta)),
+                           (("overlay",), section_overlay)):
         if ran & set(sections):
             md += part(r) + [""]
     if notes:
