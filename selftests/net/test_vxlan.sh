@@ -163,6 +163,12 @@ vlan_vni_shown() {
 }
 check "port_show_lists_vlan_vni_map" vlan_vni_shown
 
+# `sluice upgrade` swaps the VXLAN port's program too, and the overlay keeps working.
+upgraded() {
+	slh 1 upgrade >/dev/null && ping_ok c1 "$OVER.12" && ping_ok a1 10.60.0.2
+}
+check "upgrade_keeps_overlay_forwarding" upgraded
+
 # Masquerade: a container on any host reaches the outside server as its host's address.
 masq_from() {	# CONTAINER HOST
 	local got
@@ -272,5 +278,12 @@ vx_del() {
 	! slh 2 fdb show | grep -q "port vx0"
 }
 check "port_del_removes_device_and_vxlan_entries" vx_del
+
+# The last switch takes the VXLAN maps' pins with the instance.
+instance_gone() {
+	slh 2 nat del masq && slh 2 switch del sw0 || return 1
+	[ ! -e "/sys/fs/bpf/sluice/$PFX-h2" ]
+}
+check "last_switch_del_unpins_vxlan_maps" instance_gone
 
 summary
