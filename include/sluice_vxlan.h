@@ -15,7 +15,7 @@
 
 /* sl_vx_ports: key __u32 ifindex of the vxlan device (host netns) */
 struct sl_vx_port {
-	__u32 count;		/* remotes[] used */
+	__u32 count;		/* remotes[] used, holes (0: a removed remote) included */
 	__u16 dstport;		/* UDP port, host order (the device has it; shown by port show) */
 	__u16 pad0;
 	__u32 local;		/* IPv4 network order, 0 = the route's source */

@@ -95,6 +95,9 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device);
 int port_install(struct ctl *c, struct sl_port *p);
 void port_uninstall(struct ctl *c, const struct sl_port *p);
 int fdb_flush_port(struct ctl *c, uint32_t ifindex);
+/* Delete the entries DROP picks (ARG passed on); returns how many went. */
+int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *, const struct sl_fdb_entry *,
+					     const void *), const void *arg);
 int fdb_age_sweep(struct ctl *c, uint64_t max_age_ns);
 /* nat.c: the NAT lives in the instance (its pins outlive the last switch); the daemon's
  * NAT round: expiry, mapping GC, following uplink addresses. */

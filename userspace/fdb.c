@@ -20,7 +20,7 @@ static uint64_t now_ns(void)
 }
 
 /* Delete entries for which DROP says so; returns how many went. */
-static int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *,
+int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *,
 						     const struct sl_fdb_entry *, const void *),
 			 const void *arg)
 {

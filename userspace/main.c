@@ -41,6 +41,7 @@ static void usage(FILE *f)
 		"         add SWITCH NAME vxlan vni VNI | vlan VID vni VNI... [dstport PORT] [local IP]\n"
 		"             [dev UPLINK] [remote IP]...   (an overlay port: the switch spans hosts)\n"
 		"         set NAME [xdp native|generic|offload|auto|off] [vlan ...|trunk ...] [spoofchk on|off]\n"
+		"         set NAME remotes IP[,IP]...|none   (a VXLAN port's hosts, replaced as a whole)\n"
 		"         del NAME | show [NAME]\n"
 		"  fdb    show [switch SW] [port P] [vlan VID] | add SWITCH MAC port PORT [remote IP] [vlan VID]\n"
 		"         del SWITCH MAC [vlan VID] | flush [switch SW] [port P] [vlan VID] [dynamic]\n"

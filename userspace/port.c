@@ -566,6 +566,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	if (argc < 2)
 		return err("usage: sluice port set NAME [xdp native|generic|offload|auto|off] "
 			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off]");
+	if (!strcmp(argv[1], "remotes"))
+		return vxlan_port_set(c, argc, argv);
 	if (parse_port_opts(&r, argc - 1, argv + 1, false))
 		return -1;
 	if (instance_open(c, false))

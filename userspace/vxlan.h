@@ -10,6 +10,9 @@
 
 /* `port add SWITCH NAME vxlan ...`: ARGV[0] is SWITCH. Leaves nothing behind on failure. */
 int vxlan_port_add(struct ctl *c, int argc, char **argv);
+/* `port set NAME remotes IP,...|none`: ARGV[0] is NAME. Replaces the port's remote list;
+ * what was learned behind a removed remote is flushed. */
+int vxlan_port_set(struct ctl *c, int argc, char **argv);
 /* Forget P's remotes and VNIs (port_remove does the rest). */
 void vxlan_forget(struct ctl *c, const struct sl_port *p);
 /* Add P's kind, VNIs, UDP port and remotes to its `port show` object. */

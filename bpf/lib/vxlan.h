@@ -98,7 +98,7 @@ static __always_inline int sl_vx_unicast(struct __sk_buff *skb, const struct sl_
 	struct sl_fdb_entry *e;
 	struct sl_vx_port *vp;
 	struct sl_fdb_key k;
-	__u32 *vni, idx;
+	__u32 *vni, idx, remote;
 
 	sl_fdb_key(&k, dp->switch_id, f->vid, dmac);
 	e = bpf_map_lookup_elem(&sl_fdb, &k);
@@ -106,12 +106,15 @@ static __always_inline int sl_vx_unicast(struct __sk_buff *skb, const struct sl_
 	idx = e ? SL_FDB_REMOTE(e->flags) : 0;
 	if (!vp || idx == 0 || idx > SL_VX_REMOTES_MAX)
 		return SL_DROP_VXLAN_REMOTE;
+	remote = vp->remotes[(idx - 1) & (SL_VX_REMOTES_MAX - 1)];
+	if (!remote)		/* removed a moment ago; its entries are being flushed */
+		return SL_DROP_VXLAN_REMOTE;
 	vni = sl_vx_id(dp->ifindex, f->vid);
 	if (!vni)
 		return SL_DROP_VXLAN_VNI;
 	if (sl_tc_vlan_set(skb, f, 0))
 		return SL_DROP_VLAN_OP;
-	if (sl_vx_set_key(skb, vp->remotes[(idx - 1) & (SL_VX_REMOTES_MAX - 1)], *vni))
+	if (sl_vx_set_key(skb, remote, *vni))
 		return SL_DROP_VXLAN_KEY;
 	return -1;
 }
@@ -125,10 +128,14 @@ struct sl_vx_flood_ctx {
 static long sl_vx_flood_one(__u32 i, void *arg)
 {
 	struct sl_vx_flood_ctx *c = arg;
+	__u32 remote;
 
 	if (i >= SL_VX_REMOTES_MAX)
 		return 1;
-	if (sl_vx_set_key(c->skb, c->vp->remotes[i], c->vni) == 0 &&
+	remote = c->vp->remotes[i];
+	if (!remote)		/* a removed remote's slot, kept so other indexes hold */
+		return 0;
+	if (sl_vx_set_key(c->skb, remote, c->vni) == 0 &&
 	    bpf_clone_redirect(c->skb, c->ifindex, 0) == 0)
 		c->sent++;
 	return 0;

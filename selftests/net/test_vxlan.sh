@@ -226,6 +226,33 @@ vanish() {
 check "vanished_host_leaves_no_blackhole_after_ageing" vanish
 check "others_still_reach_each_other" ping_ok c1 "$OVER.12"
 
+# Host 4 joins: the others take it into their remote lists in place (port set ... remotes),
+# and what host 1 learned behind host 3, now gone from its list, is flushed.
+VNIS=(vni 100)
+host_add 4 1 2 || exit 1
+ctr_add c5 4 "$OVER.15/24" || exit 1
+joined() {
+	slh 1 port set vx0 remotes "$UNDER.2,$UNDER.4" && slh 2 port set vx0 remotes "$UNDER.1,$UNDER.4" ||
+		return 1
+	slh 1 port show vx0 | grep -q "remotes $UNDER.2,$UNDER.4 " || return 1
+	ping_ok c5 "$OVER.11" && ping_ok c5 "$OVER.12" && learned_behind 1 c5 "$UNDER.4"
+}
+check "host_joins_through_port_set_remotes" joined
+left() {
+	slh 1 port set vx0 remotes "$UNDER.2" || return 1
+	! slh 1 fdb show | grep -q "remote $UNDER.4" || { echo "entries behind host 4 stayed"; return 1; }
+	ping_fails c5 "$OVER.11" || return 1
+	slh 1 -j stats vx0 | /usr/bin/python3 -c "
+import json, sys
+sys.exit(0 if json.load(sys.stdin)[0]['drops']['vxlan_unknown_remote'] > 0 else 1)" || return 1
+	ping_ok c1 "$OVER.12"	# the remote kept its place: entries behind it still hold
+}
+check "removed_remote_is_flushed_and_refused" left
+fails "bad_set_remotes_on_veth_port" "port p-c1 is not a VXLAN port" \
+	slh 1 port set p-c1 remotes "$UNDER.2"
+fails "bad_set_remotes_twice" "remote $UNDER.2 is listed twice" \
+	slh 1 port set vx0 remotes "$UNDER.2,$UNDER.2"
+
 # Bad input: one line naming the culprit, exit 1, nothing changed on host 1.
 snap1() {
 	ip -n "$PFX-h1" -o link show | awk '{print $2}'
