@@ -65,6 +65,9 @@ all_pairs_ping() {
 }
 check "containers_on_three_hosts_ping_each_other" all_pairs_ping
 check "host_reaches_container_on_another_host" in_ns h1 ping -c 1 -W 1 -q "$OVER.12"
+# An XDP port hands frames for the overlay (no XDP redirect target) to its tc program.
+xdp_port_across() { ctr_add x1 1 "$OVER.21/24" xdp native && ping_ok x1 "$OVER.12" && ping_ok c3 "$OVER.21"; }
+check "xdp_port_reaches_other_hosts" xdp_port_across
 
 # Host 1 learned c2's MAC behind host 2 and c3's behind host 3.
 learned_behind() {	# HOST MAC_OF REMOTE
