@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* VXLAN ports: an external-mode vxlan device made over netlink, its remotes and its
- * VLAN <-> VNI map in the sl_vx_* maps, and the overlay MTU given to the switch's veths. */
+/* VXLAN ports: `port add ... vxlan` (an external-mode vxlan device made over netlink, its
+ * remotes and VLAN <-> VNI map in the sl_vx_* maps), their removal and `port show`. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,25 +14,11 @@
 #include "output.h"
 #include "parse.h"
 #include "vxlan.h"
-
-/* What `port add ... vxlan` was asked for. */
-struct vx_req {
-	const char *sw, *name, *dev;
-	uint16_t dstport;
-	uint32_t local;
-	uint32_t nmaps, nremotes;
-	uint16_t vid[SL_VLAN_MAX];	/* mapping i: VLAN vid[i] <-> VNI vni[i] */
-	uint32_t vni[SL_VLAN_MAX];
-	uint32_t remotes[SL_VX_REMOTES_MAX];
-};
-
-struct vx_maps {
-	int ports, remotes, ids;
-};
+#include "vxlan_maps.h"
 
 static const char *const vx_map_names[] = { "sl_vx_ports", "sl_vx_remotes", "sl_vx_ids" };
 
-static int vx_maps_open(struct ctl *c, struct vx_maps *m)
+int vx_maps_open(struct ctl *c, struct vx_maps *m)
 {
 	const char *const *names = vx_map_names;
 	int *fds[] = { &m->ports, &m->remotes, &m->ids };
@@ -59,7 +45,7 @@ void vxlan_unpin(struct ctl *c)
 	}
 }
 
-static void vx_maps_close(struct vx_maps *m)
+void vx_maps_close(struct vx_maps *m)
 {
 	int fds[] = { m->ports, m->remotes, m->ids };
 
@@ -87,7 +73,7 @@ static int vx_add_map(struct vx_req *r, uint16_t vid, const char *vni_s)
 	return 0;
 }
 
-static int vx_add_remote(struct vx_req *r, const char *s)
+int vx_add_remote(struct vx_req *r, const char *s)
 {
 	uint32_t a;
 
@@ -242,77 +228,6 @@ void vxlan_forget(struct ctl *c, const struct sl_port *p)
 	vx_maps_close(&m);
 }
 
-/* Lower the MTU of the veth P (both ends) to MTU; never raises one. */
-static int vx_veth_mtu(const struct sl_port *p, int mtu)
-{
-	struct nl_link_info li, peer;
-	int host_ns, ns, ret = 0;
-
-	if (nl_link_get(p->ifindex, &li) || strcmp(li.kind, "veth"))
-		return 0;
-	if (li.mtu > mtu && nl_link_set_mtu(p->ifindex, mtu))
-		return -1;
-	if (li.peer_ifindex <= 0)
-		return 0;
-	if (!(p->flags & SL_PORT_F_PEER))	/* a gateway leg: its peer is here */
-		return nl_link_get(li.peer_ifindex, &peer) || peer.mtu <= mtu ? 0 :
-		       nl_link_set_mtu(li.peer_ifindex, mtu);
-	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ns = netns_open(p->netns);
-	if (host_ns < 0 || ns < 0 || netns_enter(ns, p->netns)) {
-		ret = -1;
-	} else {
-		if (!nl_link_get(li.peer_ifindex, &peer) && peer.mtu > mtu)
-			ret = nl_link_set_mtu(li.peer_ifindex, mtu);
-		if (netns_enter(host_ns, "host"))
-			ret = -1;
-	}
-	if (ns >= 0)
-		close(ns);
-	if (host_ns >= 0)
-		close(host_ns);
-	return ret;
-}
-
-/* Containers on an overlay switch get the overlay's MTU, so nothing they send is too big. */
-static void vx_switch_mtu_apply(struct ctl *c, uint32_t switch_id, int mtu)
-{
-	uint32_t ifx, next;
-	struct sl_port p;
-	bool first = true;
-
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p) || p.switch_id != switch_id ||
-		    !(p.flags & SL_PORT_F_OWNED) ||
-		    (p.flags & (SL_PORT_F_VXLAN | SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
-			continue;
-		if (vx_veth_mtu(&p, mtu))
-			fprintf(stderr, "sluice: warning: port %s keeps its MTU (overlay MTU %d)\n",
-				p.name, mtu);
-	}
-}
-
-int vxlan_switch_mtu(struct ctl *c, uint32_t switch_id)
-{
-	uint32_t ifx, next;
-	struct nl_link_info li;
-	struct sl_port p;
-	bool first = true;
-	int mtu = 0;
-
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.switch_id == switch_id &&
-		    (p.flags & SL_PORT_F_VXLAN) && !nl_link_get(p.ifindex, &li) &&
-		    (!mtu || li.mtu < mtu))
-			mtu = li.mtu;
-	}
-	return mtu;
-}
-
 /* The sl_port of a VXLAN port: always untagged on the wire, member of every mapped VLAN. */
 static void vx_port_fill(struct sl_port *p, const struct vx_req *r, uint32_t switch_id)
 {
@@ -399,7 +314,7 @@ int vxlan_port_add(struct ctl *c, int argc, char **argv)
 		port_remove(c, &p, true);
 		goto out;
 	}
-	vx_switch_mtu_apply(c, sw.id, li.mtu);
+	vxlan_switch_mtu_apply(c, sw.id, li.mtu);
 	ret = 0;
 	goto out;
 undo_maps:
@@ -410,36 +325,6 @@ out:
 	vx_maps_close(&m);
 	free(r);
 	return ret;
-}
-
-int vxlan_remote_index(struct ctl *c, uint32_t ifindex, uint32_t addr)
-{
-	struct sl_vx_remote_key k = { ifindex, addr };
-	struct vx_maps m;
-	uint32_t idx;
-	int ret = -ENOENT;
-
-	if (!vx_maps_open(c, &m) && !bpf_map_lookup_elem(m.remotes, &k, &idx))
-		ret = idx;
-	vx_maps_close(&m);
-	return ret;
-}
-
-void vxlan_remote_format(struct ctl *c, uint32_t ifindex, uint32_t idx, char buf[16])
-{
-	static struct sl_vx_port vp;	/* fdb show asks for the same port over and over */
-	static uint32_t cached;
-	struct vx_maps m;
-
-	snprintf(buf, 16, "?");
-	if (cached != ifindex) {
-		cached = 0;
-		if (!vx_maps_open(c, &m) && !bpf_map_lookup_elem(m.ports, &ifindex, &vp))
-			cached = ifindex;
-		vx_maps_close(&m);
-	}
-	if (cached && idx >= 1 && idx <= vp.count && idx <= SL_VX_REMOTES_MAX)
-		format_ipv4(vp.remotes[idx - 1], buf);
 }
 
 void vxlan_json(struct ctl *c, const struct sl_port *p, json_object *o)
@@ -490,116 +375,4 @@ void vxlan_json(struct ctl *c, const struct sl_port *p, json_object *o)
 	}
 	json_object_object_add(o, "remotes", remotes);
 	vx_maps_close(&m);
-}
-
-/* Entries behind a remote that is gone (bit I-1 of GONE for index I). */
-static bool behind_gone(const struct sl_fdb_key *k, const struct sl_fdb_entry *e, const void *arg)
-{
-	const struct { uint32_t ifindex; uint64_t gone; } *a = arg;
-	uint32_t idx = SL_FDB_REMOTE(e->flags);
-
-	return e->ifindex == a->ifindex && idx >= 1 && idx <= SL_VX_REMOTES_MAX &&
-	       (a->gone >> (idx - 1) & 1);
-}
-
-/* New remotes list R for port P (current VP): kept remotes keep their index (FDB entries
- * name remotes by index), removed ones leave a hole, new ones fill holes first. Order: stop
- * admitting removed hosts, stop sending to them, flush what was learned behind them, then
- * admit the new ones. */
-static int vx_remotes_replace(struct ctl *c, struct vx_maps *m, const struct sl_port *p,
-			      struct sl_vx_port *vp, const struct vx_req *r)
-{
-	struct { uint32_t ifindex; uint64_t gone; } arg = { p->ifindex, 0 };
-	struct sl_vx_port nv = *vp;
-	uint32_t i, j;
-
-	for (i = 0; i < vp->count && i < SL_VX_REMOTES_MAX; i++) {
-		for (j = 0; j < r->nremotes && r->remotes[j] != vp->remotes[i]; j++)
-			;
-		if (vp->remotes[i] && j == r->nremotes) {
-			struct sl_vx_remote_key k = { p->ifindex, vp->remotes[i] };
-
-			bpf_map_delete_elem(m->remotes, &k);
-			nv.remotes[i] = 0;
-			arg.gone |= 1ULL << i;
-		}
-	}
-	for (j = 0; j < r->nremotes; j++) {
-		uint32_t hole = SL_VX_REMOTES_MAX;
-
-		for (i = 0; i < SL_VX_REMOTES_MAX && nv.remotes[i] != r->remotes[j]; i++)
-			if (!nv.remotes[i] && !(arg.gone >> i & 1) && hole == SL_VX_REMOTES_MAX)
-				hole = i;
-		if (i < SL_VX_REMOTES_MAX)
-			continue;	/* kept */
-		for (i = 0; hole == SL_VX_REMOTES_MAX && i < SL_VX_REMOTES_MAX; i++)
-			if (!nv.remotes[i])	/* a slot freed just now, as the last resort */
-				hole = i;
-		if (hole == SL_VX_REMOTES_MAX)
-			return err("port %s: more than %d remotes", p->name, SL_VX_REMOTES_MAX);
-		nv.remotes[hole] = r->remotes[j];
-	}
-	for (nv.count = SL_VX_REMOTES_MAX; nv.count && !nv.remotes[nv.count - 1]; nv.count--)
-		;
-	if (bpf_map_update_elem(m->ports, &p->ifindex, &nv, BPF_EXIST))
-		return err("map sl_vx_ports: %s", strerror(errno));
-	if (arg.gone)
-		fdb_delete_if(c, behind_gone, &arg);
-	for (i = 0; i < nv.count; i++) {
-		struct sl_vx_remote_key k = { p->ifindex, nv.remotes[i] };
-		uint32_t idx = i + 1;
-
-		if (nv.remotes[i] && bpf_map_update_elem(m->remotes, &k, &idx, BPF_ANY))
-			return err("map sl_vx_remotes: %s", strerror(errno));
-	}
-	*vp = nv;
-	return 0;
-}
-
-int vxlan_port_set(struct ctl *c, int argc, char **argv)
-{
-	struct vx_req *r = calloc(1, sizeof(*r));
-	struct vx_maps m = { -1, -1, -1 };
-	struct sl_vx_port vp;
-	struct sl_port p;
-	char *list = NULL, *tok, *save = NULL;
-	int ret = -1;
-
-	if (!r)
-		return err("out of memory");
-	r->name = argv[0];
-	if (argc != 3 || strcmp(argv[1], "remotes")) {
-		err("usage: sluice port set NAME remotes IP[,IP]...|none (a VXLAN port's hosts)");
-		goto out;
-	}
-	list = strdup(argv[2]);
-	for (tok = strtok_r(list, ",", &save); tok && strcmp(argv[2], "none");
-	     tok = strtok_r(NULL, ",", &save))
-		if (vx_add_remote(r, tok))
-			goto out;
-	if (instance_open(c, false) || vx_maps_open(c, &m))
-		goto out;
-	if (port_get_by_name(c, r->name, &p)) {
-		err("port %s does not exist", r->name);
-		goto out;
-	}
-	if (!(p.flags & SL_PORT_F_VXLAN) || bpf_map_lookup_elem(m.ports, &p.ifindex, &vp)) {
-		err("port %s is not a VXLAN port: only those have remotes", r->name);
-		goto out;
-	}
-	for (uint32_t i = 0; vp.local && i < r->nremotes; i++) {
-		char ip[16];
-
-		if (r->remotes[i] != vp.local)
-			continue;
-		format_ipv4(vp.local, ip);
-		err("remote %s is this host's local address", ip);
-		goto out;
-	}
-	ret = vx_remotes_replace(c, &m, &p, &vp, r);
-out:
-	vx_maps_close(&m);
-	free(list);
-	free(r);
-	return ret;
 }

@@ -21,6 +21,8 @@ void vxlan_json(struct ctl *c, const struct sl_port *p, json_object *o);
 int vxlan_remote_index(struct ctl *c, uint32_t ifindex, uint32_t addr);
 /* The address of remote IDX (1-based) of port IFINDEX into BUF, or "?". */
 void vxlan_remote_format(struct ctl *c, uint32_t ifindex, uint32_t idx, char buf[16]);
+/* vxlan_mtu.c: lower every veth of SWITCH_ID (both ends, gateway legs) to MTU. */
+void vxlan_switch_mtu_apply(struct ctl *c, uint32_t switch_id, int mtu);
 /* MTU containers on SWITCH_ID get: the lowest of its VXLAN ports' devices, 0 if none. */
 int vxlan_switch_mtu(struct ctl *c, uint32_t switch_id);
 

@@ -224,7 +224,7 @@ vanish() {
 	done
 	kill "$d"; wait "$d" 2>/dev/null
 	[ $rc = 0 ] || { echo "entries behind host 3 never aged out"; return 1; }
-	in_ns c1 ping -c 3 -i 0.2 -W 1 "$OVER.14" | grep -qv " 100% packet loss"
+	in_ns c1 ping -c 3 -i 0.2 -W 1 "$OVER.14" | grep -Eq " [1-3] received"
 }
 check "vanished_host_leaves_no_blackhole_after_ageing" vanish
 check "others_still_reach_each_other" ping_ok c1 "$OVER.12"
