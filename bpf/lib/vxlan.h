@@ -77,7 +77,9 @@ static __always_inline int sl_vx_admit(struct __sk_buff *skb, const struct sl_po
 	return -1;
 }
 
-/* Give SKB the tunnel key towards REMOTE (network order) in VNI. */
+/* Give SKB the tunnel key towards REMOTE (network order) in VNI. The outer UDP checksum is
+ * zero, as RFC 7348 recommends for IPv4 and as the kernel's own vxlan devices default to:
+ * the inner frame keeps its own checksums, and GSO needs no outer checksum pass. */
 static __always_inline int sl_vx_set_key(struct __sk_buff *skb, __u32 remote, __u32 vni)
 {
 	struct bpf_tunnel_key key = {
@@ -86,7 +88,7 @@ static __always_inline int sl_vx_set_key(struct __sk_buff *skb, __u32 remote, __
 		.tunnel_ttl = SL_VX_TTL,
 	};
 
-	return bpf_skb_set_tunnel_key(skb, &key, sizeof(key), 0);
+	return bpf_skb_set_tunnel_key(skb, &key, sizeof(key), BPF_F_ZERO_CSUM_TX);
 }
 
 /* Unicast to DP, a VXLAN port: to the remote host its FDB entry for (VLAN, DMAC) names, in
