@@ -165,6 +165,11 @@ vlan_vni_shown() {
 		slh 3 port show vx0 | grep -q "vni 100 "
 }
 check "port_show_lists_vlan_vni_map" vlan_vni_shown
+vlan_gateway_mtu() {
+	slh 1 vlan add sw0 10 addr 10.60.0.254/24 && mtu_is h1 sw0.10 1450 && mtu_is h1 sw0.10-gw 1450 &&
+		ping_ok a1 10.60.0.254
+}
+check "vlan_gateway_added_later_gets_overlay_mtu" vlan_gateway_mtu
 
 # `sluice upgrade` swaps the VXLAN port's program too, and the overlay keeps working.
 upgraded() {
