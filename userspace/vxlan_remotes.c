@@ -65,9 +65,6 @@ static int vx_remotes_replace(struct ctl *c, struct vx_maps *m, const struct sl_
 		for (j = 0; j < r->nremotes && r->remotes[j] != vp->remotes[i]; j++)
 			;
 		if (vp->remotes[i] && j == r->nremotes) {
-			struct sl_vx_remote_key k = { p->ifindex, vp->remotes[i] };
-
-			bpf_map_delete_elem(m->remotes, &k);
 			nv.remotes[i] = 0;
 			arg.gone |= 1ULL << i;
 		}
@@ -89,6 +86,13 @@ static int vx_remotes_replace(struct ctl *c, struct vx_maps *m, const struct sl_
 	}
 	for (nv.count = SL_VX_REMOTES_MAX; nv.count && !nv.remotes[nv.count - 1]; nv.count--)
 		;
+	/* Nothing changed so far: from here on, the order the datapath needs. */
+	for (i = 0; i < SL_VX_REMOTES_MAX; i++) {
+		struct sl_vx_remote_key k = { p->ifindex, vp->remotes[i] };
+
+		if (arg.gone >> i & 1)
+			bpf_map_delete_elem(m->remotes, &k);
+	}
 	if (bpf_map_update_elem(m->ports, &p->ifindex, &nv, BPF_EXIST))
 		return err("map sl_vx_ports: %s", strerror(errno));
 	if (arg.gone)
