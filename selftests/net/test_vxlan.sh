@@ -114,13 +114,18 @@ check "oversized_df_packet_refused_at_sender" too_big
 flood_once() {
 	local n got want pids=()
 	for n in 1 2 3; do
-		bg_ns under timeout 6 tcpdump -U -n -i u$n -w "/tmp/$PFX-u$n.pcap" "udp port 4789"
-		pids+=("$BG_PID")
+		in_ns under timeout 30 tcpdump -U -n -i u$n -w "/tmp/$PFX-u$n.pcap" "udp port 4789" \
+			2>"/tmp/$PFX-u$n.err" &
+		pids+=($!); BG_PIDS+=($!)
+	done
+	for _ in $(seq 100); do	# each says so on stderr once it captures
+		[ "$(cat "/tmp/$PFX-u"[123].err 2>/dev/null | grep -c listening)" = 3 ] && break
+		sleep 0.1
 	done
 	listen c2 eth0 && listen c3 eth0 || return 1
-	pause 1
 	in_ns c1 /usr/bin/python3 "$PEER" send eth0 --dst ff:ff:ff:ff:ff:ff --marker vxflood1
-	wait "${pids[@]}"
+	pause 1.5
+	kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null
 	for n in 1 2 3; do
 		got=$(tcpdump -r "/tmp/$PFX-u$n.pcap" -n "dst host $UNDER.$n and udp[28:2] = 0x88b5" 2>/dev/null | grep -c VXLAN)
 		want=1; [ $n = 1 ] && want=0
@@ -302,6 +307,30 @@ fails "bad_fdb_remote_on_veth_port" "port p-c1 is not a VXLAN port" \
 	slh 1 fdb add sw0 02:00:00:00:00:bb port p-c1 remote "$UNDER.2"
 fails "bad_port_set_vlan_on_vxlan" "a VXLAN port's VLANs are its VNIs" slh 1 port set vx0 vlan 10
 check "bad_input_leaves_nothing_behind" test "$before" = "$(snap1)"
+
+# A failure after the device exists (its link pin is taken) undoes everything it made.
+undo_after_device() {
+	local ifx pin out rc
+	# The netns hands out ifindexes in sequence: a probe pair shows the next one.
+	ip -n "$PFX-h1" link add vxprobe type veth peer name vxprobe2 || return 1
+	ifx=$(( $(ip -n "$PFX-h1" -o link show | cut -d: -f1 | sort -n | tail -1) + 1 ))
+	ip -n "$PFX-h1" link del vxprobe
+	pin=/sys/fs/bpf/sluice/$PFX-h1/links/${ifx}_tc
+	mkdir "$pin" || return 1
+	out=$(slh 1 port add sw0 vx1 vxlan vni 200 dstport 4790 remote "$UNDER.2" 2>&1 >/dev/null)
+	rc=$?
+	rmdir "$pin"
+	if [ $rc != 1 ] || ! echo "$out" | grep -q "pin .*/${ifx}_tc: File exists"; then
+		echo "exit $rc: $out"; slh 1 port del vx1 2>/dev/null; return 1
+	fi
+	test "$before" = "$(snap1)"
+}
+# tcx kernels pin a link per hook (clsact ones, such as 6.1, have no pin to take).
+if ls "/sys/fs/bpf/sluice/$PFX-h1/links/"*_tc >/dev/null 2>&1; then
+	check "failure_after_device_creation_leaves_nothing_behind" undo_after_device
+else
+	echo "# skip failure_after_device_creation_leaves_nothing_behind: no tcx link pins here"
+fi
 
 # port del and switch del take the device and every VXLAN map entry with them.
 vx_del() {
