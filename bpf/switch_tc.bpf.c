@@ -16,11 +16,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_gw_prog SEC(".maps");
 #include "lib/events_l2.h"
+#include "lib/vxlan.h"
 
 struct sl_flood_ctx {
 	struct __sk_buff *skb;
 	const struct sl_flood *fl;
 	__u32 from, ingress;
+	__u16 vid;
 };
 
 /* bpf_loop callback: clone the frame to ifindex[from + i], unless it is the
@@ -29,23 +31,26 @@ static long sl_tc_flood_one(__u32 i, void *arg)
 {
 	struct sl_flood_ctx *fc = arg;
 	__u32 idx = fc->from + i, ifx;
+	struct sl_port *dp;
 
 	if (idx >= SL_FLOOD_MAX)
 		return 1;
 	ifx = fc->fl->ifindex[idx];
-	if (ifx != fc->ingress && bpf_clone_redirect(fc->skb, ifx, 0) == 0) {
-		struct sl_port *dp = bpf_map_lookup_elem(&sl_ports, &ifx);
-
-		if (dp)
-			sl_count_tx(dp, fc->skb->len);
-	}
+	if (ifx == fc->ingress)
+		return 0;
+	dp = bpf_map_lookup_elem(&sl_ports, &ifx);
+	if (dp && (dp->flags & SL_PORT_F_VXLAN))
+		sl_vx_flood(fc->skb, dp, fc->vid);	/* one copy per remote host */
+	else if (bpf_clone_redirect(fc->skb, ifx, 0) == 0 && dp)
+		sl_count_tx(dp, fc->skb->len);
 	return 0;
 }
 
 static __always_inline void sl_tc_flood_range(struct __sk_buff *skb, const struct sl_flood *fl,
-					      __u32 from, __u32 to, __u32 ingress)
+					      __u32 from, __u32 to, __u32 ingress, __u16 vid)
 {
-	struct sl_flood_ctx fc = { .skb = skb, .fl = fl, .from = from, .ingress = ingress };
+	struct sl_flood_ctx fc = { .skb = skb, .fl = fl, .from = from, .ingress = ingress,
+				   .vid = vid };
 
 	if (to > SL_FLOOD_MAX)
 		to = SL_FLOOD_MAX;
@@ -74,12 +79,12 @@ static __always_inline int sl_tc_flood(struct __sk_buff *skb, const struct sl_po
 	if (tagged_from > 0) {
 		if (sl_tc_vlan_set(skb, f, 0))
 			goto vlan_fail;
-		sl_tc_flood_range(skb, fl, 0, tagged_from, port->ifindex);
+		sl_tc_flood_range(skb, fl, 0, tagged_from, port->ifindex, f->vid);
 	}
 	if (count > tagged_from) {
 		if (sl_tc_vlan_set(skb, f, 1))
 			goto vlan_fail;
-		sl_tc_flood_range(skb, fl, tagged_from, count, port->ifindex);
+		sl_tc_flood_range(skb, fl, tagged_from, count, port->ifindex, f->vid);
 	}
 	return TC_ACT_SHOT;	/* every copy has left; the original is done */
 vlan_fail:
@@ -111,10 +116,13 @@ int sl_tc_ingress(struct __sk_buff *skb)
 	why = sl_tc_parse(skb, &l2, &meta);
 	if (why >= 0)
 		goto drop;
-	why = sl_admit(port, s, &l2, &f);
+	f.tag_meta = meta;
+	if (port->flags & SL_PORT_F_VXLAN)
+		why = sl_vx_admit(skb, port, s, &l2, &f);
+	else
+		why = sl_admit(port, s, &l2, &f);
 	if (why >= 0)
 		goto drop;
-	f.tag_meta = meta;
 	dp = sl_unicast_dest(port, &f, l2.eth->h_dest, &why);
 	if (why >= 0)
 		goto drop;
@@ -125,6 +133,13 @@ int sl_tc_ingress(struct __sk_buff *skb)
 	    !sl_vlan_egress_tagged(dp, f.vid)) {
 		skb->cb[0] = dp->ifindex;
 		bpf_tail_call(skb, &sl_gw_prog, SL_NAT_FAST_OUT);
+	}
+	if (dp->flags & SL_PORT_F_VXLAN) {
+		why = sl_vx_unicast(skb, dp, &f, l2.eth->h_dest);
+		if (why >= 0)
+			goto drop;
+		sl_count_tx(dp, skb->len);
+		return bpf_redirect(dp->ifindex, 0);
 	}
 	if (sl_tc_vlan_set(skb, &f, sl_vlan_egress_tagged(dp, f.vid))) {
 		why = SL_DROP_VLAN_OP;

@@ -36,6 +36,7 @@ enum sl_port_mode {
 #define SL_PORT_F_LAN		(1u << 6) /* host macvlan: its parent's LAN joins the switch */
 #define SL_PORT_F_PROMISC	(1u << 7) /* sluice turned the LAN parent promiscuous */
 #define SL_PORT_F_CNI		(1u << 8) /* made by sluice-cni: `sluice save` leaves it out */
+#define SL_PORT_F_VXLAN		(1u << 9) /* external-mode vxlan device: VNIs and remotes in sluice_vxlan.h */
 
 /* A macvlan endpoint lives in the container's netns, whose ifindexes may be any
  * number: its ports key is its counter slot with this bit, no real ifindex. */
@@ -90,6 +91,11 @@ struct sl_fdb_key {
 };
 
 #define SL_FDB_F_STATIC		(1u << 0)
+/* Entries on a VXLAN port carry their remote host in flags bits 16-31: 1 + its index in
+ * the port's remote list (sluice_vxlan.h), 0 = none. Kept inside flags so the entry keeps
+ * its size (pinned FDBs survive an upgrade) and moves port and remote in one write. */
+#define SL_FDB_REMOTE_SHIFT	16
+#define SL_FDB_REMOTE(flags)	((flags) >> SL_FDB_REMOTE_SHIFT)
 
 struct sl_fdb_entry {
 	__u32 ifindex;
@@ -130,6 +136,9 @@ enum sl_drop {
 	SL_DROP_RA_GUARD,		/* router advertisement/redirect from an untrusted port */
 	SL_DROP_DHCP6_SERVER,		/* DHCPv6 server/relay message from an untrusted port */
 	SL_DROP_IP6_EXT_CHAIN,		/* IPv6 extension headers beyond what the guard walks */
+	SL_DROP_VXLAN_REMOTE,		/* VXLAN frame from a host not in the port's remotes */
+	SL_DROP_VXLAN_VNI,		/* VXLAN frame of a VNI (or to a VLAN) the port does not map */
+	SL_DROP_VXLAN_KEY,		/* reading or setting the tunnel key failed */
 	SL_DROP_MAX,
 };
 
@@ -153,6 +162,9 @@ enum sl_drop {
 	[SL_DROP_RA_GUARD] = "ra_guard",			\
 	[SL_DROP_DHCP6_SERVER] = "dhcp6_server",		\
 	[SL_DROP_IP6_EXT_CHAIN] = "ipv6_ext_chain",		\
+	[SL_DROP_VXLAN_REMOTE] = "vxlan_unknown_remote",	\
+	[SL_DROP_VXLAN_VNI] = "vxlan_vni_unmapped",		\
+	[SL_DROP_VXLAN_KEY] = "vxlan_tunnel_key",		\
 }
 
 /* stats: per-CPU array indexed by the port's slot; slot 0 counts frames seen

@@ -30,6 +30,8 @@ int instance_open_query(struct ctl *c);
 int instance_remove(struct ctl *c);
 /* lan.c: unpin the LAN hook's programs and map (instance_remove). */
 void lan_unpin(struct ctl *c);
+/* vxlan.c: unpin the VXLAN ports' maps (instance_remove). */
+void vxlan_unpin(struct ctl *c);
 /* clsact filters, where there is no tcx (< 6.6): handle and priority of each hook. On a
  * macvlan parent the LAN hook's priority puts it ahead of the NAT's (docs/macvlan.md). */
 #define TC_HANDLE_PORT		1	/* switch port ingress; macvlan endpoint, both ways */
@@ -96,6 +98,9 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device);
 int port_install(struct ctl *c, struct sl_port *p);
 void port_uninstall(struct ctl *c, const struct sl_port *p);
 int fdb_flush_port(struct ctl *c, uint32_t ifindex);
+/* Delete the entries DROP picks (ARG passed on); returns how many went. */
+int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *, const struct sl_fdb_entry *,
+					     const void *), const void *arg);
 int fdb_age_sweep(struct ctl *c, uint64_t max_age_ns);
 /* nat.c: the NAT lives in the instance (its pins outlive the last switch); the daemon's
  * NAT round: expiry, mapping GC, following uplink addresses. */

@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "output.h"
 #include "parse.h"
+#include "vxlan.h"
 
 static uint64_t now_ns(void)
 {
@@ -19,7 +20,7 @@ static uint64_t now_ns(void)
 }
 
 /* Delete entries for which DROP says so; returns how many went. */
-static int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *,
+int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *,
 						     const struct sl_fdb_entry *, const void *),
 			 const void *arg)
 {
@@ -176,6 +177,12 @@ static int fdb_show(struct ctl *c, int argc, char **argv)
 		jadd_str(o, "type", e.flags & SL_FDB_F_STATIC ? "static" : "learned");
 		if (!(e.flags & SL_FDB_F_STATIC))
 			jadd_int(o, "age", now > e.last_seen ? (now - e.last_seen) / 1000000000ULL : 0);
+		if (SL_FDB_REMOTE(e.flags)) {
+			char ip[16];
+
+			vxlan_remote_format(c, e.ifindex, SL_FDB_REMOTE(e.flags), ip);
+			jadd_str(o, "remote", ip);
+		}
 		json_object_array_add(arr, o);
 	}
 	output_print(arr);
@@ -189,12 +196,14 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	struct sl_fdb_entry e = { .flags = SL_FDB_F_STATIC };
 	struct sl_switch sw;
 	struct sl_port p;
-	const char *port = NULL;
+	const char *port = NULL, *remote = NULL;
 	uint16_t vid = 0;	/* not given: the port's VLAN (add), VLAN 1 (del) */
+	uint32_t raddr = 0;
+	int ridx;
 
 	if (argc < 2)
 		return err("usage: sluice fdb %s SWITCH MAC %s[vlan VID]", add ? "add" : "del",
-			   add ? "port PORT " : "");
+			   add ? "port PORT [remote IP] " : "");
 	if (parse_mac(argv[1], k.mac))
 		return err("mac \"%s\" is not a MAC address such as 02:00:00:00:00:01", argv[1]);
 	if (k.mac[0] & 1)
@@ -206,6 +215,11 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 			return err("fdb: \"%s\" needs a value", argv[i]);
 		if (!strcmp(argv[i], "port") && add)
 			port = argv[++i];
+		else if (!strcmp(argv[i], "remote") && add) {
+			remote = argv[++i];
+			if (parse_ipv4(remote, &raddr))
+				return err("remote \"%s\" is not an IPv4 address", remote);
+		}
 		else if (!strcmp(argv[i], "vlan")) {
 			if (parse_vid(argv[++i], &vid))
 				return err("vlan \"%s\" is not a VLAN id (1-4094)", argv[i]);
@@ -238,6 +252,16 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	if (!(p.mode == SL_MODE_ACCESS ? p.pvid == k.vid :
 	      p.pvid == k.vid || (p.vids[k.vid / 64] >> (k.vid % 64) & 1)))
 		return err("fdb add: port %s is not in VLAN %u", port, k.vid);
+	if ((p.flags & SL_PORT_F_VXLAN) && !remote)
+		return err("port %s is a VXLAN port: which host has %s? (remote IP)", port, argv[1]);
+	if (!(p.flags & SL_PORT_F_VXLAN) && remote)
+		return err("remote %s: port %s is not a VXLAN port", remote, port);
+	if (remote) {
+		ridx = vxlan_remote_index(c, p.ifindex, raddr);
+		if (ridx < 0)
+			return err("remote %s is not a remote of port %s", remote, port);
+		e.flags |= (uint32_t)ridx << SL_FDB_REMOTE_SHIFT;
+	}
 	e.ifindex = p.ifindex;
 	if (bpf_map_update_elem(c->fdb, &k, &e, BPF_ANY))
 		return err("fdb add %s: map sl_fdb: %s", argv[1], strerror(errno));

@@ -260,6 +260,7 @@ int instance_remove(struct ctl *c)
 	intents_unpin(c);
 	build_unpin(c);
 	ev_unpin(c->root);
+	vxlan_unpin(c);
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)

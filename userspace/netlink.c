@@ -587,3 +587,47 @@ int nl_neigh_del(int ifindex, uint32_t addr)
 	mnl_attr_put(nlh, NDA_DST, sizeof(addr), &addr);
 	return nl_talk(nlh, NULL, NULL, ENOENT, "delete neighbour on ifindex %d", ifindex);
 }
+
+int nl_vxlan_add(const char *name, uint16_t dstport, uint32_t local, int dev_ifindex, int mtu)
+{
+	struct nlattr *linkinfo, *infodata;
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if ((ret = name_too_long("create vxlan", name)))
+		return ret;
+	nlh = link_req(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu > 0)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
+	infodata = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	/* External (collect_md): VNI and remote come with each frame's tunnel key. */
+	mnl_attr_put_u8(nlh, IFLA_VXLAN_COLLECT_METADATA, 1);
+	mnl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, 0);
+	mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(dstport));
+	if (local)
+		mnl_attr_put_u32(nlh, IFLA_VXLAN_LOCAL, local);
+	if (dev_ifindex > 0)
+		mnl_attr_put_u32(nlh, IFLA_VXLAN_LINK, dev_ifindex);
+	mnl_attr_nest_end(nlh, infodata);
+	mnl_attr_nest_end(nlh, linkinfo);
+	ret = nl_talk(nlh, NULL, NULL, 0, "create vxlan %s", name);
+	if (ret < 0)
+		return ret;
+	ret = nl_link_index(name);
+	if (ret == -ENODEV)
+		fprintf(stderr, "sluice: create vxlan %s: %s\n", name, strerror(ENODEV));
+	return ret;
+}
+
+int nl_link_set_mtu(int ifindex, int mtu)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = link_req(buf, RTM_NEWLINK, 0, ifindex);
+
+	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return nl_talk(nlh, NULL, NULL, 0, "set mtu %d on link ifindex %d", mtu, ifindex);
+}

@@ -37,11 +37,17 @@ int nl_veth_add(const char *name, const char *peer, int peer_netns_fd);
  * directly in netns NETNS_FD (-1 = current), down. Returns 0. */
 int nl_macvlan_add(const char *name, int parent_ifindex, const char *parent, int netns_fd);
 
+/* Create an external-mode (collect_md) vxlan NAME on UDP DSTPORT, bound to LOCAL (network
+ * order, 0 = any) and DEV_IFINDEX (0 = none), with MTU (0 = the kernel's), down.
+ * Returns its ifindex. */
+int nl_vxlan_add(const char *name, uint16_t dstport, uint32_t local, int dev_ifindex, int mtu);
+
 int nl_link_del(int ifindex);
 int nl_link_set_up(int ifindex, bool up);
 int nl_link_set_promisc(int ifindex, bool on);
 int nl_link_set_mac(int ifindex, const uint8_t mac[6]);
 int nl_link_set_name(int ifindex, const char *name);
+int nl_link_set_mtu(int ifindex, int mtu);
 
 /* Add IPv4 ADDR/PLEN (network order addr) to IFINDEX. */
 int nl_addr_add(int ifindex, uint32_t addr, int plen);

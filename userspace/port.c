@@ -17,6 +17,7 @@
 #include "port.h"
 #include "identity.h"
 #include "intent.h"
+#include "vxlan.h"
 
 static const char *hook_name(int hook)
 {
@@ -226,6 +227,8 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 	if (p->flags & SL_PORT_F_LAN)
 		lan_detach(c, p);
 	bpf_map_delete_elem(c->ports, &ifx);
+	if (p->flags & SL_PORT_F_VXLAN)
+		vxlan_forget(c, p);
 	if (flood_rebuild(c, p->switch_id))
 		return -1;
 	bpf_map_delete_elem(c->tx, &ifx);
@@ -283,6 +286,13 @@ int flood_rebuild(struct ctl *c, uint32_t switch_id)
 			}
 			if (v == p.pvid || !(p.vids[v / 64] >> (v % 64) & 1))
 				continue;
+			if (p.flags & SL_PORT_F_VXLAN) {	/* its VNI is the tag: untagged */
+				if (fl[v].count < SL_FLOOD_MAX)
+					fl[v].ifindex[fl[v].count++] = p.ifindex;
+				else
+					flood_overflow(&p, v);
+				continue;
+			}
 			if (ntag[v] < SL_FLOOD_MAX)
 				tagged[v * SL_FLOOD_MAX + ntag[v]++] = p.ifindex;
 			else
@@ -387,7 +397,7 @@ int peer_setup(const struct port_req *r, uint8_t mac[6])
 
 	if (ifx < 0)
 		return err("device %s missing in netns %s", r->ifname, r->netns);
-	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) ||
+	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) || (r->mtu && nl_link_set_mtu(ifx, r->mtu)) ||
 	    (r->has_addr && nl_addr_add(ifx, r->addr, r->plen)) ||
 	    (r->hook != SL_HOOK_TC && peer_prepare_xdp(r->ifname)) ||
 	    nl_link_set_up(ifx, true) || (r->has_gw && nl_route_add_default(r->gw)))
@@ -424,6 +434,8 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		return err("port add: %s missing: sluice port add SWITCH NAME netns NS|dev|macvlan "
 			   "parent DEV [OPTION VALUE]... (sluice port help)",
 			   argc ? "the port's NAME is" : "SWITCH and NAME are");
+	if (argc > 2 && !strcmp(argv[2], "vxlan"))
+		return vxlan_port_add(c, argc, argv);
 	r.sw = argv[0];
 	r.name = argv[1];
 	if (!name_valid(r.name, IF_NAMESIZE - 1))
@@ -535,6 +547,9 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		if (ifx < 0)
 			goto out;
 		intent_made(c, r.name, ifx);
+		r.mtu = vxlan_switch_mtu(c, sw.id);	/* an overlay switch: no frame too big */
+		if (r.mtu && nl_link_set_mtu(ifx, r.mtu))
+			goto undo;
 		if (netns_enter(ns, r.netns))
 			goto undo;
 		ret = peer_setup(&r, p.mac);
@@ -601,6 +616,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	if (argc < 2)
 		return err("usage: sluice port set NAME [addr CIDR] [xdp native|generic|offload|auto|off] "
 			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off]");
+	if (!strcmp(argv[1], "remotes"))
+		return vxlan_port_set(c, argc, argv);
 	if (parse_port_opts(&r, argc - 1, argv + 1, false))
 		return -1;
 	if (instance_open(c, false))
@@ -611,6 +628,9 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	ifx = p.ifindex;
 	if (r.has_hook && (p.flags & (SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
 		return err("port %s: xdp is not for macvlan ports", p.name);
+	if ((r.has_hook || r.has_vlan) && (p.flags & SL_PORT_F_VXLAN))
+		return err("port %s: a VXLAN port's VLANs are its VNIs and its hook is tc: delete "
+			   "and add it again to change them", p.name);
 	if (r.has_vlan)
 		port_fill_vlan(&p, &r);
 	if (r.has_vlan && (p.flags & SL_PORT_F_LAN) && lan_vlan_check(&p))
@@ -724,6 +744,8 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 	}
 	if (p->hook == SL_HOOK_XDP_OFFLOAD)
 		jadd_int(o, "offload_prog", offload_prog_id(c, p->ifindex));
+	if (p->flags & SL_PORT_F_VXLAN)
+		vxlan_json(c, p, o);
 	jadd_str(o, "mode", p->mode == SL_MODE_TRUNK ? "trunk" : "access");
 	if (p->mode == SL_MODE_TRUNK) {
 		format_vid_list((const uint64_t *)p->vids, vids, sizeof(vids));

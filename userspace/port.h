@@ -20,6 +20,7 @@ struct port_req {
 	uint16_t pvid;
 	uint64_t vids[SL_VLAN_WORDS];
 	int spoofchk;		/* -1: default */
+	int mtu;		/* 0: the kernel's; else an overlay switch's (vxlan.c) */
 };
 
 /* Inside the container (current netns): MAC, address, link up, default route;

@@ -8,6 +8,7 @@
 #include "build_info.h"
 #include "ctl.h"
 #include "netlink.h"
+#include "vxlan.h"
 #include "output.h"
 #include "parse.h"
 
@@ -77,14 +78,15 @@ int gateway_add(struct ctl *c, const char *host, uint32_t switch_id, uint16_t vi
 	char port_name[SL_NAME_LEN];
 	struct sl_port p = {};
 	struct nl_link_info li;
-	int hostx, ifx;
+	int hostx, ifx, mtu = vxlan_switch_mtu(c, switch_id);	/* an overlay switch's MTU */
 
 	snprintf(port_name, sizeof(port_name), "%s-gw", host);
 	hostx = nl_veth_add(host, port_name, -1);
 	if (hostx < 0)
 		return -1;
 	ifx = nl_link_index(port_name);
-	if (ifx < 0 || nl_link_get(hostx, &li) || nl_addr_add(hostx, addr, plen) ||
+	if (ifx < 0 || (mtu && (nl_link_set_mtu(hostx, mtu) || nl_link_set_mtu(ifx, mtu))) ||
+	    nl_link_get(hostx, &li) || nl_addr_add(hostx, addr, plen) ||
 	    nl_link_set_up(hostx, true) || nl_link_set_up(ifx, true))
 		goto fail;
 	p.ifindex = ifx;

@@ -14,10 +14,11 @@ static __always_inline void sl_fdb_key(struct sl_fdb_key *k, __u32 sw, __u16 vid
 	__builtin_memcpy(k->mac, mac, ETH_ALEN);
 }
 
-/* Learn MAC on IFINDEX. Refreshes at most once a second to keep the
- * entry's cache line quiet; static entries are never moved. */
-static __always_inline void sl_fdb_learn(__u32 sw, __u16 vid, const __u8 *mac, __u32 ifindex,
-					 struct sl_port_stats *s)
+/* Learn MAC on IFINDEX with FLAGS (a VXLAN port's remote, SL_FDB_REMOTE_SHIFT). Refreshes
+ * at most once a second to keep the entry's cache line quiet; static entries never move. */
+static __always_inline void sl_fdb_learn_flags(__u32 sw, __u16 vid, const __u8 *mac,
+					       __u32 ifindex, __u32 flags,
+					       struct sl_port_stats *s)
 {
 	struct sl_fdb_key k;
 	struct sl_fdb_entry *e, n = {};
@@ -28,13 +29,16 @@ static __always_inline void sl_fdb_learn(__u32 sw, __u16 vid, const __u8 *mac, _
 	if (e) {
 		if (e->flags & SL_FDB_F_STATIC)
 			return;
-		if (e->ifindex == ifindex && now - e->last_seen < SL_FDB_REFRESH_NS)
+		if (e->ifindex == ifindex && e->flags == flags &&
+		    now - e->last_seen < SL_FDB_REFRESH_NS)
 			return;
 		e->ifindex = ifindex;
+		e->flags = flags;
 		e->last_seen = now;
 		return;
 	}
 	n.ifindex = ifindex;
+	n.flags = flags;
 	n.last_seen = now;
 	if (bpf_map_update_elem(&sl_fdb, &k, &n, BPF_NOEXIST) == 0) {
 		if (s)
@@ -43,6 +47,12 @@ static __always_inline void sl_fdb_learn(__u32 sw, __u16 vid, const __u8 *mac, _
 	} else if (s && !bpf_map_lookup_elem(&sl_fdb, &k)) {
 		s->learn_failed++;	/* table full, not a race with another CPU */
 	}
+}
+
+static __always_inline void sl_fdb_learn(__u32 sw, __u16 vid, const __u8 *mac, __u32 ifindex,
+					 struct sl_port_stats *s)
+{
+	sl_fdb_learn_flags(sw, vid, mac, ifindex, 0, s);
 }
 
 /* Port a unicast MAC lives on in (switch, VLAN), or 0. */

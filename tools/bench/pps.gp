@@ -11,9 +11,9 @@ set grid ytics
 set xtics rotate by -30 left
 set key off
 set bmargin 7
-set palette defined (1 "#4477aa", 2 "#228833", 3 "#cc6677")
+set palette defined (1 "#4477aa", 2 "#228833", 3 "#cc6677", 4 "#ccbb44")
 unset colorbox
-set cbrange [1:3]
+set cbrange [1:4]
 plot datafile using 0:2:5:xtic(1) with boxes lc palette, \
      datafile using 0:2:3:4 with yerrorbars lc rgb "black" pt -1, \
      datafile using 0:4:(sprintf("%.2f", $2)) with labels offset 0,1.2

@@ -19,6 +19,8 @@ LABELS = {
     "ip-bridge": "ip link + bridge commands",
     "nf_conntrack": "nf_conntrack (kernel)",
     "lru-ref": "reference: LRU hash, 16 B key, 64 B value",
+    "bridge-vxlan": "Linux bridge + kernel vxlan on each host",
+    "sluice-vxlan": "sluice switch + VXLAN port on each host",
 }
 SHORT = {
     "bridge": "bridge", "sluice-tc": "sluice tc", "sluice-xdp": "sluice XDP",
@@ -197,6 +199,23 @@ def section_ctl(r, meta):
     return out
 
 
+def section_overlay(r):
+    out = ["### 6. Overlay: container → container on another host, VXLAN over a veth underlay",
+           "",
+           "| path | UDP 64 B, Mpps | vs bridge+vxlan | TCP 1 stream, Gbit/s | vs bridge+vxlan "
+           "| TCP 8 streams, Gbit/s | vs bridge+vxlan |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]
+    for p in ("bridge-vxlan", "sluice-vxlan"):
+        out.append(
+            f"| {LABELS[p]} | {r.cell('overlay', 'pps', p, 1e6)} "
+            f"| {fmt_ratio(r.ratio('overlay', 'pps', p, 'overlay', 'bridge-vxlan'))} "
+            f"| {r.cell('overlay', 'tcp_1', p, 1e9, '{:.1f}')} "
+            f"| {fmt_ratio(r.ratio('overlay', 'tcp_1', p, 'overlay', 'bridge-vxlan'))} "
+            f"| {r.cell('overlay', 'tcp_8', p, 1e9, '{:.1f}')} "
+            f"| {fmt_ratio(r.ratio('overlay', 'tcp_8', p, 'overlay', 'bridge-vxlan'))} |")
+    return out
+
+
 def verdict(ratio, goal, at_least=True, noise=False):
     if ratio is None:
         return "pending"
@@ -252,7 +271,8 @@ def write_plot_data(r, path):
     """label, median, min, max in Mpps, colour index: one bar per path that has figures."""
     groups = (("l2", ("bridge", "sluice-tc", "sluice-xdp", "xdp-redirect"), "L2", 1),
               ("vlan", ("bridge", "sluice-tc", "sluice-xdp"), "VLAN", 2),
-              ("nat", NAT_PATHS, "NAT", 3))
+              ("nat", NAT_PATHS, "NAT", 3),
+              ("overlay", ("bridge-vxlan", "sluice-vxlan"), "overlay", 4))
     with open(path, "w") as f:
         for section, paths, title, colour in groups:
             for p in paths:
@@ -287,7 +307,8 @@ def main():
     md += section_goals(r) + [""]
     for sections, part in ((("l2",), section_l2), (("vlan",), section_vlan),
                            (("nat", "ct"), section_nat), (("ctl",), lambda r: section_ctl(r, meta)),
-                           (("mon",), section_mon)):
+                           (("mon",), section_mon),
+                           (("overlay",), section_overlay)):
         if ran & set(sections):
             md += part(r) + [""]
     if notes:

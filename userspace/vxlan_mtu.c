@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/* The overlay MTU: a switch with a VXLAN port gives its veths (both ends) the vxlan
+ * device's MTU, the uplink's minus the encapsulation, so no frame is too big to cross. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "netlink.h"
+#include "vxlan.h"
+
+/* Lower the MTU of the veth P (both ends) to MTU; never raises one. */
+static int vx_veth_mtu(const struct sl_port *p, int mtu)
+{
+	struct nl_link_info li, peer;
+	int host_ns, ns, ret = 0;
+
+	if (nl_link_get(p->ifindex, &li) || strcmp(li.kind, "veth"))
+		return 0;
+	if (li.mtu > mtu && nl_link_set_mtu(p->ifindex, mtu))
+		return -1;
+	if (li.peer_ifindex <= 0)
+		return 0;
+	if (!(p->flags & SL_PORT_F_PEER))	/* a gateway leg: its peer is here */
+		return nl_link_get(li.peer_ifindex, &peer) || peer.mtu <= mtu ? 0 :
+		       nl_link_set_mtu(li.peer_ifindex, mtu);
+	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ns = netns_open(p->netns);
+	if (host_ns < 0 || ns < 0 || netns_enter(ns, p->netns)) {
+		ret = -1;
+	} else {
+		if (!nl_link_get(li.peer_ifindex, &peer) && peer.mtu > mtu)
+			ret = nl_link_set_mtu(li.peer_ifindex, mtu);
+		if (netns_enter(host_ns, "host"))
+			ret = -1;
+	}
+	if (ns >= 0)
+		close(ns);
+	if (host_ns >= 0)
+		close(host_ns);
+	return ret;
+}
+
+/* Containers on an overlay switch get the overlay's MTU, so nothing they send is too big. */
+void vxlan_switch_mtu_apply(struct ctl *c, uint32_t switch_id, int mtu)
+{
+	uint32_t ifx, next;
+	struct sl_port p;
+	bool first = true;
+
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		first = false;
+		ifx = next;
+		if (bpf_map_lookup_elem(c->ports, &next, &p) || p.switch_id != switch_id ||
+		    !(p.flags & SL_PORT_F_OWNED) ||
+		    (p.flags & (SL_PORT_F_VXLAN | SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
+			continue;
+		if (vx_veth_mtu(&p, mtu))
+			fprintf(stderr, "sluice: warning: port %s keeps its MTU (overlay MTU %d)\n",
+				p.name, mtu);
+	}
+}
+
+int vxlan_switch_mtu(struct ctl *c, uint32_t switch_id)
+{
+	uint32_t ifx, next;
+	struct nl_link_info li;
+	struct sl_port p;
+	bool first = true;
+	int mtu = 0;
+
+	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
+		first = false;
+		ifx = next;
+		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.switch_id == switch_id &&
+		    (p.flags & SL_PORT_F_VXLAN) && !nl_link_get(p.ifindex, &li) &&
+		    (!mtu || li.mtu < mtu))
+			mtu = li.mtu;
+	}
+	return mtu;
+}
