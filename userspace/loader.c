@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ctl.h"
+#include "addr6.h"
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
 
@@ -224,6 +225,7 @@ int instance_remove(struct ctl *c)
 	path_of(c, path, SL_PIN_PROG_XDP);
 	unlink(path);
 	lan_unpin(c);
+	addr6_unpin(c);
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)

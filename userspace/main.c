@@ -40,6 +40,8 @@ static void usage(FILE *f)
 		"             (a host macvlan: DEV's LAN joins the switch; \"dev\" takes an existing one)\n"
 		"         set NAME [xdp native|generic|offload|auto|off] [vlan ...|trunk ...] [spoofchk on|off]\n"
 		"         del NAME | show [NAME]\n"
+		"  IPv6:  switch add / vlan add take \"addr CIDR6\" too (beside an IPv4 one); port add takes\n"
+		"         \"addr CIDR6\" (up to 8) [gw6 IP6] [trusted on|off]; port set takes [trusted on|off]\n"
 		"  fdb    show [switch SW] [port P] [vlan VID] | add SWITCH MAC port PORT [vlan VID]\n"
 		"         del SWITCH MAC [vlan VID] | flush [switch SW] [port P] [vlan VID] [dynamic]\n"
 		"  vlan   add SWITCH VID addr CIDR [name IF] | del SWITCH VID | show [SWITCH]\n"

@@ -499,3 +499,44 @@ int nl_link_set_xdp(int ifindex, int prog_fd, int expected_fd, uint32_t flags, c
 	mnl_attr_nest_end(nlh, xdp);
 	return nl_talk(nlh, NULL, NULL, 0, "%s", what);
 }
+
+int nl_addr6_add(int ifindex, const uint8_t addr[16], int plen)
+{
+	char buf[NL_REQ_SIZE] = { 0 }, str[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = RTM_NEWADDR;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_flags = IFA_F_NODAD;	/* sluice checked it is unique on the switch */
+	ifa->ifa_scope = addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80 ? RT_SCOPE_LINK :
+			 RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, 16, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr);
+	inet_ntop(AF_INET6, addr, str, sizeof(str));
+	return nl_talk(nlh, NULL, NULL, 0, "add address %s/%d on ifindex %d", str, plen, ifindex);
+}
+
+int nl_route6_add_default(const uint8_t gw[16], int oif)
+{
+	char buf[NL_REQ_SIZE] = { 0 }, str[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);
+	mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	inet_ntop(AF_INET6, gw, str, sizeof(str));
+	return nl_talk(nlh, NULL, NULL, 0, "add IPv6 default route via %s", str);
+}

@@ -39,6 +39,14 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			r->macvlan = true;
 			continue;
 		}
+		int n6 = addr6_opt(&r->a6, add ? ADDR6_PORT_ADD : ADDR6_PORT_SET, k, v);
+
+		if (n6 < 0)
+			return -1;
+		if (n6) {	/* an IPv6 address, gw6 or trusted */
+			i++;
+			continue;
+		}
 		if (!v)
 			return err("port: \"%s\" needs a value", k);
 		i++;
@@ -196,6 +204,7 @@ void port_uninstall(struct ctl *c, const struct sl_port *p)
 {
 	uint32_t ifx = p->ifindex;
 
+	addr6_uninstall(c, p);
 	bpf_map_delete_elem(c->ports, &ifx);
 	bpf_map_delete_elem(c->tx, &ifx);
 }
@@ -204,6 +213,7 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 {
 	uint32_t ifx = p->ifindex;
 
+	addr6_uninstall(c, p);
 	if (p->flags & SL_PORT_F_ENDPOINT) {	/* in no flood list, no FDB entry, no host hook */
 		endpoint_remove(c, p, delete_device);
 		return 0;
@@ -371,7 +381,8 @@ int peer_setup(const struct port_req *r, uint8_t mac[6])
 	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) ||
 	    (r->has_addr && nl_addr_add(ifx, r->addr, r->plen)) ||
 	    (r->hook != SL_HOOK_TC && peer_prepare_xdp(r->ifname)) ||
-	    nl_link_set_up(ifx, true) || (r->has_gw && nl_route_add_default(r->gw)))
+	    nl_link_set_up(ifx, true) || (r->has_gw && nl_route_add_default(r->gw)) ||
+	    addr6_peer_setup(&r->a6, ifx, r->ifname))
 		return -1;
 	if (nl_link_get(ifx, &li))
 		return -1;
@@ -381,7 +392,7 @@ int peer_setup(const struct port_req *r, uint8_t mac[6])
 
 static int port_add(struct ctl *c, int argc, char **argv)
 {
-	struct port_req r = { .ifname = "eth0", .spoofchk = -1 };
+	struct port_req r = { .ifname = "eth0", .spoofchk = -1, .a6 = ADDR6_REQ_INIT };
 	struct sl_port p = {};
 	struct sl_switch sw;
 	int host_ns = -1, ns = -1, ifx = -1, ret = -1;
@@ -420,6 +431,10 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		return err("switch %s does not exist", r.sw);
 	if (!port_get_by_name(c, r.name, &p))
 		return err("port %s already exists", r.name);
+	if ((r.dev || (r.macvlan && !r.netns)) && (r.a6.n || r.a6.has_gw6))
+		return err("port %s: IPv6 addr and gw6 are for container ports", r.name);
+	if (addr6_port_check(c, sw.id, &r.a6))
+		return -1;
 	if (!r.has_gw && r.has_addr && sw.gw_ifindex && sw.gw_plen &&
 	    !((r.addr ^ sw.gw_addr) & htonl(~0u << (32 - sw.gw_plen)))) {
 		r.gw = sw.gw_addr;	/* the switch's gateway is on the container's subnet */
@@ -510,6 +525,10 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	/* Maps before hooks: the first frame already finds its port. */
 	if (port_install(c, &p))
 		goto undo;
+	if (addr6_install(c, &p, &r.a6)) {
+		port_uninstall(c, &p);
+		goto undo;
+	}
 	if (nl_link_set_up(ifx, true) || port_attach(c, ifx, r.name, SL_HOOK_TC)) {
 		port_uninstall(c, &p);
 		goto undo;
@@ -544,13 +563,13 @@ out:
 
 static int port_set(struct ctl *c, int argc, char **argv)
 {
-	struct port_req r = { .spoofchk = -1 };
+	struct port_req r = { .spoofchk = -1, .a6 = ADDR6_REQ_INIT };
 	struct sl_port p, old;
 	uint32_t ifx;
 
 	if (argc < 2)
 		return err("usage: sluice port set NAME [xdp native|generic|offload|auto|off] "
-			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off]");
+			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off] [trusted on|off]");
 	if (parse_port_opts(&r, argc - 1, argv + 1, false))
 		return -1;
 	if (instance_open(c, false))
@@ -598,6 +617,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	}
 	if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
 		return err("port %s: map sl_ports: %s", p.name, strerror(errno));
+	if (addr6_port_set(c, &p, &r.a6))
+		return -1;
 	if (offload_sync(c, &p))
 		return -1;
 	if (r.has_vlan && (old.mode != p.mode || old.pvid != p.pvid ||
@@ -666,6 +687,7 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 		format_ipv4(p->ip, ip);
 		jadd_str(o, "ip", ip);
 	}
+	addr6_port_json(c, o, p);
 	jadd_str(o, "netns", p->netns);
 	jadd_bool(o, "spoofchk", p->flags & SL_PORT_F_SPOOFCHK);
 	if (p->flags & SL_PORT_F_GATEWAY)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ctl.h"
+#include "addr6.h"
 
 struct port_req {
 	const char *sw, *name, *netns, *ifname, *parent;
@@ -20,6 +21,7 @@ struct port_req {
 	uint16_t pvid;
 	uint64_t vids[SL_VLAN_WORDS];
 	int spoofchk;		/* -1: default */
+	struct addr6_req a6;	/* IPv6 addresses, gw6, trusted (addr6.c) */
 };
 
 /* Inside the container (current netns): MAC, address, link up, default route;
