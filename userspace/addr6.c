@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include "addr6.h"
@@ -45,6 +46,8 @@ static void maps6_close(struct maps6 *m)
 	if (m->port >= 0)
 		close(m->port);
 }
+
+static void gw6_default(struct maps6 *m, uint32_t switch_id, struct addr6_req *a);
 
 static bool ip6_is_ll(const uint8_t *a)
 {
@@ -125,8 +128,6 @@ static int opt_addr(struct addr6_req *a, enum addr6_for what, const char *v)
 	uint8_t addr[16];
 	int plen;
 
-	if (what == ADDR6_PORT_SET)
-		return err("port set: IPv6 addresses are given at port add (\"addr %s\")", v);
 	if (parse_ip6(v, addr, &plen) || !ip6_is_ownable(addr))
 		return err("addr \"%s\" is not an IPv6 unicast CIDR such as fd00::11/64", v);
 	if (what == ADDR6_GATEWAY && (ip6_is_ll(addr) || plen > 127))
@@ -146,7 +147,7 @@ int addr6_opt(struct addr6_req *a, enum addr6_for what, const char *k, const cha
 {
 	if (!strcmp(k, "addr") && v && strchr(v, ':'))
 		return opt_addr(a, what, v);
-	if (!strcmp(k, "gw6") && what == ADDR6_PORT_ADD) {
+	if (!strcmp(k, "gw6") && what != ADDR6_GATEWAY) {
 		if (!v || parse_ip6(v, a->gw6, NULL) || !ip6_is_ownable(a->gw6))
 			return err("gw6 \"%s\" is not an IPv6 unicast address", v ? v : "");
 		a->has_gw6 = true;
@@ -179,8 +180,8 @@ static const char *slot_name(struct ctl *c, uint32_t slot, char buf[SL_NAME_LEN]
 	return "?";
 }
 
-/* Refuse an address of A already owned on SWITCH_ID. */
-static int addr6_taken(struct ctl *c, struct maps6 *m, uint32_t switch_id,
+/* Refuse an address of A already owned on SWITCH_ID by another than slot SELF. */
+static int addr6_taken(struct ctl *c, struct maps6 *m, uint32_t switch_id, uint32_t self,
 		       const struct addr6_req *a)
 {
 	char s[INET6_ADDRSTRLEN + 4], name[SL_NAME_LEN];
@@ -189,7 +190,7 @@ static int addr6_taken(struct ctl *c, struct maps6 *m, uint32_t switch_id,
 
 	for (int i = 0; i < a->n; i++) {
 		memcpy(k.addr, a->addr[i], 16);
-		if (!bpf_map_lookup_elem(m->addr, &k, &v))
+		if (!bpf_map_lookup_elem(m->addr, &k, &v) && v.slot != self)
 			return err("address %s is already port %s's on this switch",
 				   fmt6(a->addr[i], -1, s), slot_name(c, v.slot, name));
 	}
@@ -198,11 +199,8 @@ static int addr6_taken(struct ctl *c, struct maps6 *m, uint32_t switch_id,
 
 int addr6_port_check(struct ctl *c, uint32_t switch_id, struct addr6_req *a)
 {
-	struct sl_addr6_key k, next;
-	struct sl_addr6 v;
 	struct maps6 m;
-	bool first = true;
-	int ret, i;
+	int ret;
 
 	if (a->has_gw6 && !a->n)
 		return err("gw6: the port needs an IPv6 \"addr\" to reach its gateway from");
@@ -210,23 +208,34 @@ int addr6_port_check(struct ctl *c, uint32_t switch_id, struct addr6_req *a)
 		return 0;
 	if (maps6_open(c, &m, false))
 		return -1;
-	ret = addr6_taken(c, &m, switch_id, a);
+	ret = addr6_taken(c, &m, switch_id, 0, a);
+	if (!ret)
+		gw6_default(&m, switch_id, a);
+	maps6_close(&m);
+	return ret;
+}
+
+/* No gw6 in A: the switch's gateway on the first global address's prefix, if any. */
+static void gw6_default(struct maps6 *m, uint32_t switch_id, struct addr6_req *a)
+{
+	struct sl_addr6_key k, next;
+	struct sl_addr6 v;
+	bool first = true;
+	int i;
+
 	for (i = 0; i < a->n && ip6_is_ll(a->addr[i]); i++)
 		;
-	/* The switch's gateway on the first global address's prefix is the default route. */
-	while (!ret && !a->has_gw6 && i < a->n &&
-	       bpf_map_get_next_key(m.addr, first ? NULL : &k, &next) == 0) {
+	while (!a->has_gw6 && i < a->n &&
+	       bpf_map_get_next_key(m->addr, first ? NULL : &k, &next) == 0) {
 		first = false;
 		k = next;
-		if (next.switch_id != switch_id || bpf_map_lookup_elem(m.addr, &next, &v) ||
+		if (next.switch_id != switch_id || bpf_map_lookup_elem(m->addr, &next, &v) ||
 		    !(v.flags & SL_ADDR6_F_GATEWAY) || v.plen != a->plen[i] ||
 		    !prefix_eq(next.addr, a->addr[i], v.plen))
 			continue;
 		memcpy(a->gw6, next.addr, 16);
 		a->has_gw6 = true;
 	}
-	maps6_close(&m);
-	return ret;
 }
 
 int addr6_gateway_check(struct ctl *c, const struct addr6_req *a)
@@ -284,7 +293,7 @@ int addr6_peer_setup(const struct addr6_req *a, int ifindex, const char *ifname)
 	for (int i = 0; i < a->n; i++)
 		if (nl_addr6_add(ifindex, a->addr[i], a->plen[i]))
 			return -1;
-	return a->has_gw6 ? nl_route6_add_default(a->gw6, ifindex) : 0;
+	return a->has_gw6 ? nl_route6_add_default(a->gw6, ifindex, false) : 0;
 }
 
 /* Write (switch, address) -> (slot, flags) for each of A, then P's EUI-64 link-local
@@ -384,6 +393,113 @@ void addr6_uninstall(struct ctl *c, const struct sl_port *p)
 	maps6_close(&m);
 }
 
+int addr6_port_set_check(struct ctl *c, const struct sl_port *p, struct addr6_req *a)
+{
+	struct maps6 m;
+	int ret;
+
+	if (!a->n && !a->has_gw6)
+		return 0;
+	if (!a->n)
+		return err("port %s: gw6 comes with the port's IPv6 \"addr\" list", p->name);
+	if (!(p->flags & (SL_PORT_F_PEER | SL_PORT_F_ENDPOINT)) || !p->netns[0])
+		return err("port %s: IPv6 addresses are for container ports", p->name);
+	if (maps6_open(c, &m, false))
+		return -1;
+	ret = addr6_taken(c, &m, p->switch_id, p->slot, a);
+	if (!ret)
+		gw6_default(&m, p->switch_id, a);
+	maps6_close(&m);
+	return ret;
+}
+
+/* P's own addresses (not its EUI-64 link-local) into OLD. */
+static void owned_list(struct maps6 *m, const struct sl_port *p, struct addr6_req *old)
+{
+	struct sl_addr6_key k, next;
+	struct sl_addr6 v;
+	bool first = true;
+
+	while (old->n < SL_ADDR6_PORT_MAX &&
+	       bpf_map_get_next_key(m->addr, first ? NULL : &k, &next) == 0) {
+		first = false;
+		k = next;
+		if (next.switch_id != p->switch_id || bpf_map_lookup_elem(m->addr, &next, &v) ||
+		    v.slot != p->slot || (v.flags & SL_ADDR6_F_AUTO_LL))
+			continue;
+		memcpy(old->addr[old->n], next.addr, 16);
+		old->plen[old->n++] = v.plen;
+	}
+}
+
+static bool req_has(const struct addr6_req *a, const uint8_t *addr)
+{
+	for (int i = 0; i < a->n; i++)
+		if (!memcmp(a->addr[i], addr, 16))
+			return true;
+	return false;
+}
+
+/* In the container (current netns): device IFX gets NEW's addresses instead of OLD's. */
+static int peer_readdr(const struct addr6_req *old, const struct addr6_req *new, int ifx)
+{
+	char ifname[IF_NAMESIZE];
+
+	if (!if_indextoname(ifx, ifname))
+		return err("device ifindex %d is gone from the container", ifx);
+	if (ipv6_enable(ifname))
+		return -1;
+	for (int i = 0; i < new->n; i++)
+		if (!req_has(old, new->addr[i]) && nl_addr6_add(ifx, new->addr[i], new->plen[i]))
+			return -1;
+	for (int i = 0; i < old->n; i++)
+		if (!req_has(new, old->addr[i]) && nl_addr6_del(ifx, old->addr[i], old->plen[i]))
+			return -1;
+	return new->has_gw6 ? nl_route6_add_default(new->gw6, ifx, true) : 0;
+}
+
+/* `port set P addr CIDR6...`: configure the container first, then the maps. */
+static int port_readdr(struct ctl *c, const struct sl_port *p, const struct addr6_req *a,
+		       struct maps6 *m)
+{
+	struct addr6_req old = ADDR6_REQ_INIT;
+	struct sl_addr6_key k = { .switch_id = p->switch_id };
+	struct sl_addr6 v = { .slot = p->slot };
+	int host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int ns = netns_open(p->netns), ifx = p->ep_ifindex, ret = -1;
+	struct nl_link_info li;
+
+	owned_list(m, p, &old);
+	if (!(p->flags & SL_PORT_F_ENDPOINT))	/* a veth: its peer's ifindex in there */
+		ifx = nl_link_get(p->ifindex, &li) ? -1 : li.peer_ifindex;
+	if (ifx <= 0)
+		err("port %s: its container device is gone", p->name);
+	else if (ns >= 0 && host_ns >= 0 && !netns_enter(ns, p->netns)) {
+		ret = peer_readdr(&old, a, ifx);
+		if (netns_enter(host_ns, "host"))
+			ret = -1;
+	}
+	if (ns >= 0)
+		close(ns);
+	if (host_ns >= 0)
+		close(host_ns);
+	if (ret)
+		return -1;
+	for (int i = 0; i < old.n; i++) {
+		memcpy(k.addr, old.addr[i], 16);
+		if (!req_has(a, k.addr))
+			bpf_map_delete_elem(m->addr, &k);
+	}
+	for (int i = 0; i < a->n; i++) {
+		memcpy(k.addr, a->addr[i], 16);
+		v.plen = a->plen[i];
+		v.flags = ip6_is_ll(k.addr) ? SL_ADDR6_F_LINKLOCAL : 0;
+		if (bpf_map_update_elem(m->addr, &k, &v, BPF_ANY))
+			return err("port %s: map sl_addr6: %s", p->name, strerror(errno));
+	}
+	return 0;
+}
+
 int addr6_port_set(struct ctl *c, const struct sl_port *p, const struct addr6_req *a)
 {
 	uint32_t slot = p->slot;
@@ -391,14 +507,23 @@ int addr6_port_set(struct ctl *c, const struct sl_port *p, const struct addr6_re
 	struct maps6 m;
 	int ret = 0;
 
-	if (a->trusted < 0)
+	if (a->trusted < 0 && !a->n)
 		return 0;
 	if (maps6_open(c, &m, false))
 		return -1;
 	if (bpf_map_lookup_elem(m.port, &slot, &v))
 		memset(&v, 0, sizeof(v));
-	v.flags = a->trusted ? v.flags | SL_PORT6_F_TRUSTED : v.flags & ~SL_PORT6_F_TRUSTED;
-	if (bpf_map_update_elem(m.port, &slot, &v, BPF_ANY))
+	if (a->trusted >= 0)
+		v.flags = a->trusted ? v.flags | SL_PORT6_F_TRUSTED : v.flags & ~SL_PORT6_F_TRUSTED;
+	if (a->n) {
+		ret = port_readdr(c, p, a, &m);
+		v.flags |= SL_PORT6_F_CHECK;
+		v.naddr = a->n;
+		memset(v.gw6, 0, sizeof(v.gw6));
+		if (a->has_gw6)
+			memcpy(v.gw6, a->gw6, 16);
+	}
+	if (!ret && bpf_map_update_elem(m.port, &slot, &v, BPF_ANY))
 		ret = err("port %s: map sl_port6: %s", p->name, strerror(errno));
 	maps6_close(&m);
 	return ret;

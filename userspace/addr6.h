@@ -38,7 +38,9 @@ int addr6_peer_setup(const struct addr6_req *a, int ifindex, const char *ifname)
 int addr6_install(struct ctl *c, const struct sl_port *p, const struct addr6_req *a);
 /* Forget everything P owned (its slot's entries and policy). */
 void addr6_uninstall(struct ctl *c, const struct sl_port *p);
-/* `port set`: trusted on|off. */
+/* `port set`: trusted on|off, and "addr CIDR6..." [gw6 IP6], which replace P's IPv6
+ * addresses (check before anything changes, then set). */
+int addr6_port_set_check(struct ctl *c, const struct sl_port *p, struct addr6_req *a);
 int addr6_port_set(struct ctl *c, const struct sl_port *p, const struct addr6_req *a);
 /* Host leg HOST (just made by gateway_add, port HOST-gw) gets A's addresses. */
 int addr6_gateway_add(struct ctl *c, const char *host, const struct addr6_req *a);

@@ -42,6 +42,7 @@ static void usage(FILE *f)
 		"         del NAME | show [NAME]\n"
 		"  IPv6:  switch add / vlan add take \"addr CIDR6\" too (beside an IPv4 one); port add takes\n"
 		"         \"addr CIDR6\" (up to 8) [gw6 IP6] [trusted on|off]; port set takes [trusted on|off]\n"
+		"         and [addr CIDR6 ... [gw6 IP6]] (replacing the port's IPv6 addresses)\n"
 		"  fdb    show [switch SW] [port P] [vlan VID] | add SWITCH MAC port PORT [vlan VID]\n"
 		"         del SWITCH MAC [vlan VID] | flush [switch SW] [port P] [vlan VID] [dynamic]\n"
 		"  vlan   add SWITCH VID addr CIDR [name IF] | del SWITCH VID | show [SWITCH]\n"

@@ -500,14 +500,14 @@ int nl_link_set_xdp(int ifindex, int prog_fd, int expected_fd, uint32_t flags, c
 	return nl_talk(nlh, NULL, NULL, 0, "%s", what);
 }
 
-int nl_addr6_add(int ifindex, const uint8_t addr[16], int plen)
+static int addr6_talk(int ifindex, const uint8_t addr[16], int plen, bool add)
 {
 	char buf[NL_REQ_SIZE] = { 0 }, str[INET6_ADDRSTRLEN];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
 
-	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	nlh->nlmsg_flags = add ? NLM_F_CREATE | NLM_F_EXCL : 0;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET6;
 	ifa->ifa_prefixlen = plen;
@@ -518,10 +518,23 @@ int nl_addr6_add(int ifindex, const uint8_t addr[16], int plen)
 	mnl_attr_put(nlh, IFA_LOCAL, 16, addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr);
 	inet_ntop(AF_INET6, addr, str, sizeof(str));
-	return nl_talk(nlh, NULL, NULL, 0, "add address %s/%d on ifindex %d", str, plen, ifindex);
+	return nl_talk(nlh, NULL, NULL, add ? 0 : EADDRNOTAVAIL, "%s address %s/%d on ifindex %d",
+		       add ? "add" : "delete", str, plen, ifindex);
 }
 
-int nl_route6_add_default(const uint8_t gw[16], int oif)
+int nl_addr6_add(int ifindex, const uint8_t addr[16], int plen)
+{
+	return addr6_talk(ifindex, addr, plen, true);
+}
+
+int nl_addr6_del(int ifindex, const uint8_t addr[16], int plen)
+{
+	int ret = addr6_talk(ifindex, addr, plen, false);
+
+	return ret == -EADDRNOTAVAIL ? 0 : ret;
+}
+
+int nl_route6_add_default(const uint8_t gw[16], int oif, bool replace)
 {
 	char buf[NL_REQ_SIZE] = { 0 }, str[INET6_ADDRSTRLEN];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -530,6 +543,8 @@ int nl_route6_add_default(const uint8_t gw[16], int oif)
 	nlh->nlmsg_type = RTM_NEWROUTE;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	if (replace)
+		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
 	rtm->rtm_family = AF_INET6;
 	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_protocol = RTPROT_BOOT;

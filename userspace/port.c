@@ -569,7 +569,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 
 	if (argc < 2)
 		return err("usage: sluice port set NAME [xdp native|generic|offload|auto|off] "
-			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off] [trusted on|off]");
+			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off] [trusted on|off] [addr CIDR6 ... [gw6 IP6]]");
 	if (parse_port_opts(&r, argc - 1, argv + 1, false))
 		return -1;
 	if (instance_open(c, false))
@@ -578,6 +578,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		return err("port %s does not exist", argv[0]);
 	old = p;
 	ifx = p.ifindex;
+	if (addr6_port_set_check(c, &p, &r.a6))
+		return -1;
 	if (r.has_hook && (p.flags & (SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
 		return err("port %s: xdp is not for macvlan ports", p.name);
 	if (r.has_vlan)

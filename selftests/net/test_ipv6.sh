@@ -70,16 +70,18 @@ fails "$T.overlapping_gateway_prefix_refused" "overlaps gateway sw0-gw's fd00:36
 	sl vlan add sw0 36 addr 10.36.36.1/24 addr fd00:36:0:0::100/64
 check "$T.vlan_gateway_takes_ipv6" sl vlan add sw0 36 addr 10.36.36.1/24 addr fd00:3636::1/64
 
-# Forged frames from c1. drop REASON COUNT: c1's counter for REASON moved by COUNT.
-drops() { sl_json ".[] | select(.port==\"p-c1\") | .drops.$1" stats; }
-guard() { in_ns c1 /usr/bin/python3 "$GUARD" "$@" 2>&1; }
-sent_dropped() {
-	local reason=$1 before; shift
-	before=$(drops "$reason")
-	guard "$@" || return 1
+# Forged frames from c1 (ipv6_guard.py), counted per reason on the sender's port.
+drops() { sl_json ".[] | select(.port==\"p-${2:-c1}\") | .drops.$1" stats; }
+# sent_dropped_from C REASON KIND ARGS...: C sends N frames of KIND, its REASON counter moves by N.
+sent_dropped_from() {
+	local c=$1 reason=$2 before; shift 2
+	before=$(drops "$reason" "$c")
+	in_ns "$c" /usr/bin/python3 "$GUARD" "$@" 2>&1 || return 1
 	pause 0.3
-	test "$(drops "$reason")" = $((before + N)) || { echo "$reason: $before -> $(drops "$reason")"; return 1; }
+	test "$(drops "$reason" "$c")" = $((before + N)) ||
+		{ echo "$reason: $before -> $(drops "$reason" "$c")"; return 1; }
 }
+sent_dropped() { sent_dropped_from c1 "$@"; }
 neigh_mac() { ip -n "$1" -6 neigh show "$2" | awk '{for (i=1;i<NF;i++) if ($i=="lladdr") print $(i+1)}'; }
 
 ping6_ok host fd00:36::12 && ping6_ok c2 fd00:36::1
@@ -120,6 +122,20 @@ trusted_ra() {
 check "$T.trusted_port_ra_reaches_neighbours" trusted_ra
 check "$T.port_show_trusted" test "$(sl_json '.[] | select(.name=="p-c3") | .trusted' port show)" = true
 
+# port set replaces a live port's IPv6 addresses, in the container and in the guard.
+readdr() {
+	sl port set p-c2 addr fd00:36::22/64 || return 1
+	ip -n "$PFX-c2" -6 addr show dev eth0 | grep -q "fd00:36::22/64" &&
+		! ip -n "$PFX-c2" -6 addr show dev eth0 | grep -q "fd00:36::12/" &&
+		test "$(sl_json '.[] | select(.name=="p-c2") | .addr6 | join(",")' port show)" = \
+			"fd00:36::22/64" &&
+		ping6_ok c1 fd00:36::22 && ping6_ok c2 fd00:36::1
+}
+check "$T.port_set_replaces_ipv6_addresses" readdr
+fails "$T.port_set_taken_ipv6_refused" "fd00:36::11 is already port p-c1's" \
+	sl port set p-c2 addr fd00:36::11/64
+check "$T.port_set_old_address_now_spoofed" sent_dropped_from c2 spoofed_ip6 src "$M2" fd00:36::12
+
 # A removed port's addresses are free again.
 readd() {
 	sl port del p-c3 && sl port add sw0 p-c3b netns "$PFX-c3" ifname eth1 \
@@ -128,5 +144,5 @@ readd() {
 }
 check "$T.deleted_port_frees_its_ipv6" readd
 check "$T.all_pairs_ping6_after_forgeries" sh -c "$(declare -f ping6_ok in_ns); PFX=$PFX; \
-	ping6_ok c1 fd00:36::12 && ping6_ok c2 fd00:36::1 && ping6_ok c2 fd00:36::11"
+	ping6_ok c1 fd00:36::22 && ping6_ok c2 fd00:36::1 && ping6_ok c2 fd00:36::11"
 summary
