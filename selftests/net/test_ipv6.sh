@@ -136,6 +136,24 @@ fails "$T.port_set_taken_ipv6_refused" "fd00:36::11 is already port p-c1's" \
 	sl port set p-c2 addr fd00:36::11/64
 check "$T.port_set_old_address_now_spoofed" sent_dropped_from c2 spoofed_ip6 src "$M2" fd00:36::12
 
+# A container's macvlan endpoint (tc only) gets its IPv6 address and the same guard, which
+# runs on the endpoint's own egress hook there.
+macvlan_lan() {
+	ns_add lan && ns_add mv &&
+		ip -n "$HOST" link add lan0 type veth peer name lan0p netns "$PFX-lan" &&
+		ip -n "$HOST" link set lan0 up && ip -n "$PFX-lan" link set lan0p up &&
+		ip -n "$PFX-lan" addr add fd00:50::2/64 dev lan0p nodad
+}
+if [ "$MODE" = tc ] && macvlan_lan; then
+	check "$T.macvlan_endpoint_takes_ipv6" \
+		sl port add sw0 p-mv macvlan parent lan0 netns "$PFX-mv" addr fd00:50::11/64
+	check "$T.macvlan_endpoint_ping6_from_its_lan" ping6_ok lan fd00:50::11
+	check "$T.macvlan_endpoint_spoofed_ipv6_dropped" \
+		sent_dropped_from mv spoofed_ip6 src "$(mac mv)" fd00:50::99
+	check "$T.macvlan_endpoint_rogue_ra_dropped" \
+		sent_dropped_from mv ra_guard ra "$(mac mv)" 2001:db8:bad::
+fi
+
 # A removed port's addresses are free again.
 readd() {
 	sl port del p-c3 && sl port add sw0 p-c3b netns "$PFX-c3" ifname eth1 \
