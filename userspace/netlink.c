@@ -631,3 +631,59 @@ int nl_link_set_mtu(int ifindex, int mtu)
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	return nl_talk(nlh, NULL, NULL, 0, "set mtu %d on link ifindex %d", mtu, ifindex);
 }
+
+static int addr6_talk(int ifindex, const uint8_t addr[16], int plen, bool add)
+{
+	char buf[NL_REQ_SIZE] = { 0 }, str[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+
+	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	nlh->nlmsg_flags = add ? NLM_F_CREATE | NLM_F_EXCL : 0;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_flags = IFA_F_NODAD;	/* sluice checked it is unique on the switch */
+	ifa->ifa_scope = addr[0] == 0xfe && (addr[1] & 0xc0) == 0x80 ? RT_SCOPE_LINK :
+			 RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, 16, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr);
+	inet_ntop(AF_INET6, addr, str, sizeof(str));
+	return nl_talk(nlh, NULL, NULL, add ? 0 : EADDRNOTAVAIL, "%s address %s/%d on ifindex %d",
+		       add ? "add" : "delete", str, plen, ifindex);
+}
+
+int nl_addr6_add(int ifindex, const uint8_t addr[16], int plen)
+{
+	return addr6_talk(ifindex, addr, plen, true);
+}
+
+int nl_addr6_del(int ifindex, const uint8_t addr[16], int plen)
+{
+	int ret = addr6_talk(ifindex, addr, plen, false);
+
+	return ret == -EADDRNOTAVAIL ? 0 : ret;
+}
+
+int nl_route6_add_default(const uint8_t gw[16], int oif, bool replace)
+{
+	char buf[NL_REQ_SIZE] = { 0 }, str[INET6_ADDRSTRLEN];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	if (replace)
+		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);
+	mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	inet_ntop(AF_INET6, gw, str, sizeof(str));
+	return nl_talk(nlh, NULL, NULL, 0, "add IPv6 default route via %s", str);
+}

@@ -55,6 +55,11 @@ int nl_addr_add(int ifindex, uint32_t addr, int plen);
 int nl_addr_first(int ifindex, uint32_t *addr, int *plen);
 /* Default route via GW (network order). */
 int nl_route_add_default(uint32_t gw);
+/* IPv6 ADDR/PLEN on IFINDEX, without DAD (del: 0 when it is not there); default route via
+ * GW out of OIF, or in place of the one there with REPLACE. */
+int nl_addr6_add(int ifindex, const uint8_t addr[16], int plen);
+int nl_addr6_del(int ifindex, const uint8_t addr[16], int plen);
+int nl_route6_add_default(const uint8_t gw[16], int oif, bool replace);
 
 /* Turn GRO on for NAME (veth: gives it NAPI, so it can take XDP_REDIRECT). */
 int nl_link_set_gro(const char *name, bool on);

@@ -46,6 +46,14 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			r->macvlan = true;
 			continue;
 		}
+		int n6 = addr6_opt(&r->a6, add ? ADDR6_PORT_ADD : ADDR6_PORT_SET, k, v);
+
+		if (n6 < 0)
+			return -1;
+		if (n6) {	/* an IPv6 address, gw6 or trusted */
+			i++;
+			continue;
+		}
 		if (!v)
 			return err("port: \"%s\" needs a value%s", k,
 				   add && !strcmp(k, "netns") ? " (the container's netns)" : "");
@@ -209,6 +217,7 @@ void port_uninstall(struct ctl *c, const struct sl_port *p)
 {
 	uint32_t ifx = p->ifindex;
 
+	addr6_uninstall(c, p);
 	bpf_map_delete_elem(c->ports, &ifx);
 	bpf_map_delete_elem(c->tx, &ifx);
 	port_ns_forget(c, ifx);
@@ -220,6 +229,7 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 
 	/* The host must not keep sending this address's traffic to the MAC that goes. */
 	addr_neigh_forget(c, p->switch_id, p->ip);
+	addr6_uninstall(c, p);
 	if (p->flags & SL_PORT_F_ENDPOINT) {	/* in no flood list, no FDB entry, no host hook */
 		endpoint_remove(c, p, delete_device);
 		return 0;
@@ -400,7 +410,8 @@ int peer_setup(const struct port_req *r, uint8_t mac[6])
 	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) || (r->mtu && nl_link_set_mtu(ifx, r->mtu)) ||
 	    (r->has_addr && nl_addr_add(ifx, r->addr, r->plen)) ||
 	    (r->hook != SL_HOOK_TC && peer_prepare_xdp(r->ifname)) ||
-	    nl_link_set_up(ifx, true) || (r->has_gw && nl_route_add_default(r->gw)))
+	    nl_link_set_up(ifx, true) || (r->has_gw && nl_route_add_default(r->gw)) ||
+	    addr6_peer_setup(&r->a6, ifx, r->ifname))
 		return -1;
 	if (nl_link_get(ifx, &li))
 		return -1;
@@ -425,7 +436,7 @@ static int port_exists_err(struct ctl *c, const struct sl_port *p)
 
 static int port_add(struct ctl *c, int argc, char **argv)
 {
-	struct port_req r = { .ifname = "eth0", .spoofchk = -1 };
+	struct port_req r = { .ifname = "eth0", .spoofchk = -1, .a6 = ADDR6_REQ_INIT };
 	struct sl_port p = {};
 	struct sl_switch sw;
 	int host_ns = -1, ns = -1, ifx = -1, ret = -1;
@@ -470,6 +481,10 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		return err("switch %s does not exist", r.sw);
 	if (!port_get_by_name(c, r.name, &p))
 		return port_exists_err(c, &p);
+	if ((r.dev || (r.macvlan && !r.netns)) && (r.a6.n || r.a6.has_gw6))
+		return err("port %s: IPv6 addr and gw6 are for container ports", r.name);
+	if (addr6_port_check(c, sw.id, &r.a6))
+		return -1;
 	if (r.has_addr && addr_check_free(c, sw.id, !r.has_vlan ? SL_VLAN_DEFAULT :
 					  r.mode == SL_MODE_ACCESS ? r.pvid : 0, r.addr, r.name))
 		return -1;
@@ -570,7 +585,7 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	/* Maps before hooks: the first frame already finds its port. */
 	if (port_install(c, &p))
 		goto undo;
-	if (ns >= 0 && port_ns_record(c, ifx, r.netns, ns)) {
+	if ((ns >= 0 && port_ns_record(c, ifx, r.netns, ns)) || addr6_install(c, &p, &r.a6)) {
 		port_uninstall(c, &p);
 		goto undo;
 	}
@@ -609,13 +624,14 @@ out:
 
 static int port_set(struct ctl *c, int argc, char **argv)
 {
-	struct port_req r = { .spoofchk = -1 };
+	struct port_req r = { .spoofchk = -1, .a6 = ADDR6_REQ_INIT };
 	struct sl_port p, old;
 	uint32_t ifx;
 
 	if (argc < 2)
 		return err("usage: sluice port set NAME [addr CIDR] [xdp native|generic|offload|auto|off] "
-			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off]");
+			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off] [trusted on|off] "
+			   "[addr CIDR6 ... [gw6 IP6]]");
 	if (!strcmp(argv[1], "remotes"))
 		return vxlan_port_set(c, argc, argv);
 	if (parse_port_opts(&r, argc - 1, argv + 1, false))
@@ -626,6 +642,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		return err("port %s does not exist", argv[0]);
 	old = p;
 	ifx = p.ifindex;
+	if (addr6_port_set_check(c, &p, &r.a6))
+		return -1;
 	if (r.has_hook && (p.flags & (SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
 		return err("port %s: xdp is not for macvlan ports", p.name);
 	if ((r.has_hook || r.has_vlan) && (p.flags & SL_PORT_F_VXLAN))
@@ -690,6 +708,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		return err("port %s: map sl_ports: %s", p.name, strerror(errno));
 	if (old.ip != p.ip)
 		addr_neigh_forget(c, p.switch_id, old.ip);
+	if (addr6_port_set(c, &p, &r.a6))
+		return -1;
 	if (offload_sync(c, &p))
 		return -1;
 	if (r.has_vlan && (old.mode != p.mode || old.pvid != p.pvid ||
@@ -761,6 +781,7 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 		format_ipv4(p->ip, ip);
 		jadd_str(o, "ip", ip);
 	}
+	addr6_port_json(c, o, p);
 	jadd_str(o, "netns", port_ns_spec(c, p, spec));
 	jadd_bool(o, "spoofchk", p->flags & SL_PORT_F_SPOOFCHK);
 	if (p->flags & SL_PORT_F_GATEWAY)

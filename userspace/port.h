@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ctl.h"
+#include "addr6.h"
 
 struct port_req {
 	const char *sw, *name, *netns, *ifname, *parent;
@@ -21,6 +22,7 @@ struct port_req {
 	uint64_t vids[SL_VLAN_WORDS];
 	int spoofchk;		/* -1: default */
 	int mtu;		/* 0: the kernel's; else an overlay switch's (vxlan.c) */
+	struct addr6_req a6;	/* IPv6 addresses, gw6, trusted (addr6.c) */
 };
 
 /* Inside the container (current netns): MAC, address, link up, default route;

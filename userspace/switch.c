@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include "build_info.h"
 #include "ctl.h"
+#include "addr6.h"
 #include "netlink.h"
 #include "vxlan.h"
 #include "output.h"
@@ -113,16 +114,25 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 {
 	char key[SL_NAME_LEN] = {}, gwport[SL_NAME_LEN];
 	struct sl_switch sw = {};
+	struct addr6_req a6 = ADDR6_REQ_INIT;
 	bool has_addr = false;
 	const char *name;
 
 	if (argc < 1)
-		return err("usage: sluice switch add NAME [addr CIDR]");
+		return err("usage: sluice switch add NAME [addr CIDR [addr CIDR6]...]");
 	name = argv[0];
 	if (!name_valid(name, SWITCH_NAME_MAX))
 		return err("switch name \"%s\" is invalid (1-%d of A-Z a-z 0-9 _ . -)", name,
 			   SWITCH_NAME_MAX);
 	for (int i = 1; i < argc; i++) {
+		int n6 = addr6_opt(&a6, ADDR6_GATEWAY, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+
+		if (n6 < 0)
+			return -1;
+		if (n6) {	/* an IPv6 gateway address */
+			i++;
+			continue;
+		}
 		if (!strcmp(argv[i], "addr") && i + 1 < argc) {
 			int plen;
 
@@ -135,6 +145,9 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 			return err("switch add: unexpected \"%s\"", argv[i]);
 		}
 	}
+	if (a6.n && !has_addr)
+		return err("switch %s: an IPv6 gateway address comes with an IPv4 one "
+			   "(addr 10.0.0.1/24 addr fd00::1/64)", name);
 	snprintf(gwport, sizeof(gwport), "%s-gw", name);
 	if (has_addr && (nl_link_index(name) > 0 || nl_link_index(gwport) > 0))
 		return err("switch %s: device %s or %s already exists in the host netns", name,
@@ -144,6 +157,8 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 	snprintf(key, sizeof(key), "%s", name);
 	if (!switch_get(c, name, &(struct sl_switch){}))
 		return err("switch %s already exists", name);
+	if (addr6_gateway_check(c, &a6))
+		goto fail;
 	sw.id = switch_free_id(c);
 	if (has_addr) {
 		int host = gateway_add(c, name, sw.id, SL_VLAN_DEFAULT, sw.gw_addr, sw.gw_plen);
@@ -151,6 +166,13 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 		if (host < 0)
 			goto fail;
 		sw.gw_ifindex = host;
+		if (addr6_gateway_add(c, name, &a6)) {
+			struct sl_port p;
+
+			if (!port_get_by_name(c, gwport, &p))
+				port_remove(c, &p, true);
+			goto fail;
+		}
 	}
 	if (bpf_map_update_elem(c->switches, key, &sw, BPF_NOEXIST)) {
 		struct bpf_map_info info = {};
@@ -267,6 +289,7 @@ static int switch_show(struct ctl *c, int argc, char **argv)
 			snprintf(cidr, sizeof(cidr), "%s/%u", a, sw.gw_plen);
 			jadd_str(o, "gateway", key);
 			jadd_str(o, "addr", cidr);
+			addr6_switch_json(c, o, sw.id);
 		}
 		jadd_str(o, "build", build);
 		json_object_array_add(arr, o);

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include "ctl.h"
+#include "addr6.h"
 #include "netlink.h"
 #include "output.h"
 #include "parse.h"
@@ -103,8 +104,9 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 	struct vlan_gw other;
 	struct sl_switch sw;
 	struct sl_port p;
+	struct addr6_req a6 = ADDR6_REQ_INIT;
 	uint32_t addr = 0;
-	int plen = 0, hostx;
+	int plen = 0, hostx, n6;
 	bool has_addr = false;
 	uint16_t vid;
 
@@ -120,6 +122,11 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 		if (!v)
 			return err("vlan add: \"%s\" needs a value", k);
 		i++;
+		n6 = addr6_opt(&a6, ADDR6_GATEWAY, k, v);
+		if (n6 < 0)
+			return -1;
+		if (n6)		/* an IPv6 gateway address */
+			continue;
 		if (!strcmp(k, "addr")) {
 			if (parse_cidr(v, &addr, &plen) || plen < 1 || plen > 30)
 				return err("addr \"%s\" is not an IPv4 CIDR such as 10.0.10.1/24", v);
@@ -162,10 +169,12 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 		return err("vlan %u of switch %s: %s overlaps gateway %s (%s)", vid, sw_name, mine,
 			   other.host, theirs);
 	}
+	if (addr6_gateway_check(c, &a6))
+		return -1;
 	hostx = gateway_add(c, host, sw.id, vid, addr, plen);
 	if (hostx < 0)
 		return -1;
-	if (flood_rebuild(c, sw.id) || nat_local_sync(c)) {
+	if (addr6_gateway_add(c, host, &a6) || flood_rebuild(c, sw.id) || nat_local_sync(c)) {
 		if (!port_get_by_name(c, port, &p))
 			port_remove(c, &p, true);
 		nat_local_sync(c);

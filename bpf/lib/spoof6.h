@@ -205,6 +205,14 @@ static __always_inline int sl_spoof6_check(const struct sl_port *port, void *l3,
 			return why;
 		l4 = NULL;
 	}
+	if (l4) {
+		__u32 zero = 0, *off = bpf_map_lookup_elem(&sl_scratch6, &zero);
+
+		if (!off)
+			return -1;
+		*off = l4 - l3;
+		l4 = l3 + (*(volatile __u32 *)off & 0x3fff);
+	}
 	if (sl_ip6_is_unspec(ip6->saddr)) {
 		if (!sl_dad_ok(ip6, nh, l4, data_end))
 			return SL_DROP_SPOOF_IP6;

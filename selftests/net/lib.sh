@@ -25,7 +25,9 @@ ns_add() {
 	NAMESPACES+=("$ns")
 	ip -n "$ns" link set lo up
 	# No IPv6 chatter (DAD, router solicitations): only the tests' own traffic moves the FDB.
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	# NS_IPV6=1 (set before sourcing this file) keeps IPv6 on, for the IPv6 tests.
+	[ "${NS_IPV6:-0}" = 1 ] ||
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 }
 
 # sluice on this test's instance, managing this test's host namespace.
