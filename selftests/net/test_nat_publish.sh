@@ -39,6 +39,7 @@ show_is() {
 	[ "$got" = "$want" ]
 }
 check "$T.show" show_is "m0 proto tcp port 8080 to $C1:7000 from 0.0.0.0/0 out up0;m0 proto tcp port 8081 to $C1:7000 from 192.0.2.0/24 out up0;m0 proto tcp port 9000-9003 to $C1:7000 from 0.0.0.0/0 out up0;m0 proto udp port 5353 to $C1:9999 from 0.0.0.0/0 out up0;m0 proto udp port 5354 to $C1:9998 from 0.0.0.0/0 out up0;"
+check "$T.stats_rules_count_published_ports" eval "[ \"\$(jq_sl \"d[0]['published']\" nat stats rules m0)\" = 8 ]"
 check "$T.show_json" eval "[ \"\$(jq_sl \"sorted(d[0].keys())\" nat publish show m0)\" = \"['from', 'out', 'port', 'proto', 'rule', 'to']\" ]"
 
 # Conflicts and bad input: one clear line, nothing written.
