@@ -15,6 +15,7 @@
 #include "nat_ctl.h"
 #include "output.h"
 #include "parse.h"
+#include "sluice_nat_pub.h"
 
 #define CT_FILTERS "[proto tcp|udp|icmp] [src ADDR[/LEN]] [dst ADDR[/LEN]] [sport PORT] " \
 		   "[dport PORT] [state STATE] [rule NAME]"
@@ -362,11 +363,35 @@ int nat_ct_cmd(struct ctl *c, int argc, char **argv)
 	return err("nat ct: unknown command \"%s\" (show, count, del, flush)", argv[0]);
 }
 
-/* `nat stats rules`: per rule, its connections by state, its mappings and routed ones. */
+/* Published ports per rule slot (0 each when the map is missing: an older build's NAT). */
+static void published_count(struct ctl *c, long count[SL_NAT_RULES_MAX])
+{
+	struct sl_nat_pub_key *k;
+	char path[PATH_MAX];
+	long n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", c->root, SL_NAT_PUB_MAP);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	n = keys_collect(fd, sizeof(*k), (void **)&k);
+	for (long i = 0; i < n; i++) {
+		struct sl_nat_pub v;
+
+		if (bpf_map_lookup_elem(fd, &k[i], &v) == 0 && v.rule < SL_NAT_RULES_MAX)
+			count[v.rule]++;
+	}
+	free(k);
+	close(fd);
+}
+
+/* `nat stats rules`: per rule, its connections by state, its mappings, routed connections
+ * and published ports. */
 int nat_stats_rules(struct ctl *c, int argc, char **argv)
 {
 	long conns[SL_NAT_RULES_MAX] = { 0 }, direct[SL_NAT_RULES_MAX] = { 0 };
-	long mappings[SL_NAT_RULES_MAX] = { 0 };
+	long mappings[SL_NAT_RULES_MAX] = { 0 }, published[SL_NAT_RULES_MAX] = { 0 };
 	long states[SL_NAT_RULES_MAX][ST_REPLIED + 1];
 	struct sl_nat_map_key *mk;
 	struct ct_entry *e = NULL;
@@ -403,6 +428,7 @@ int nat_stats_rules(struct ctl *c, int argc, char **argv)
 			mappings[m.rule]++;
 	}
 	free(mk);
+	published_count(c, published);
 	arr = json_object_new_array();
 	for (int s = 0; s < SL_NAT_RULES_MAX; s++) {
 		json_object *o, *st;
@@ -415,6 +441,7 @@ int nat_stats_rules(struct ctl *c, int argc, char **argv)
 		jadd_int(o, "entries", conns[s]);
 		jadd_int(o, "routed", direct[s]);
 		jadd_int(o, "mappings", mappings[s]);
+		jadd_int(o, "published", published[s]);
 		for (int k = 0; k <= ST_REPLIED; k++)
 			jadd_int(st, nat_ct_state_name(k), states[s][k]);
 		json_object_object_add(o, "states", st);

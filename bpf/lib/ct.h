@@ -12,14 +12,18 @@ static const __u32 sl_nat_timeout_default[SL_NAT_ST_MAX] = SL_NAT_TIMEOUT_DEFAUL
 
 static __always_inline __u64 sl_ct_timeout_ns(const struct sl_nat_cfg *cfg, __u8 state)
 {
+	__u64 i = state;	/* 64 bits: the index needs no masking between check and use */
 	__u32 t = 0;
 
-	if (state >= SL_NAT_ST_MAX)
-		state = SL_NAT_ST_CLOSE;
+	/* Forget what the compiler knows of the state, so the check stays in the code, on the
+	 * register the load then uses: 6.1's verifier cannot follow a check made on a copy. */
+	asm volatile("" : "+r"(i));
+	if (i >= SL_NAT_ST_MAX)
+		i = SL_NAT_ST_CLOSE;
 	if (cfg)
-		t = cfg->timeout[state];
+		t = cfg->timeout[i];
 	if (!t)
-		t = sl_nat_timeout_default[state];
+		t = sl_nat_timeout_default[i];
 	return t * 1000000000ULL;
 }
 

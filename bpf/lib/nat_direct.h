@@ -28,6 +28,20 @@ static __always_inline const struct sl_nat_rule *sl_nat_rule_private(const struc
 	return NULL;
 }
 
+/* 1 when the host would forward P (to a container) rather than take it itself: its own
+ * addresses in the subnet (the switch's gateway) stay reachable, and a host that does not
+ * forward keeps its own judgement. Only packets to a masqueraded subnet pay the lookup. */
+static __always_inline int sl_nat_direct_forwarded(struct __sk_buff *skb, const struct sl_pkt *p)
+{
+	struct bpf_fib_lookup fib = { .family = 2 /* AF_INET */, .l4_protocol = p->proto,
+				      .ipv4_src = p->saddr, .ipv4_dst = p->daddr,
+				      .ifindex = skb->ifindex };
+	long ret = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+
+	return ret == BPF_FIB_LKUP_RET_SUCCESS || ret == BPF_FIB_LKUP_RET_NO_NEIGH ||
+	       ret == BPF_FIB_LKUP_RET_FRAG_NEEDED;
+}
+
 /* P, from the uplink side, is a packet to a container of rule R (PARSED: sl_parse_ip's
  * result). Without `direct allow` it is dropped. With it, it passes untranslated and, when it
  * can open one, a routed connection is kept whose ORIG key is the container's answer, so
@@ -42,7 +56,7 @@ static __always_inline int sl_nat_direct_in(struct __sk_buff *skb, struct sl_pkt
 	int why = SL_NAT_PASS, s0;
 
 	if (!(r->flags & SL_NAT_F_DIRECT))
-		return SL_NAT_DROP_DIRECT;
+		return sl_nat_direct_forwarded(skb, p) ? SL_NAT_DROP_DIRECT : SL_NAT_PASS;
 	if (parsed != SL_PARSE_OK || sl_parse_l4(skb, p, 0, &why) != SL_PARSE_OK)
 		return SL_NAT_PASS;	/* routed as it is: fragments, errors, malformed */
 	sl_ct_key_orig(&ok, p->proto, p->daddr, p->dport, p->saddr, p->sport);

@@ -59,6 +59,7 @@ check "$T.$I13.udp" eval "! in_ns nb python3 $SEM_PEERS udp-probe $C1 9999 1"
 check "$T.$I13.tcp_syn" eval "! in_ns nb python3 $SEM_PEERS tcp-probe $C1 7000 1"
 check "$T.$I13.counted_direct_to_private" eval '[ $(( $(direct_drops) - D0 )) -ge 4 ]'
 check "$T.$I13.reply_creates_no_nat_entry" no_ct_for_c1_services
+check "$T.$I13.host_gateway_address_still_reachable" ping_ok nb $GW
 check "$T.$I13.nat_show_says_deny" eval "sl nat show | grep -q 'direct deny'"
 # Outbound masquerade is unchanged meanwhile.
 check "$T.$I13.outbound_still_masqueraded" eval \

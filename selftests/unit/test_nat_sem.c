@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "nat_fixture.h"
@@ -152,12 +153,24 @@ TEST(nat_sem_udp_connection_records_its_start)
 
 /* Part 3: a neighbour on the uplink side routes the container subnet via the host. */
 
+/* The runner's private netns as a container host: forwarding on, the masqueraded subnet
+ * 10.0.0.0/24 behind a gateway device holding 10.0.0.1 (its own veth pair, no other test's). */
+static void host_routes(void)
+{
+	if (system("ip link show utgw >/dev/null 2>&1 || { "
+		   "ip link add utgw type veth peer name utgwp && ip link set utgw up && "
+		   "ip link set utgwp up && ip addr add 10.0.0.1/24 dev utgw && "
+		   "sysctl -qw net.ipv4.conf.all.forwarding=1; }"))
+		runner_fail(__FILE__, __LINE__, "gateway device utgw could not be set up");
+}
+
 /* Frames the host would route: to the uplink's own MAC (PACKET_HOST). */
 static void to_uplink_mac(struct nat *n, struct pkt *p)
 {
 	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 
+	host_routes();
 	if (fd < 0 || !if_indextoname(n->uplink, ifr.ifr_name) || ioctl(fd, SIOCGIFHWADDR, &ifr))
 		runner_fail(__FILE__, __LINE__, "MAC of the uplink: %s", strerror(errno));
 	close(fd);
@@ -212,6 +225,23 @@ TEST(nat_sem_direct_other_destinations_untouched)
 	ASSERT_EQ(r.ret, PASS);
 	ASSERT_MEM_EQ(r.out, r.len, endpoint.data, endpoint.len);
 	ASSERT_NAT_NO_DROPS(n);
+}
+
+/* The host's own address in the subnet (the switch's gateway) stays reachable: the host
+ * takes that packet itself, it routes nothing to a container. */
+TEST(nat_sem_direct_gateway_address_stays_reachable)
+{
+	struct nat *n = nat_open();
+	struct pkt ping = echo(NAT_REM, ipv4(10, 0, 0, 1), 99, 8), other = echo(NAT_REM, NAT_IN1, 99, 8);
+	struct run r;
+
+	to_uplink_mac(n, &ping);
+	to_uplink_mac(n, &other);
+	r = nat_in(n, &ping);
+	ASSERT_EQ(r.ret, PASS);
+	ASSERT_MEM_EQ(r.out, r.len, ping.data, ping.len);
+	ASSERT_NAT_NO_DROPS(n);
+	ASSERT_EQ(nat_in(n, &other).ret, SHOT);
 }
 
 /* `direct allow`: a routed TCP connection both ways, untranslated, and the container's

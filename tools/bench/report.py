@@ -127,7 +127,7 @@ def section_vlan(r):
 
 
 def section_mon(r):
-    out = ["### 6. Monitor: the cost of events (UDP 64 B, c1 → c2)",
+    out = ["### 5. Monitor: the cost of events (UDP 64 B, c1 → c2)",
            "",
            "| port | no monitor, Mpps | `monitor` (drops; none happen) | vs off "
            "| `monitor trace` (an event per frame) | vs off |",
@@ -140,6 +140,18 @@ def section_mon(r):
             f"| {fmt_ratio(r.ratio('mon', 'pps', p + '-drops', 'mon', off))} "
             f"| {r.cell('mon', 'pps', p + '-trace', 1e6)} "
             f"| {fmt_ratio(r.ratio('mon', 'pps', p + '-trace', 'mon', off))} |")
+    return out
+
+
+def section_publish(r):
+    out = ["### 8. Published port: outside host → uplink address:5000 → container (DNAT)",
+           "",
+           "| path | UDP 64 B, one flow, Mpps | vs iptables |",
+           "| --- | --- | --- |"]
+    for p, label in (("iptables", "bridge + iptables DNAT (PREROUTING)"),
+                     ("sluice", "sluice nat publish")):
+        out.append(f"| {label} | {r.cell('publish', 'pps', p, 1e6)} "
+                   f"| {fmt_ratio(r.ratio('publish', 'pps', p, 'publish', 'iptables'))} |")
     return out
 
 
@@ -200,7 +212,7 @@ def section_ctl(r, meta):
 
 
 def section_overlay(r):
-    out = ["### 6. Overlay: container → container on another host, VXLAN over a veth underlay",
+    out = ["### 7. Overlay: container → container on another host, VXLAN over a veth underlay",
            "",
            "| path | UDP 64 B, Mpps | vs bridge+vxlan | TCP 1 stream, Gbit/s | vs bridge+vxlan "
            "| TCP 8 streams, Gbit/s | vs bridge+vxlan |",
@@ -308,7 +320,8 @@ def main():
     for sections, part in ((("l2",), section_l2), (("vlan",), section_vlan),
                            (("nat", "ct"), section_nat), (("ctl",), lambda r: section_ctl(r, meta)),
                            (("mon",), section_mon),
-                           (("overlay",), section_overlay)):
+                           (("overlay",), section_overlay),
+                           (("publish",), section_publish)):
         if ran & set(sections):
             md += part(r) + [""]
     if notes:
