@@ -127,11 +127,14 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 	if (instance_open(c, false))
 		return -1;
 	instance_close(c);
-	if (daemon_claim(c) < 0)
-		return -1;
-	/* The socket is made in the netns we are in: --netns's, the managed host's. */
+	/* The socket is made in the netns we are in: --netns's, the managed host's. First, so
+	 * that a bad or busy address is the error even while another daemon runs. */
 	if (metrics_addr && !(metrics = metrics_start(c->instance, metrics_addr)))
 		return -1;
+	if (daemon_claim(c) < 0) {
+		metrics_stop(metrics);
+		return -1;
+	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	fprintf(stderr, "sluice daemon: instance %s, fdb ageing %u s%s%s\n", c->instance, ageing,
