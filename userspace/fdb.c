@@ -246,12 +246,6 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	if (p.flags & SL_PORT_F_ENDPOINT)
 		return err("port %s is a macvlan endpoint: the switch reaches its MACs through its "
 			   "parent's LAN port", port);
-	if (!vid && p.mode == SL_MODE_TRUNK && !p.pvid)
-		return err("fdb add: port %s is a trunk without a native VLAN: give vlan VID", port);
-	k.vid = vid ? vid : p.pvid;	/* an access port's VLAN, a trunk's native one */
-	if (!(p.mode == SL_MODE_ACCESS ? p.pvid == k.vid :
-	      p.pvid == k.vid || (p.vids[k.vid / 64] >> (k.vid % 64) & 1)))
-		return err("fdb add: port %s is not in VLAN %u", port, k.vid);
 	if ((p.flags & SL_PORT_F_VXLAN) && !remote)
 		return err("port %s is a VXLAN port: which host has %s? (remote IP)", port, argv[1]);
 	if (!(p.flags & SL_PORT_F_VXLAN) && remote)
@@ -262,6 +256,14 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 			return err("remote %s is not a remote of port %s", remote, port);
 		e.flags |= (uint32_t)ridx << SL_FDB_REMOTE_SHIFT;
 	}
+	if (!vid && (p.flags & SL_PORT_F_VXLAN) && !p.pvid)
+		vid = SL_VLAN_DEFAULT;	/* an overlay port's VNI carries VLAN 1 unless mapped */
+	if (!vid && p.mode == SL_MODE_TRUNK && !p.pvid)
+		return err("fdb add: port %s is a trunk without a native VLAN: give vlan VID", port);
+	k.vid = vid ? vid : p.pvid;	/* an access port's VLAN, a trunk's native one */
+	if (!(p.mode == SL_MODE_ACCESS ? p.pvid == k.vid :
+	      p.pvid == k.vid || (p.vids[k.vid / 64] >> (k.vid % 64) & 1)))
+		return err("fdb add: port %s is not in VLAN %u", port, k.vid);
 	e.ifindex = p.ifindex;
 	if (bpf_map_update_elem(c->fdb, &k, &e, BPF_ANY))
 		return err("fdb add %s: map sl_fdb: %s", argv[1], strerror(errno));
