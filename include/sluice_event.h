@@ -57,6 +57,8 @@ enum sl_ev_trace {
 	SL_EV_TR_FLOODED,	/* flooded in its VLAN */
 	SL_EV_TR_SNAT,		/* translated on the way out: source -> x */
 	SL_EV_TR_DNAT,		/* translated on the way in: destination -> x */
+	SL_EV_TR_FASTPATH,	/* the NAT fast path sent it to device aux, skipping the host
+				 * (SL_EV_F_REPLY: inbound, from the uplink to a port) */
 	SL_EV_TR_MAX,
 };
 
@@ -76,6 +78,7 @@ enum sl_ev_conn {
 	[SL_EV_TR_FLOODED] = "flooded",					\
 	[SL_EV_TR_SNAT] = "snat",					\
 	[SL_EV_TR_DNAT] = "dnat",					\
+	[SL_EV_TR_FASTPATH] = "fastpath",				\
 }
 #define SL_EV_CONN_NAMES {						\
 	[SL_EV_CONN_NEW] = "new",					\
@@ -117,7 +120,7 @@ struct sl_event {
 	__u16 vid;		/* VLAN the frame is in (0: unknown) */
 	__u16 tci;		/* the tag it carried, if SL_EV_F_TAGGED */
 	__u32 flags;		/* SL_EV_F_* */
-	__u32 aux;		/* unicast: the destination's ifindex; NAT: connection state */
+	__u32 aux;		/* unicast, fastpath: the destination's ifindex; NAT: state */
 	__u32 pkt_len;		/* the frame's length; data[] holds cap_len of it */
 	__u16 cap_len;
 	__u8 proto;		/* NAT: IP protocol */

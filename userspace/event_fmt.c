@@ -49,6 +49,18 @@ const char *ev_reason(const struct sl_event *e)
 	return "unknown";
 }
 
+bool ev_is_fastpath(const struct sl_event *e)
+{
+	return e->type == SL_EV_TRACE && e->source == SL_EV_SRC_TRACE &&
+	       e->code == SL_EV_TR_FASTPATH;
+}
+
+/* out: container -> outside, at the container's port; in: the reply, at the uplink. */
+const char *ev_fast_direction(const struct sl_event *e)
+{
+	return e->flags & SL_EV_F_REPLY ? "in" : "out";
+}
+
 size_t ev_frame(const struct sl_event *e, uint8_t out[SL_EV_SNAP + 4], uint32_t *orig_len)
 {
 	size_t n = e->cap_len > SL_EV_SNAP ? SL_EV_SNAP : e->cap_len;
@@ -242,6 +254,8 @@ void ev_format_text(const struct sl_event *e, const struct ev_names *n, int64_t 
 		APPEND(" vlan %u", e->vid);
 	if (e->type == SL_EV_TRACE && e->code == SL_EV_TR_UNICAST)
 		APPEND(" to %s", n->port(n->ctx, e->aux, pb));
+	if (ev_is_fastpath(e))
+		APPEND(" %s to %s", ev_fast_direction(e), n->port(n->ctx, e->aux, pb));
 	if (e->type == SL_EV_TRACE && e->code == SL_EV_TR_LEARNED) {
 		format_mac(e->data, mac);
 		APPEND(" mac %s", mac);
@@ -348,12 +362,16 @@ json_object *ev_format_json(const struct sl_event *e, const struct ev_names *n, 
 		jadd_int(o, "vlan", e->vid);
 	if (e->type == SL_EV_TRACE && e->code == SL_EV_TR_UNICAST)
 		jadd_str(o, "to", n->port(n->ctx, e->aux, pb));
+	if (ev_is_fastpath(e)) {
+		jadd_str(o, "direction", ev_fast_direction(e));
+		jadd_str(o, "to", n->port(n->ctx, e->aux, pb));
+	}
 	if (e->type == SL_EV_TRACE && e->code == SL_EV_TR_LEARNED) {
 		format_mac(e->data, mac);
 		jadd_str(o, "mac", mac);
 	}
 	if (e->type == SL_EV_NAT || e->x_addr || e->source == SL_EV_SRC_NAT ||
-	    e->source == SL_EV_SRC_NAT_NOTE)
+	    e->source == SL_EV_SRC_NAT_NOTE || ev_is_fastpath(e))
 		json_object_object_add(o, "tuple", json_tuple(e));
 	if (e->type == SL_EV_NAT) {
 		jadd_str(o, "state", NAME_OF(state_names, e->aux));

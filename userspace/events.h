@@ -49,6 +49,9 @@ struct ev_names {
 const char *ev_verdict(const struct sl_event *e);
 /* The reason or step name, e.g. "spoofed_mac", "unsolicited", "flooded", "new". */
 const char *ev_reason(const struct sl_event *e);
+/* A trace of the NAT fast path sending a packet; its direction, "out" or "in". */
+bool ev_is_fastpath(const struct sl_event *e);
+const char *ev_fast_direction(const struct sl_event *e);
 /* One line, no newline; REALTIME_OFF_NS turns the event's monotonic stamp into wall time. */
 void ev_format_text(const struct sl_event *e, const struct ev_names *n, int64_t realtime_off_ns,
 		    char *buf, size_t len);

@@ -16,6 +16,8 @@
 #include "metrics.h"
 #include "nat_ctl.h"
 #include "sluice_nat.h"
+#include "sluice_nat_fast.h"
+#include "sluice_nat_pub.h"
 
 #ifndef SLUICE_GIT
 #define SLUICE_GIT "unknown"
@@ -23,6 +25,7 @@
 
 static const char *const drop_names[SL_DROP_MAX] = SL_DROP_NAMES;
 static const char *const nat_drop_names[SL_NAT_DROP_MAX] = SL_NAT_DROP_NAMES;
+static const char *const slow_names[SL_NAT_SLOW_MAX] = SL_NAT_SLOW_NAMES;
 
 struct port_row {
 	char name[SL_NAME_LEN + 1], sw[SL_NAME_LEN + 1];
@@ -309,6 +312,56 @@ out:
 			close(n.fd[i]);
 }
 
+/* Packets the NAT fast path sent itself, and those it left to the host's path, by reason. */
+static void nat_fast_render(struct scrape *s)
+{
+	static const char *const dir[2] = { [SL_NAT_FAST_DIR_OUT] = "out",
+					    [SL_NAT_FAST_DIR_IN] = "in" };
+	int fd = pin_fd(s, SL_NAT_FAST_STATS_MAP);
+	struct sl_nat_fast_stats fs;
+
+	if (fd < 0)
+		return;		/* no NAT, or one loaded by a build without the fast path */
+	if (percpu_read(fd, 0, &fs, sizeof(fs)) == 0) {
+		family(s, "sluice_nat_fastpath_packets_total", "counter",
+		       "Packets the NAT fast path routed, translated and sent itself, by direction.");
+		for (int d = 0; d < 2; d++)
+			fprintf(s->f, "sluice_nat_fastpath_packets_total{direction=\"%s\"} %llu\n",
+				dir[d], (unsigned long long)fs.fast[d]);
+		family(s, "sluice_nat_slowpath_packets_total", "counter",
+		       "Packets the NAT fast path left to the host's path, by direction and reason.");
+		for (int d = 0; d < 2; d++)
+			for (int r = 0; r < SL_NAT_SLOW_MAX; r++)
+				fprintf(s->f, "sluice_nat_slowpath_packets_total{direction=\"%s\","
+					"reason=\"%s\"} %llu\n", dir[d], slow_names[r],
+					(unsigned long long)fs.slow[d][r]);
+	}
+	close(fd);
+}
+
+/* Published ports (each port of a range counts) against the table's capacity. */
+static void nat_pub_render(struct scrape *s)
+{
+	int fd = pin_fd(s, SL_NAT_PUB_MAP);
+	struct sl_nat_pub_key k, next;
+	bool first = true;
+	__u64 n = 0;
+
+	if (fd < 0)
+		return;
+	while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
+		first = false;
+		k = next;
+		n++;
+	}
+	family(s, "sluice_nat_published_ports", "gauge",
+	       "Published ports (sluice nat publish; each port of a range counts).");
+	fprintf(s->f, "sluice_nat_published_ports %llu\n", (unsigned long long)n);
+	family(s, "sluice_nat_published_ports_capacity", "gauge", "Published ports the table holds.");
+	fprintf(s->f, "sluice_nat_published_ports_capacity %u\n", map_capacity(fd));
+	close(fd);
+}
+
 static void events_render(struct scrape *s)
 {
 	struct ev_maps m;
@@ -349,6 +402,8 @@ int metrics_render(const char *instance, FILE *f)
 	ports_render(s);
 	fdb_render(s);
 	nat_render(s);
+	nat_fast_render(s);
+	nat_pub_render(s);
 	events_render(s);
 	free(s->ports);
 	free(s);

@@ -86,7 +86,8 @@ static bool event_wanted(const struct monitor *m, const struct sl_event *e)
 	if (!(m->mask & (1u << e->type)))
 		return false;
 	if (m->port_key && e->ifindex != m->port_key &&
-	    !(e->type == SL_EV_TRACE && e->code == SL_EV_TR_UNICAST && e->aux == m->port_key))
+	    !(e->type == SL_EV_TRACE && e->aux == m->port_key &&
+	      (e->code == SL_EV_TR_UNICAST || ev_is_fastpath(e))))
 		return false;
 	if (m->switch_id && e->switch_id != m->switch_id)
 		return false;

@@ -43,6 +43,28 @@ static __always_inline void sl_fast_count(int dir)
 		fs->fast[dir & 1]++;
 }
 
+/* Trace: the fast path sent P (its tuple before translation) in direction DIR to device
+ * TO. Costs an array lookup and a branch unless a monitor asked for traces. */
+static __always_inline void sl_ev_fast(struct __sk_buff *skb, const struct sl_pkt *p, int dir,
+				       __u32 to)
+{
+	struct sl_event *e;
+
+	if (!sl_ev_on(SL_EV_TRACE))
+		return;
+	e = sl_ev_reserve(SL_EV_TRACE, SL_EV_SRC_TRACE, SL_EV_TR_FASTPATH,
+			  dir == SL_NAT_FAST_DIR_IN ? SL_EV_HOOK_NAT_INGRESS : SL_EV_HOOK_TC);
+	if (!e)
+		return;
+	sl_ev_snap_skb(e, skb);
+	e->ifindex = skb->ifindex;
+	sl_ev_tuple(e, p);
+	e->aux = to;
+	if (dir == SL_NAT_FAST_DIR_IN)
+		e->flags |= SL_EV_F_REPLY;
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* The FIB's verdict as a slow-path reason, or -1 when the fast path may go on.
  * NO_NEIGH is fine outbound (bpf_redirect_neigh resolves it), not inbound. */
 static __always_inline int sl_fast_fib_reason(int rc, int dir)
@@ -139,6 +161,7 @@ static __always_inline int sl_nat_fast_out(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	}
 	sl_fast_count(dir);
+	sl_ev_fast(skb, &p, dir, fib.ifindex);
 	return sl_fib_redirect_neigh(&fib);
 }
 
@@ -209,6 +232,7 @@ static __always_inline int sl_nat_fast_in(struct __sk_buff *skb, const struct sl
 	}
 	sl_count_tx(dp, skb->len);
 	sl_fast_count(dir);
+	sl_ev_fast(skb, p, dir, dp->ifindex);
 	if (dp->flags & SL_PORT_F_PEER)
 		return bpf_redirect_peer(dp->ifindex, 0);
 	return bpf_redirect(dp->ifindex, 0);

@@ -56,6 +56,10 @@ check "$T.nat_translated_out" eq 'sluice_nat_translated_packets_total{direction=
 check "$T.nat_rule_ports_capacity" eq 'sluice_nat_rule_ports{rule="m0",out="up0"}' 1000
 check "$T.nat_rule_connections" eq 'sluice_nat_rule_connections{rule="m0",out="up0"}' 1
 check "$T.nat_allocations" eq 'sluice_nat_port_allocations_total' 1
+# The UDP flow's datagrams took the NAT fast path at c1's port (tc ports have it).
+check "$T.nat_fastpath_out_counted" ge 'sluice_nat_fastpath_packets_total{direction="out"}' 1
+check "$T.nat_slowpath_reasons_listed" eq 'sluice_nat_slowpath_packets_total{direction="in",reason="ttl_expiring"}' 0
+check "$T.nat_published_ports_capacity" eq 'sluice_nat_published_ports_capacity' 4096
 check "$T.other_paths_are_404" bash -c "[ \"\$(ip netns exec $HOST curl -s -o /dev/null -w '%{http_code}' http://$ADDR/other)\" = 404 ]"
 
 # A real Prometheus in the host namespace scrapes every second; its API answers the query.
@@ -91,6 +95,8 @@ in_ns c1 ping -c 3 -i 0.2 -W 1 -q 10.42.0.12 >/dev/null
 want=$(value 'sluice_port_rx_packets_total{port="p-c1",switch="sw0"}')
 check "$T.prometheus_follows_new_traffic" prom_sees 'sluice_port_rx_packets_total{port="p-c1"}' "$want"
 
+# One daemon per instance: stop ours, so the bad --metrics is what the next ones fail on.
+kill "$DAEMON_PID" && wait "$DAEMON_PID" 2>/dev/null
 fails "$T.bad_address" '--metrics "nonsense": expected IPv4ADDR:PORT' sl daemon --metrics nonsense
-fails "$T.address_in_use" "--metrics $ADDR: cannot listen" sl daemon --metrics $ADDR
+fails "$T.address_in_use" "--metrics $PROM: cannot listen" sl daemon --metrics $PROM
 summary

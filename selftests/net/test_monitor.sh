@@ -101,10 +101,12 @@ for _ in $(seq $((50 * SLOW))); do grep -q "conn expired udp 10.41.0.11:6001 " "
 monitor_stop
 trace_has() { grep -E -- "$1" "/tmp/$PFX-trace.out" || { cat "/tmp/$PFX-trace.out"; return 1; }; }
 check "$T.trace_nat_new_connection" trace_has "conn new udp 10.41.0.11:6001 > $OUT:9999 via $UP:6001"
-# At the container's port with the NAT fast path, at the uplink without it.
+# Translated at the uplink (the host's path) or, on the fast path, at c1's port.
 check "$T.trace_snat" trace_has "trace snat port (up0|p-c1) nat-out: source now $UP:6001"
 check "$T.nat_expired_by_daemon" trace_has "conn expired udp 10.41.0.11:6001 > $OUT:9999 via $UP:6001 UNREPLIED"
 check "$T.trace_unicast" trace_has "trace unicast port p-c1 switch sw0 vlan 1 to p-c2"
+# The NAT fast path (tc ports) tells the datagrams it sent itself from the host's path.
+[ "$MODE" = tc ] && check "$T.trace_fastpath_out" trace_has "trace fastpath port p-c1 out to up0 tc: .* udp $UP:6001 > $OUT:9999"
 
 # A monitor killed with -9 cannot switch events off: the daemon does, within a round or two.
 monitor_start killed || exit 1

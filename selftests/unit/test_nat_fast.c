@@ -17,6 +17,7 @@
 #include "nat_fast.skel.h"
 #include "switch_tc.skel.h"
 #include "nat_tc.skel.h"
+#include "events.h"
 
 /* The runner's netns as a host: ut0 the uplink (NAT_EXT, a router at .254 beyond which
  * NAT_REM lives, NAT_REM2 behind a 1280-byte link, UNREACH unreachable), ut2p the host end
@@ -456,4 +457,78 @@ TEST(nat_fast_empty_slot_switches_to_gateway)
 	ASSERT_TO_GATEWAY(f, r, p);
 	ASSERT_NO_SLOW(f, OUT);
 	ASSERT_EQ(nat_stats(f->n).flows, 0);
+}
+
+/* Everything in the ring now; the last event with step STEP copied to OUT. */
+static int ev_take(void *ctx, void *data, size_t size)
+{
+	struct sl_event *out = ctx;
+	const struct sl_event *e = data;
+
+	if (size >= sizeof(*e) && e->type == SL_EV_TRACE && e->code == out->code)
+		*out = *e;
+	return 0;
+}
+
+static struct sl_event ev_last(struct fast *f, __u8 step)
+{
+	struct sl_event e = { .code = step };
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(f->n->skel->maps.sl_events), ev_take,
+						  &e, NULL);
+
+	if (!rb)
+		runner_fail(__FILE__, __LINE__, "ring_buffer__new: %s", strerror(errno));
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	return e;
+}
+
+static const char *ev_name(void *ctx, uint32_t key, char buf[32])
+{
+	snprintf(buf, 32, "if%u", key);
+	return buf;
+}
+
+/* `monitor trace` tells the fast path from the host's: a "fastpath" trace each way, with
+ * the device it went to; none while traces are off. */
+TEST(nat_fast_events_trace_fastpath_out_and_in)
+{
+	struct fast *f = fast_open();
+	struct pkt p = c_udp(f, NAT_REM, 53, 21), reply;
+	struct sl_ev_cfg on = { .mask = 1u << SL_EV_TRACE };
+	struct ev_names names = { .port = ev_name, .sw = ev_name };
+	struct sl_event e;
+	char line[512], want[64];
+	__u32 zero = 0;
+
+	ASSERT_EQ(sw_run_tc(f->sw, 1, &p).ret, TC_ACT_REDIRECT);
+	ASSERT_EQ(ev_last(f, SL_EV_TR_FASTPATH).ts, 0);		/* off: nothing */
+	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(f->n->skel->maps.sl_ev_cfg), &zero, &on, BPF_ANY));
+	ASSERT_EQ(sw_run_tc(f->sw, 1, &p).ret, TC_ACT_REDIRECT);
+	e = ev_last(f, SL_EV_TR_FASTPATH);
+	ASSERT_TRUE(e.ts > 0);
+	ASSERT_EQ(e.hook, SL_EV_HOOK_TC);
+	ASSERT_EQ(e.ifindex, sw_ifindex(1));
+	ASSERT_EQ(e.aux, nl_link_index("ut0"));
+	ASSERT_EQ(e.flags & SL_EV_F_REPLY, 0);
+	ASSERT_EQ(e.saddr, NAT_IN1);	/* the tuple before translation */
+	ASSERT_EQ(frame_saddr(e.data), NAT_EXT);	/* the frame as sent */
+	ev_format_text(&e, &names, 0, line, sizeof(line));
+	snprintf(want, sizeof(want), "trace fastpath port if%u out to if%u", sw_ifindex(1), e.aux);
+	ASSERT_TRUE(strstr(line, want) != NULL);
+
+	pkt_eth(&reply, f->up_mac, MAC_C);
+	pkt_udp4(&reply, NAT_REM, NAT_EXT, 53, 5000, 30);
+	ASSERT_EQ(nat_in(f->n, &reply).ret, TC_ACT_REDIRECT);
+	e = ev_last(f, SL_EV_TR_FASTPATH);
+	ASSERT_EQ(e.hook, SL_EV_HOOK_NAT_INGRESS);
+	ASSERT_EQ(e.ifindex, f->n->uplink);
+	ASSERT_EQ(e.aux, sw_ifindex(1));
+	ASSERT_TRUE(e.flags & SL_EV_F_REPLY);
+	ASSERT_EQ(e.daddr, NAT_EXT);
+	ASSERT_EQ(frame_daddr(e.data), NAT_IN1);
+	ASSERT_EQ(fast_stats(f).fast[OUT], 2);
+	ASSERT_EQ(fast_stats(f).fast[IN], 1);
+	ev_format_text(&e, &names, 0, line, sizeof(line));
+	ASSERT_TRUE(strstr(line, "fastpath") && strstr(line, " in to "));
 }
