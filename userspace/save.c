@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* `sluice save [FILE]`: an instance's configuration as the sluice commands that rebuild it
- * (switches, VLAN gateways, ports not made by the CNI plugin, static FDB entries, NAT). */
+ * (switches, VLAN gateways, ports not made by the CNI plugin, static FDB entries, NAT,
+ * published ports). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -277,6 +278,7 @@ static int nat_save(struct ctl *c, FILE *f)
 	for (int st = 0; st < SL_NAT_ST_MAX; st++)
 		if (cfg.timeout[st])
 			fprintf(f, "nat timeouts %s %u\n", tnames[st], cfg.timeout[st]);
+	ret = nat_publish_save(c, f);
 out:
 	if (rules >= 0)
 		close(rules);

@@ -33,6 +33,8 @@ sl port add sw1 p-c4 netns "$PFX-c4" || exit 1
 sl fdb add sw0 02:00:00:00:00:99 port p-c3 vlan 1 || exit 1
 sl nat add m0 src 10.81.0.0/24 out up0 ports 20000-29999 || exit 1
 sl nat timeouts udp 45 tcp_established 600 || exit 1
+sl nat publish add m0 proto tcp port 8080 to 10.81.0.11:80 || exit 1
+sl nat publish add m0 proto udp port 5000-5001 to 10.81.0.13 from 192.0.2.0/24 || exit 1
 # A CNI-managed port: its runtime re-adds it, so save leaves it out.
 conf "$CNI_DIR/n.json" 1.0.0 net9 10.81.0.0/24 ',"switch":"sw0"'
 ns_add c9
@@ -48,7 +50,9 @@ check saved_has_everything eval 'for l in "switch add sw0 addr 10.81.0.1/24" "sw
 	"port add sw0 d0 dev trunk 1,10 native 1" "port add sw1 p-c4 netns $PFX-c4 mac" \
 	"fdb add sw0 02:00:00:00:00:99 port p-c3 vlan 1" \
 	"nat add m0 src 10.81.0.0/24 out up0 ports 20000-29999" \
-	"nat timeouts tcp_established 600" "nat timeouts udp 45"; do
+	"nat timeouts tcp_established 600" "nat timeouts udp 45" \
+	"nat publish add m0 proto tcp port 8080 to 10.81.0.11:80$" \
+	"nat publish add m0 proto udp port 5000-5001 to 10.81.0.13:5000-5001 from 192.0.2.0/24"; do
 	grep -q -- "$l" "$S" || { echo "missing: $l"; cat "$S"; exit 1; }; done'
 check saved_leaves_out_cni_port eval '! grep -q "10.81.0.2\b\|sl[0-9a-f]\{8\}" "$S"'
 check cni_del cni DEL ctr9 c9 eth0 "$CNI_DIR/n.json"
@@ -69,6 +73,8 @@ check c1_to_lan_through_dev_port ping_ok c1 10.81.0.50
 check c2_to_vlan10_gateway ping_ok c2 10.81.10.1
 check c1_mac_restored eval 'in_ns c1 ip -o link show eth0 | grep -q 02:00:00:81:00:11'
 check c1_to_outside_masqueraded ping_ok c1 192.0.2.1
+pubs() { sl -j nat publish show | python3 -c 'import json,sys; [print(p["proto"], p["port"], p["to"], p["from"]) for p in sorted(json.load(sys.stdin), key=lambda p: p["proto"])]'; }
+check published_ports_restored eval '[ "$(pubs | tr "\n" ";")" = "tcp 8080 10.81.0.11:80 0.0.0.0/0;udp 5000-5001 10.81.0.13:5000-5001 192.0.2.0/24;" ] || { pubs; false; }'
 check static_fdb_restored eval 'sl fdb show | grep -q "02:00:00:00:00:99 .*port p-c3 type static"'
 
 # A failing batch: line 4 names a switch that does not exist; lines 2-3 are undone.
