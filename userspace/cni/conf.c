@@ -171,5 +171,7 @@ int conf_parse(const char *text, const char *command, struct cni_conf *cf)
 	json_object_object_get_ex(root, "prevResult", &cf->prev_result);
 	if (!strcmp(command, "CHECK") && !cf->prev_result)
 		return cni_fail(CNI_ERR_CONFIG, "CHECK needs prevResult");
-	return values_check(cf);
+	if (values_check(cf))
+		return -1;
+	return portmap_parse(cf);
 }
