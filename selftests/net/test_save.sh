@@ -85,6 +85,16 @@ before=$(snapshot)
 check batch_fails_with_line eval '! sl -batch "/tmp/$PFX-bad.conf" 2>"/tmp/$PFX-bad.err" &&
 	grep -q "bad.conf:5: \"port add\" failed; undoing the 2 line" "/tmp/$PFX-bad.err"'
 check batch_failure_left_nothing eval '[ "$(snapshot)" = "$before" ]'
+# A failing batch whose del, set and timeouts lines came first: the snapshot it took puts
+# back what they deleted or changed (container port, static entry, published port, VLAN).
+sl save | grep -v "^#" >"/tmp/$PFX-pre.conf"
+printf 'nat timeouts udp 99\nport del p-c1\nfdb del sw0 02:00:00:00:00:99 vlan 1\nnat publish del m0 proto tcp port 8080\nport set p-c3 vlan 10\nswitch add sw7\nport add nosuch p-y netns %s\n' \
+	"$PFX-c9" >"/tmp/$PFX-bad2.conf"
+check batch_del_set_fails eval '! sl -batch "/tmp/$PFX-bad2.conf" 2>"/tmp/$PFX-bad2.err" &&
+	grep -q "bad2.conf:7: \"port add\" failed" "/tmp/$PFX-bad2.err" &&
+	grep -q "is as it was before the batch" "/tmp/$PFX-bad2.err" || { cat "/tmp/$PFX-bad2.err"; false; }'
+check batch_del_set_rolled_back eval 'diff <(sl save | grep -v "^#") "/tmp/$PFX-pre.conf"'
+check batch_rollback_c1_to_c3 ping_ok c1 10.81.0.13
 check batch_unknown_object_applies_nothing eval '! printf "switch add sw6\nbogus add x\n" | sl -batch - 2>/dev/null && ! sl switch show sw6 2>/dev/null'
 check batch_from_stdin eval 'printf "switch add sw6\n" | sl -batch - && sl switch show sw6 >/dev/null'
 fails batch_no_file "-batch /nonexistent: No such file" sl -batch /nonexistent
