@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* `sluice -batch FILE|-`: commands one per line (what `sluice save` writes), applied in order;
- * the first failure stops the batch, names its line and undoes what the batch had made. */
+/* `sluice -batch FILE|-`: `sluice save` lines applied in order; the first failure stops it,
+ * names its line and puts the instance back (its adds undone, then a save snapshot's lines). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdbool.h>

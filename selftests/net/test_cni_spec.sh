@@ -110,6 +110,7 @@ check del_unpublished eval '[ -z "$(pubs)" ] || { pubs; false; }'
 check del_portmappings_again cni DEL ctr3 c3 eth0 "$C/pm.json"
 with_ports "$C/keys.json" "$C/pmsctp.json" '[{"hostPort":8080,"containerPort":80,"protocol":"sctp"}]'
 check portmapping_bad_protocol cni_err 7 ADD ctr3 c3 eth0 "$C/pmsctp.json"
+check portmapping_bad_protocol_del_ok cni DEL ctr3 c3 eth0 "$C/pmsctp.json"
 conf "$C/nomasq.json" 1.0.0 net7 10.75.0.0/24 ',"switch":"cni5"'
 with_ports "$C/nomasq.json" "$C/pmnomasq.json" '[{"hostPort":8080,"containerPort":80}]'
 before=$(snapshot; leases)

@@ -173,5 +173,6 @@ int conf_parse(const char *text, const char *command, struct cni_conf *cf)
 		return cni_fail(CNI_ERR_CONFIG, "CHECK needs prevResult");
 	if (values_check(cf))
 		return -1;
-	return portmap_parse(cf);
+	/* DEL unpublishes by the container's address: a mapping ADD refused must not stop it */
+	return strcmp(command, "DEL") ? portmap_parse(cf) : 0;
 }
