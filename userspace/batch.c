@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* `sluice -batch FILE|-`: commands one per line (what `sluice save` writes), applied in order;
- * the first failure stops the batch, names its line and undoes what the batch had made. */
+/* `sluice -batch FILE|-`: `sluice save` lines applied in order; the first failure stops it,
+ * names its line and puts the instance back (its adds undone, then a save snapshot's lines). */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,20 @@ static int undo_of(const struct batch_ops *ops, const struct batch_line *bl, cha
 	char *const *a = bl->argv;
 	int n = 0;
 
+	if (obj && !strcmp(obj, "nat") && bl->argc >= 4 && matches(a[1], "publish") &&
+	    matches(a[2], "add")) {	/* nat publish add RULE proto P port X to ... */
+		undo[n++] = "nat";
+		undo[n++] = "publish";
+		undo[n++] = "del";
+		undo[n++] = a[3];
+		for (int i = 4; i + 1 < bl->argc; i++)
+			if (!strcmp(a[i], "proto") || !strcmp(a[i], "port")) {
+				undo[n++] = a[i];
+				undo[n++] = a[++i];
+			}
+		undo[n] = NULL;
+		return n == 8 ? n : 0;
+	}
 	if (!obj || bl->argc < 3 || !matches(a[1], "add"))
 		return 0;
 	undo[n++] = (char *)obj;
@@ -78,6 +94,107 @@ static int undo_of(const struct batch_ops *ops, const struct batch_line *bl, cha
 	}
 	undo[n] = NULL;
 	return n;
+}
+
+static int run_one(const struct batch_ops *ops, const char *instance, int argc, char **argv);
+
+/* The command lines of a save text (comments and blanks out), split in place on '\n'. */
+static int text_lines(char *text, char ***out)
+{
+	char **v = NULL, *save = NULL;
+	int n = 0;
+
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char **nv;
+
+		if (*l == '#' || !*l)
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[n++] = l;
+	}
+	*out = v;
+	return n;
+}
+
+static bool line_in(const char *l, char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(l, v[i]))
+			return true;
+	return false;
+}
+
+/* Run save line L (a copy is split); UNDO: run the command that deletes its object. */
+static int line_run(const struct batch_ops *ops, const char *instance, const char *l,
+		    bool undo)
+{
+	struct batch_line bl = { 0 };
+	char *copy = strdup(l), *u[12];
+	int ret = -1, k;
+
+	if (copy && words_split(copy, &bl) == 0 && bl.argc) {
+		if (!undo)
+			ret = run_one(ops, instance, bl.argc, bl.argv);
+		else if ((k = undo_of(ops, &bl, u)))
+			ret = run_one(ops, instance, k, u);
+	}
+	free(copy);
+	return ret;
+}
+
+/* A changed switch line is left alone: deleting the switch would take its CNI-made ports,
+ * which no save holds. */
+static bool is_switch_line(const char *l)
+{
+	return !strncmp(l, "switch ", 7);
+}
+
+/* After a failed batch: the instance back to SNAP (a save text). Objects the batch added or
+ * changed are deleted, then SNAP's lines that are missing are run again; a last save shows
+ * what could not be put back. */
+static void snapshot_restore(const struct batch_ops *ops, const char *instance, char *snap)
+{
+	char **s = NULL, **cur = NULL, *text = NULL;
+	int ns = text_lines(snap, &s), nc, left = 0;
+
+	if (save_to_memory(instance, &text) == 0) {
+		nc = text_lines(text, &cur);
+		for (int i = nc - 1; i >= 0; i--)	/* dependents first */
+			if (!line_in(cur[i], s, ns) && !is_switch_line(cur[i]))
+				line_run(ops, instance, cur[i], true);
+		free(cur);
+		free(text);
+		text = NULL;
+	}
+	if (save_to_memory(instance, &text) == 0) {
+		nc = text_lines(text, &cur);
+		for (int i = 0; i < ns; i++)
+			if (!line_in(s[i], cur, nc))
+				line_run(ops, instance, s[i], false);
+		free(cur);
+		free(text);
+		text = NULL;
+	}
+	if (save_to_memory(instance, &text) == 0) {
+		nc = text_lines(text, &cur);
+		for (int i = 0; i < ns; i++)
+			if (!line_in(s[i], cur, nc) && ++left)
+				err("-batch: not restored: %s", s[i]);
+		for (int i = 0; i < nc; i++)
+			if (!line_in(cur[i], s, ns) && ++left)
+				err("-batch: left changed: %s", cur[i]);
+		free(cur);
+	} else {
+		left = 1;
+		err("-batch: cannot read instance %s back after the rollback", instance);
+	}
+	if (!left)
+		err("-batch: instance %s is as it was before the batch", instance);
+	free(text);
+	free(s);
 }
 
 static int run_one(const struct batch_ops *ops, const char *instance, int argc, char **argv)
@@ -145,7 +262,7 @@ int batch_run(struct ctl *c, const char *file, const struct batch_ops *ops)
 	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
 	const char *name = strcmp(file, "-") ? file : "stdin";
 	struct batch_line *bl;
-	char **bufs, *undo[8];
+	char **bufs, *undo[12], *snap = NULL;
 	int n, i, ret = 0;
 
 	if (!f)
@@ -155,6 +272,10 @@ int batch_run(struct ctl *c, const char *file, const struct batch_ops *ops)
 		fclose(f);
 	if (n < 0)
 		return -1;
+	/* What the instance was, to put back what del, set and timeouts lines change. */
+	if (save_to_memory(c->instance, &snap))
+		err("-batch: cannot take a snapshot of instance %s first: if a line fails, only "
+		    "the add lines before it are undone", c->instance);
 	for (i = 0; i < n; i++)
 		if (run_one(ops, c->instance, bl[i].argc, bl[i].argv))
 			break;
@@ -169,8 +290,11 @@ int batch_run(struct ctl *c, const char *file, const struct batch_ops *ops)
 			if (k && run_one(ops, c->instance, k, undo) == 0)
 				undone++;
 		}
+		if (snap)
+			snapshot_restore(ops, c->instance, snap);
 		ret = -1;
 	}
+	free(snap);
 	for (i = 0; i < n; i++)
 		free(bufs[i]);
 	free(bufs);

@@ -122,6 +122,9 @@ int cmd_daemon(struct ctl *c, int argc, char **argv);
 int cmd_upgrade(struct ctl *c, int argc, char **argv);
 int cmd_nat(struct ctl *c, int argc, char **argv);
 int cmd_save(struct ctl *c, int argc, char **argv);
+/* save.c: INSTANCE's configuration as `sluice save` lines (no header), malloc'ed in *OUT;
+ * "" when the instance does not exist. */
+int save_to_memory(const char *instance, char **out);
 /* batch.c: run the commands of FILE ("-": stdin) through the CLI's dispatch (main.c). */
 struct batch_ops {
 	int (*dispatch)(struct ctl *c, int argc, char **argv);	/* object word first */

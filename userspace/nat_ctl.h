@@ -59,5 +59,7 @@ const char *nat_ct_state_name(int st);
 /* nat_publish.c: `nat publish add|del|show`; drop rule SLOT's published ports (nat del). */
 int nat_publish_cmd(struct ctl *c, int argc, char **argv);
 void nat_publish_flush(struct ctl *c, int slot);
+/* `sluice save`: the published ports as `nat publish add` lines. */
+int nat_publish_save(struct ctl *c, FILE *f);
 
 #endif

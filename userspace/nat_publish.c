@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* `sluice nat publish add|del|show`: ports of a NAT rule's uplink address published to a
  * container (docker run -p, CNI portmap), with their conflicts checked before any write. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,11 +57,10 @@ static int pin_get(struct ctl *c, const char *name, int *fd)
 	return err("map %s: %s", path, strerror(errno));
 }
 
-static int pub_open(struct ctl *c, struct pub_ctx *p)
+/* The maps and the rules' copy, on an instance already open (save holds its lock). */
+static int pub_maps_open(struct ctl *c, struct pub_ctx *p)
 {
 	p->pub = p->rules = p->ct = -1;
-	if (instance_open(c, false))
-		return -1;
 	if (!nat_loaded(c))
 		return err("instance %s has no NAT rules", c->instance);
 	if (pin_get(c, nat_map_names[NAT_RULES], &p->rules) ||
@@ -72,6 +72,14 @@ static int pub_open(struct ctl *c, struct pub_ctx *p)
 		if (bpf_map_lookup_elem(p->rules, &s, &p->rule[s]))
 			memset(&p->rule[s], 0, sizeof(p->rule[s]));
 	return 0;
+}
+
+static int pub_open(struct ctl *c, struct pub_ctx *p)
+{
+	p->pub = p->rules = p->ct = -1;
+	if (instance_open(c, false))
+		return -1;
+	return pub_maps_open(c, p);
 }
 
 static int rule_slot(struct pub_ctx *p, const char *name)
@@ -354,6 +362,60 @@ static int pub_show(struct ctl *c, int argc, char **argv)
 	pub_close(&p);
 	output_print(arr);
 	return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* `sluice save`: one `nat publish add` line per publish, sorted so a save reads back
+ * identical; an instance whose NAT predates published ports has none. */
+int nat_publish_save(struct ctl *c, FILE *f)
+{
+	struct sl_nat_pub_key *k;
+	struct pub_ctx p;
+	char **lines;
+	long n, m = 0;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", c->root, SL_NAT_PUB_MAP);
+	if (!nat_loaded(c) || access(path, F_OK))
+		return 0;
+	if (pub_maps_open(c, &p))
+		return -1;
+	n = keys_collect(p.pub, sizeof(*k), (void **)&k);
+	lines = calloc(n > 0 ? n : 1, sizeof(*lines));
+	for (long i = 0; lines && i < n; i++) {
+		struct sl_nat_pub v;
+		char a[16], r[16], t[16], from[40] = "";
+		int plen;
+
+		if (bpf_map_lookup_elem(p.pub, &k[i], &v) || ntohs(k[i].port) != v.ext_lo ||
+		    v.rule >= SL_NAT_RULES_MAX || !p.rule[v.rule].used)
+			continue;
+		if (v.from_mask) {
+			format_ipv4(v.from_addr, a);
+			plen = __builtin_popcount(v.from_mask);
+			snprintf(from, sizeof(from), " from %s/%d", a, plen);
+		}
+		format_ipv4(v.to_addr, a);
+		format_range(v.ext_lo, v.ext_hi, r);
+		format_range(v.to_lo, v.to_hi, t);
+		if (asprintf(&lines[m], "nat publish add %s proto %s port %s to %s:%s%s\n",
+			     p.rule[v.rule].name, k[i].proto == IPPROTO_TCP ? "tcp" : "udp", r, a,
+			     t, from) >= 0)
+			m++;
+	}
+	qsort(lines, m, sizeof(*lines), cmp_line);
+	for (long i = 0; i < m; i++) {
+		fputs(lines[i], f);
+		free(lines[i]);
+	}
+	free(lines);
+	free(k);
+	pub_close(&p);
+	return n >= 0 && lines ? 0 : err("save: cannot read map %s", SL_NAT_PUB_MAP);
 }
 
 /* `nat del`: the rule's published ports and their connections go with it. */

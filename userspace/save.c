@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* `sluice save [FILE]`: an instance's configuration as the sluice commands that rebuild it
- * (switches, VLAN gateways, ports not made by the CNI plugin, static FDB entries, NAT). */
+ * (switches, VLAN gateways, ports not made by the CNI plugin, static FDB entries, NAT,
+ * published ports). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -277,6 +278,7 @@ static int nat_save(struct ctl *c, FILE *f)
 	for (int st = 0; st < SL_NAT_ST_MAX; st++)
 		if (cfg.timeout[st])
 			fprintf(f, "nat timeouts %s %u\n", tnames[st], cfg.timeout[st]);
+	ret = nat_publish_save(c, f);
 out:
 	if (rules >= 0)
 		close(rules);
@@ -287,12 +289,48 @@ out:
 	return ret;
 }
 
+/* The commands, without the header, on an open instance; RECS holds SL_PORTS_MAX. */
+static int save_write(struct ctl *c, FILE *f, struct port_rec *recs)
+{
+	int n = 0, ret;
+
+	switches_save(c, f);
+	ret = ports_save(c, f, recs, &n);
+	fdb_save(c, f, recs, n);
+	return ret | nat_save(c, f);
+}
+
+/* -batch's snapshot: the configuration as a malloc'ed text in *OUT (empty when the
+ * instance does not exist yet). */
+int save_to_memory(const char *instance, char **out)
+{
+	struct ctl c = { .instance = instance, .lock_fd = -1 };
+	struct port_rec *recs = calloc(SL_PORTS_MAX, sizeof(*recs));
+	size_t len = 0;
+	FILE *f = open_memstream(out, &len);
+	int ret = -1, q = recs && f ? instance_open_query(&c) : -1;
+
+	if (q == 0)
+		ret = save_write(&c, f, recs);
+	else if (q == 1)
+		ret = 0;
+	instance_close(&c);
+	if (f)
+		fclose(f);
+	free(recs);
+	if (ret) {
+		free(f ? *out : NULL);
+		*out = NULL;
+	}
+	return ret;
+}
+
 int cmd_save(struct ctl *c, int argc, char **argv)
 {
 	struct port_rec *recs;
 	FILE *f = stdout;
 	char tmp[PATH_MAX];
-	int n = 0, ret;
+	int ret;
 
 	if (argc > 1)
 		return err("usage: sluice save [FILE]");
@@ -311,10 +349,7 @@ int cmd_save(struct ctl *c, int argc, char **argv)
 	}
 	fprintf(f, "# sluice configuration of instance %s (sluice %s); apply with\n"
 		"# sluice --instance %s -batch FILE\n", c->instance, build_id(), c->instance);
-	switches_save(c, f);
-	ret = ports_save(c, f, recs, &n);
-	fdb_save(c, f, recs, n);
-	ret |= nat_save(c, f);
+	ret = save_write(c, f, recs);
 	free(recs);
 	if (f != stdout) {
 		if (fclose(f) || ret) {

@@ -92,7 +92,7 @@ in_ns host sysctl -qw net.ipv4.ip_forward=1
 
 # An image from busybox-static: no registry is reachable here.
 cp "$(command -v busybox)" "$T/rootfs/bin/"
-for c in sh ping sleep ip; do ln -s busybox "$T/rootfs/bin/$c"; done
+for c in sh ping sleep ip httpd; do ln -s busybox "$T/rootfs/bin/$c"; done
 tar -C "$T/rootfs" -cf "$T/bb.tar" .
 check podman_import_image eval 'pm import "$T/bb.tar" localhost/bb >/dev/null'
 
@@ -125,6 +125,15 @@ A2=$(addr_of a)
 check restart_a_has_address eval '[[ $A2 == 10.76.0.* ]]'
 check restart_a_reaches_b pping a "$B"
 check restart_keeps_two_ports_two_leases eval '[ "$(cni_ports)" = 2 ] && [ "$(leases)" = "$(printf "%s\n" "$A2" "$B" | sort | tr "\n" " ")" ]'
+
+# podman run -p: the shipped conflist's portMappings capability publishes the port on the
+# masquerade rule's uplink; the outside connects through it; podman rm unpublishes it.
+pubs() { slp -j nat publish show | python3 -c 'import json,sys; print(" ".join(sorted(p["proto"]+":"+p["port"]+">"+p["to"] for p in json.load(sys.stdin))))'; }
+check run_published eval 'pm run -d --pull never --name w --network net1 -p 8080:8000 localhost/bb httpd -f -p 8000 >/dev/null'
+W=$(addr_of w)
+check publish_from_port_mapping eval '[ "$(pubs)" = "tcp:8080>$W:8000" ] || { pubs; false; }'
+check outside_reaches_published_port eval 'in_ns out python3 "$ROOT/selftests/net/nat_sem_peers.py" tcp-probe 192.0.2.2 8080 2'
+check rm_published eval 'pm rm -f -t 0 w >/dev/null && [ -z "$(pubs)" ]'
 
 # podman rm: the port, its device and the lease go.
 bport=$(slp -j port show | python3 -c "import json,sys; print([p['name'] for p in json.load(sys.stdin) if p.get('ip') == '$B'][0])")

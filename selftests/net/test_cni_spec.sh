@@ -89,6 +89,33 @@ check ipmasq_second_add_shares_rule cni ADD ctr1 c1 eth0 "$C/keys.json"
 check ipmasq_one_rule eval '[ "$(sl nat show | grep -c "src 10.72.0.0/24")" = 1 ]'
 check del_ctr1_again cni DEL ctr1 c1 eth0 "$C/keys.json"
 check del_ctr3 cni DEL ctr3 c3 eth0 "$C/keys.json"
+# portMappings (podman -p): published on the masquerade rule's uplink, taken back by DEL
+with_ports() {	# IN OUT MAPPINGS-JSON
+	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["runtimeConfig"]={"portMappings":json.loads(sys.argv[3])}; json.dump(c, open(sys.argv[2],"w"))' "$@"
+}
+pubs() { sl -j nat publish show 2>/dev/null | python3 -c 'import json,sys; print(" ".join(sorted(p["proto"]+":"+p["port"]+">"+p["to"]+"@"+p["out"] for p in json.load(sys.stdin))))'; }
+with_ports "$C/keys.json" "$C/pm.json" '[{"hostPort":8080,"containerPort":80,"protocol":"tcp","hostIP":""},{"hostPort":5353,"containerPort":53,"protocol":"udp"}]'
+check add_portmappings cni ADD ctr3 c3 eth0 "$C/pm.json"
+pm_addr=$(python3 -c "import json; print(json.load(open('$C/out'))['ips'][0]['address'].split('/')[0])")
+check portmappings_published eval '[ "$(pubs)" = "tcp:8080>$pm_addr:80@up0 udp:5353>$pm_addr:53@up0" ] || { pubs; false; }'
+bg_ns c3 /usr/bin/python3 "$ROOT/selftests/net/nat_sem_peers.py" tcp-serve 80
+sleep 0.5
+check portmapping_reaches_container eval 'in_ns out python3 "$ROOT/selftests/net/nat_sem_peers.py" tcp-probe 192.0.2.2 8080 2 | grep -qx "connected: 192.0.2.1"'
+with_ports "$C/keys.json" "$C/pm2.json" '[{"hostPort":8080,"containerPort":80}]'
+before=$(snapshot; leases; pubs)
+check portmapping_taken_port_fails cni_err 100 ADD ctr11 c1 eth0 "$C/pm2.json"
+check portmapping_taken_port_left_nothing eval '[ "$(snapshot; leases; pubs)" = "$before" ]'
+check del_portmappings cni DEL ctr3 c3 eth0 "$C/pm.json"
+check del_unpublished eval '[ -z "$(pubs)" ] || { pubs; false; }'
+check del_portmappings_again cni DEL ctr3 c3 eth0 "$C/pm.json"
+with_ports "$C/keys.json" "$C/pmsctp.json" '[{"hostPort":8080,"containerPort":80,"protocol":"sctp"}]'
+check portmapping_bad_protocol cni_err 7 ADD ctr3 c3 eth0 "$C/pmsctp.json"
+check portmapping_bad_protocol_del_ok cni DEL ctr3 c3 eth0 "$C/pmsctp.json"
+conf "$C/nomasq.json" 1.0.0 net7 10.75.0.0/24 ',"switch":"cni5"'
+with_ports "$C/nomasq.json" "$C/pmnomasq.json" '[{"hostPort":8080,"containerPort":80}]'
+before=$(snapshot; leases)
+check portmapping_without_nat_rule cni_err 7 ADD ctr3 c3 eth0 "$C/pmnomasq.json"
+check portmapping_without_nat_rule_left_nothing eval '[ "$(snapshot; leases)" = "$before" ]'
 # A trunk port with a native VLAN (a second network on its own switch)
 conf "$C/trunk.json" 1.0.0 net2 10.73.0.0/24 ',"switch":"cni1","trunk":"10,20","vlan":10'
 check add_trunk cni ADD ctr4 c3 eth0 "$C/trunk.json"

@@ -357,7 +357,7 @@ int cni_add(const struct cni_env *env, const struct cni_conf *cf)
 		goto fail_switch;
 	if (port_mark(cf, name, &p) || container_setup(env, cf, &res) ||
 	    (cf->mtu && link_set_mtu(name, cf->mtu)) ||
-	    (cf->ip_masq && masq_ensure(cf, &res)))
+	    (cf->ip_masq && masq_ensure(cf, &res)) || portmap_add(cf, res.addr, res.plen))
 		goto fail_port;
 	memcpy(cmac, p.mac, 6);
 	result_print(env, cf, &res, &p, cmac);
@@ -394,6 +394,8 @@ int cni_del(const struct cni_env *env, const struct cni_conf *cf)
 		has_port = port_get_by_name(&c, name, &p) == 0;
 		instance_close(&c);
 	}
+	if (has_port && portmap_del(cf, p.ip))
+		return -1;
 	if (has_port && ctl_call(cf->instance, cmd_port, "del", name, NULL))
 		return cni_fail(CNI_ERR_TRY_LATER, "cannot remove port %s", name);
 	if (cf->ipam && ipam_exec(env, cf, "DEL", NULL))

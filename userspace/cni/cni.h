@@ -36,6 +36,13 @@ struct cni_env {
 	const char *command, *containerid, *netns, *ifname, *args, *path;
 };
 
+/* One runtimeConfig.portMappings entry (portmap.c). */
+#define CNI_PORTMAPS_MAX 64
+struct cni_portmap {
+	uint16_t host, cont;
+	uint8_t proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+};
+
 /* The network configuration, validated (conf.c). */
 struct cni_conf {
 	const char *version;	/* cniVersion as given */
@@ -50,6 +57,8 @@ struct cni_conf {
 	const char *ipam_type;
 	json_object *prev_result;
 	const char *raw;	/* stdin as read: what the IPAM plugin gets */
+	struct cni_portmap maps[CNI_PORTMAPS_MAX];
+	int nmaps;
 };
 
 /* Parse and validate STDIN_TEXT for COMMAND; on failure cni_err is set. */
@@ -87,6 +96,12 @@ int cni_del(const struct cni_env *env, const struct cni_conf *cf);
 int cni_check(const struct cni_env *env, const struct cni_conf *cf);
 /* The host-side port name of (container, ifname): stable, so DEL finds it without state. */
 void port_name_of(const struct cni_env *env, char name[16]);
+
+/* portmap.c: runtimeConfig.portMappings into CF; published on ADD to the container's
+ * ADDR (all or none), and on DEL whatever is published to ADDR removed. */
+int portmap_parse(struct cni_conf *cf);
+int portmap_add(const struct cni_conf *cf, uint32_t addr, int plen);
+int portmap_del(const struct cni_conf *cf, uint32_t addr);
 
 /* link.c: container-side settings the CLI has no words for, in the current netns. */
 int link_set_mtu(const char *ifname, int mtu);

@@ -171,5 +171,8 @@ int conf_parse(const char *text, const char *command, struct cni_conf *cf)
 	json_object_object_get_ex(root, "prevResult", &cf->prev_result);
 	if (!strcmp(command, "CHECK") && !cf->prev_result)
 		return cni_fail(CNI_ERR_CONFIG, "CHECK needs prevResult");
-	return values_check(cf);
+	if (values_check(cf))
+		return -1;
+	/* DEL unpublishes by the container's address: a mapping ADD refused must not stop it */
+	return strcmp(command, "DEL") ? portmap_parse(cf) : 0;
 }
