@@ -425,7 +425,7 @@ void nat_publish_flush(struct ctl *c, int slot)
 	struct pub_ctx p;
 	long n;
 
-	if (pub_open(c, &p))
+	if (pub_maps_open(c, &p))	/* the caller (nat del) holds the instance open */
 		return;
 	n = keys_collect(p.pub, sizeof(*k), (void **)&k);
 	for (long i = 0; i < n; i++) {
