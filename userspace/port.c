@@ -27,7 +27,7 @@ static const char *hook_name(int hook)
 
 #define PORT_ADD_OPTS "netns, dev, macvlan, parent, ifname, addr, gw, mac, xdp, vlan, trunk, " \
 		      "native, spoofchk"
-#define PORT_SET_OPTS "addr (repeatable), xdp, vlan, trunk, native, spoofchk"
+#define PORT_SET_OPTS "addr, xdp, vlan, trunk, native, spoofchk"
 
 /* Options shared by add and set; ADD allows the creation-only ones. */
 static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
