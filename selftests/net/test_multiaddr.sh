@@ -75,4 +75,6 @@ slot4_zero() {
 }
 check "$T.port_del_cleans_sl_port4" test "$(slot4_zero)" = 0
 check "$T.deleted_port_extra_reusable" sl port set p-c3 addr 10.61.0.12/24 addr 10.61.0.14/24
+check "$T.save_keeps_every_address" eval \
+	'sl save | grep -q "^port add sw0 p-c3 netns $PFX-c3 addr 10.61.0.12/24 addr 10.61.0.14/24 "'
 summary
