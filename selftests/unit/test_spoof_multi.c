@@ -8,6 +8,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "offload.skel.h"
 #include "switch_tc.skel.h"
 #include "sluice_ip4.h"
 #include "fixture.h"
@@ -113,4 +114,35 @@ TEST(spoof_multi_ignores_extra_addresses_without_flag)
 	struct pkt p = udp_from(IP_2ND);
 
 	check_multi_dropped(SL_PORT_F_SPOOFCHK, &p);
+}
+
+static void offload_close(void *skel)
+{
+	offload__destroy(skel);
+}
+
+/* The offloaded filter has no room for sl_port4: it leaves a several-address port's other
+ * sources to the host's program (above), and still drops them for a one-address port. */
+static int offload_verdict(__u32 flags, __u32 src)
+{
+	struct sl_port port = { .switch_id = 1, .mode = SL_MODE_ACCESS, .pvid = 1,
+				.flags = flags, .ip = IP_A };
+	struct offload *o = offload__open_and_load();
+	struct pkt p = udp_from(src);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p.data, .data_size_in = p.len);
+	__u32 zero = 0;
+
+	if (!o)
+		runner_fail(__FILE__, __LINE__, "load offload.bpf.o: %s", strerror(errno));
+	runner_defer(offload_close, o);
+	memcpy(port.mac, MAC_A, 6);
+	ASSERT_OK(bpf_map_update_elem(bpf_map__fd(o->maps.sl_off_port), &zero, &port, 0));
+	ASSERT_OK(bpf_prog_test_run_opts(bpf_program__fd(o->progs.sl_off_filter), &opts));
+	return opts.retval;
+}
+
+TEST(spoof_multi_offload_leaves_other_sources_to_the_host)
+{
+	ASSERT_EQ(offload_verdict(MULTI, IP_2ND), XDP_PASS);
+	ASSERT_EQ(offload_verdict(SL_PORT_F_SPOOFCHK, IP_2ND), XDP_DROP);
 }
