@@ -77,4 +77,25 @@ check "$T.port_del_cleans_sl_port4" test "$(slot4_zero)" = 0
 check "$T.deleted_port_extra_reusable" sl port set p-c3 addr 10.61.0.12/24 addr 10.61.0.14/24
 check "$T.save_keeps_every_address" eval \
 	'sl save | grep -q "^port add sw0 p-c3 netns $PFX-c3 addr 10.61.0.12/24 addr 10.61.0.14/24 "'
+
+# A macvlan endpoint takes several addresses too (tc only: endpoints have no XDP).
+if [ "$MODE" = tc ]; then
+	ns_add lan && ns_add m1 &&
+	ip -n "$HOST" link add lan0 type veth peer name eth0 netns "$PFX-lan" &&
+	ip -n "$HOST" link set lan0 up &&
+	ip -n "$PFX-lan" addr add 192.168.70.2/24 dev eth0 && ip -n "$PFX-lan" link set eth0 up &&
+	sl port add sw0 p-m1 macvlan parent lan0 netns "$PFX-m1" addr 192.168.70.11/24 \
+		addr 192.168.70.12/24 || echo "FAIL $T.endpoint_added"
+	ep_spoofed() { sl -j stats p-m1 | py "d[0].get('drops', {}).get('spoofed_ip', 0)"; }
+	ep_from() { in_ns m1 ping -c 2 -i 0.2 -W 1 -q -I "$1" 192.168.70.2 >/dev/null; }
+	check "$T.endpoint_ping_from_second" ep_from 192.168.70.12
+	ep_unlisted() {
+		local d0=$(ep_spoofed) rc
+		in_ns m1 ip addr add 192.168.70.99/24 dev eth0 || return 1
+		! ep_from 192.168.70.99; rc=$?
+		in_ns m1 ip addr del 192.168.70.99/24 dev eth0
+		[ $rc = 0 ] && [ "$(ep_spoofed)" -ge $((d0 + 2)) ]
+	}
+	check "$T.endpoint_unlisted_dropped_and_counted" ep_unlisted
+fi
 summary
