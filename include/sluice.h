@@ -37,6 +37,7 @@ enum sl_port_mode {
 #define SL_PORT_F_PROMISC	(1u << 7) /* sluice turned the LAN parent promiscuous */
 #define SL_PORT_F_CNI		(1u << 8) /* made by sluice-cni: `sluice save` leaves it out */
 #define SL_PORT_F_VXLAN		(1u << 9) /* external-mode vxlan device: VNIs and remotes in sluice_vxlan.h */
+#define SL_PORT_F_ADDRS4	(1u << 10) /* more IPv4 addresses than .ip: sl_port4 (sluice_ip4.h) */
 
 /* A macvlan endpoint lives in the container's netns, whose ifindexes may be any
  * number: its ports key is its counter slot with this bit, no real ifindex. */

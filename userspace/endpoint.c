@@ -246,7 +246,8 @@ int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p)
 	if (port_install(c, p))
 		goto undo;
 	installed = true;
-	if (port_ns_record(c, p->ifindex, r->netns, ns) || addr6_install(c, p, &r->a6))
+	if (port_ns_record(c, p->ifindex, r->netns, ns) || addr6_install(c, p, &r->a6) ||
+	    addr4_install(c, p, r->plen, &r->a4))
 		goto undo;
 	if (endpoint_progs_load(c, p->ifindex, &fds[0], &fds[1]) ||
 	    in_netns(r->netns, ep_attach_here, c, p, fds))

@@ -19,6 +19,7 @@
 #include "identity.h"
 #include "intent.h"
 #include "events.h"
+#include "addr4.h"
 #include "addr6.h"
 #include "switch_tc.skel.h"
 #include "switch_xdp.skel.h"
@@ -263,6 +264,7 @@ int instance_remove(struct ctl *c)
 	ev_unpin(c->root);
 	vxlan_unpin(c);
 	addr6_unpin(c);
+	addr4_unpin(c);
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)

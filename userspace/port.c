@@ -76,8 +76,17 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 				return err("ifname \"%s\" is not a valid interface name", v);
 			r->ifname = v;
 		} else if (!strcmp(k, "addr")) {
-			if (parse_cidr(v, &r->addr, &r->plen) || r->plen < 1 || r->plen > 32)
+			uint32_t a;
+			int plen;
+
+			if (parse_cidr(v, &a, &plen) || plen < 1 || plen > 32)
 				return err("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.2/24", v);
+			if (r->has_addr && addr4_more_add(&r->a4, r->addr, a, plen))
+				return -1;	/* several: the first stays the port's .ip */
+			if (!r->has_addr) {
+				r->addr = a;
+				r->plen = plen;
+			}
 			r->has_addr = true;
 		} else if (add && !strcmp(k, "gw")) {
 			if (parse_ipv4(v, &r->gw))
@@ -218,6 +227,7 @@ void port_uninstall(struct ctl *c, const struct sl_port *p)
 	uint32_t ifx = p->ifindex;
 
 	addr6_uninstall(c, p);
+	addr4_uninstall(c, p);
 	bpf_map_delete_elem(c->ports, &ifx);
 	bpf_map_delete_elem(c->tx, &ifx);
 	port_ns_forget(c, ifx);
@@ -229,6 +239,7 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 
 	/* The host must not keep sending this address's traffic to the MAC that goes. */
 	addr_neigh_forget(c, p->switch_id, p->ip);
+	addr4_uninstall(c, p);
 	addr6_uninstall(c, p);
 	if (p->flags & SL_PORT_F_ENDPOINT) {	/* in no flood list, no FDB entry, no host hook */
 		endpoint_remove(c, p, delete_device);
@@ -408,7 +419,7 @@ int peer_setup(const struct port_req *r, uint8_t mac[6])
 	if (ifx < 0)
 		return err("device %s missing in netns %s", r->ifname, r->netns);
 	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) || (r->mtu && nl_link_set_mtu(ifx, r->mtu)) ||
-	    (r->has_addr && nl_addr_add(ifx, r->addr, r->plen)) ||
+	    (r->has_addr && nl_addr_add(ifx, r->addr, r->plen)) || addr4_peer_setup(&r->a4, ifx) ||
 	    (r->hook != SL_HOOK_TC && peer_prepare_xdp(r->ifname)) ||
 	    nl_link_set_up(ifx, true) || (r->has_gw && nl_route_add_default(r->gw)) ||
 	    addr6_peer_setup(&r->a6, ifx, r->ifname))
@@ -485,8 +496,8 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		return err("port %s: IPv6 addr and gw6 are for container ports", r.name);
 	if (addr6_port_check(c, sw.id, &r.a6))
 		return -1;
-	if (r.has_addr && addr_check_free(c, sw.id, !r.has_vlan ? SL_VLAN_DEFAULT :
-					  r.mode == SL_MODE_ACCESS ? r.pvid : 0, r.addr, r.name))
+	if (r.has_addr && addrs_check_free(c, sw.id, !r.has_vlan ? SL_VLAN_DEFAULT :
+					   r.mode == SL_MODE_ACCESS ? r.pvid : 0, &r, r.name))
 		return -1;
 	if (!r.has_gw && r.has_addr && sw.gw_ifindex && sw.gw_plen &&
 	    !((r.addr ^ sw.gw_addr) & htonl(~0u << (32 - sw.gw_plen)))) {
@@ -585,7 +596,8 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	/* Maps before hooks: the first frame already finds its port. */
 	if (port_install(c, &p))
 		goto undo;
-	if ((ns >= 0 && port_ns_record(c, ifx, r.netns, ns)) || addr6_install(c, &p, &r.a6)) {
+	if ((ns >= 0 && port_ns_record(c, ifx, r.netns, ns)) || addr6_install(c, &p, &r.a6) ||
+	    addr4_install(c, &p, r.plen, &r.a4)) {
 		port_uninstall(c, &p);
 		goto undo;
 	}
@@ -629,7 +641,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	uint32_t ifx;
 
 	if (argc < 2)
-		return err("usage: sluice port set NAME [addr CIDR] [xdp native|generic|offload|auto|off] "
+		return err("usage: sluice port set NAME [addr CIDR]... [xdp native|generic|offload|auto|off] "
 			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off] [trusted on|off] "
 			   "[addr CIDR6 ... [gw6 IP6]]");
 	if (!strcmp(argv[1], "remotes"))
@@ -658,12 +670,13 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	if (r.has_addr && (p.flags & (SL_PORT_F_GATEWAY | SL_PORT_F_LAN)))
 		return err("port %s: addr is for container ports (the address its container "
 			   "sends from)", p.name);
+	if (!r.has_addr && r.has_vlan && p.ip)
+		addrs_of_port(c, &old, &r);	/* its addresses meet the new VLAN's */
 	if ((r.has_addr || (r.has_vlan && p.ip)) &&
-	    addr_check_free(c, p.switch_id, p.mode == SL_MODE_ACCESS ? p.pvid : 0,
-			    r.has_addr ? r.addr : p.ip, p.name))
+	    addrs_check_free(c, p.switch_id, p.mode == SL_MODE_ACCESS ? p.pvid : 0, &r, p.name))
 		return -1;
 	if (r.has_addr)
-		p.ip = r.addr;	/* what anti-spoofing accepts from now on */
+		p.ip = r.addr;	/* what anti-spoofing accepts from now on, with r.a4 */
 	else if (r.has_vlan && p.ip && (old.pvid != p.pvid || old.mode != p.mode)) {
 		char a[16];
 
@@ -708,6 +721,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		return err("port %s: map sl_ports: %s", p.name, strerror(errno));
 	if (old.ip != p.ip)
 		addr_neigh_forget(c, p.switch_id, old.ip);
+	if (r.has_addr && addrs_replace(c, &old, &p, &r))
+		return -1;
 	if (addr6_port_set(c, &p, &r.a6))
 		return -1;
 	if (offload_sync(c, &p))
@@ -781,6 +796,7 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 		format_ipv4(p->ip, ip);
 		jadd_str(o, "ip", ip);
 	}
+	addr4_port_json(c, o, p);
 	addr6_port_json(c, o, p);
 	jadd_str(o, "netns", port_ns_spec(c, p, spec));
 	jadd_bool(o, "spoofchk", p->flags & SL_PORT_F_SPOOFCHK);

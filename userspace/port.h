@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ctl.h"
+#include "addr4.h"
 #include "addr6.h"
 
 struct port_req {
@@ -23,6 +24,7 @@ struct port_req {
 	int spoofchk;		/* -1: default */
 	int mtu;		/* 0: the kernel's; else an overlay switch's (vxlan.c) */
 	struct addr6_req a6;	/* IPv6 addresses, gw6, trusted (addr6.c) */
+	struct addr4_more a4;	/* IPv4 addresses after addr (addr4.c) */
 };
 
 /* Inside the container (current netns): MAC, address, link up, default route;
@@ -50,5 +52,14 @@ int addr_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, uint32_t ad
 		    const char *self);
 /* The host's gateways forget ADDR's neighbour entry (its MAC may be another port's now). */
 void addr_neigh_forget(struct ctl *c, uint32_t switch_id, uint32_t addr);
+/* Every IPv4 address of R (addr and a4) is free, as addr_check_free. */
+int addrs_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, const struct port_req *r,
+		     const char *self);
+/* R's addr and a4 become P's current addresses (has_addr is left as it was). */
+void addrs_of_port(struct ctl *c, const struct sl_port *p, struct port_req *r);
+/* `port set P addr CIDR...`: P (OLD before) now accepts R's addresses; the host forgets
+ * the neighbour entries of those it no longer owns. */
+int addrs_replace(struct ctl *c, const struct sl_port *old, struct sl_port *p,
+		  const struct port_req *r);
 
 #endif

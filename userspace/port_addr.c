@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The IPv4 addresses of a switch's ports and gateways: one owner per address, and the host's
- * neighbour entries forgotten when an address changes hands. */
+/* The IPv4 addresses of a switch's ports and gateways: one owner per address (each of a
+ * port's several, addr4.c), and the host's neighbour entries forgotten when one changes hands. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,7 +66,8 @@ int addr_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, uint32_t ad
 		first = false;
 		ifx = next;
 		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.switch_id == switch_id &&
-		    p.ip == addr && strcmp(p.name, self) && vlan_shared(&p, vid))
+		    p.ip && strcmp(p.name, self) && vlan_shared(&p, vid) &&
+		    addr4_port_has(c, &p, addr))
 			return err("address %s is port %s's on switch %s: one address, one port",
 				   a, p.name, switch_name_of(c, switch_id, sw));
 	}
@@ -83,4 +84,44 @@ void addr_neigh_forget(struct ctl *c, uint32_t switch_id, uint32_t addr)
 {
 	if (addr)
 		gateways_each(c, switch_id, 0, neigh_forget_on, &addr);
+}
+
+int addrs_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, const struct port_req *r,
+		     const char *self)
+{
+	if (addr_check_free(c, switch_id, vid, r->addr, self))
+		return -1;
+	for (int i = 0; i < r->a4.n; i++)
+		if (addr_check_free(c, switch_id, vid, r->a4.addr[i], self))
+			return -1;
+	return 0;
+}
+
+void addrs_of_port(struct ctl *c, const struct sl_port *p, struct port_req *r)
+{
+	struct sl_port4 v;
+
+	r->addr = p->ip;
+	r->a4.n = 0;
+	if (addr4_get(c, p, &v))
+		return;
+	r->plen = v.plen[0];
+	for (uint32_t i = 0; i < v.naddr && i < SL_ADDR4_EXTRA_MAX; i++) {
+		r->a4.addr[r->a4.n] = v.addr[i];
+		r->a4.plen[r->a4.n++] = v.plen[i + 1];
+	}
+}
+
+int addrs_replace(struct ctl *c, const struct sl_port *old, struct sl_port *p,
+		  const struct port_req *r)
+{
+	struct sl_port4 v;
+	bool had = !addr4_get(c, old, &v);
+
+	if (addr4_install(c, p, r->plen, &r->a4))
+		return -1;
+	for (uint32_t i = 0; had && i < v.naddr && i < SL_ADDR4_EXTRA_MAX; i++)
+		if (!addr4_port_has(c, p, v.addr[i]))
+			addr_neigh_forget(c, p->switch_id, v.addr[i]);
+	return 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include "addr4.h"
 #include "build_info.h"
 #include "ctl.h"
 #include "nat_ctl.h"
@@ -149,6 +150,7 @@ static int port_save(struct ctl *c, FILE *f, const struct port_rec *r)
 		fprintf(f, " macvlan parent %s netns %s", parent, p->netns);
 		if (p->ip)
 			put_cidr(f, "addr", p->ip, 32);	/* the plen is not kept: see docs */
+		addr4_save(c, f, p);
 		fprintf(f, " mac %s", mac);
 	} else if (p->flags & SL_PORT_F_PEER) {
 		if (peer_read(p, ifname, &addr, &plen))
@@ -159,6 +161,8 @@ static int port_save(struct ctl *c, FILE *f, const struct port_rec *r)
 			fprintf(f, " ifname %s", ifname);
 		if (addr)
 			put_cidr(f, "addr", addr, plen);
+		if (addr && addr == p->ip)	/* the first is the container's first */
+			addr4_save(c, f, p);
 		fprintf(f, " mac %s", mac);
 	} else if ((p->flags & SL_PORT_F_LAN) && (p->flags & SL_PORT_F_OWNED)) {
 		fprintf(f, " macvlan parent %s", parent);
