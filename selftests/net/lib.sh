@@ -23,6 +23,7 @@ ns_add() {
 	local ns=$PFX-$1
 	ip netns add "$ns" || return 1
 	NAMESPACES+=("$ns")
+	echo "$ns" >>"/tmp/$PFX-namespaces"	# a check runs in a subshell: its NAMESPACES+= is lost
 	ip -n "$ns" link set lo up
 	# No IPv6 chatter (DAD, router solicitations): only the tests' own traffic moves the FDB.
 	# NS_IPV6=1 (set before sourcing this file) keeps IPv6 on, for the IPv6 tests.
@@ -55,7 +56,9 @@ cleanup() {
 		python3 -c 'import json,sys; [print(s["name"]) for s in json.load(sys.stdin)]' 2>/dev/null); do
 		sl switch del "$sw" 2>/dev/null
 	done
-	for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	for ns in "${NAMESPACES[@]}" $(cat "/tmp/$PFX-namespaces" 2>/dev/null); do
+		ip netns del "$ns" 2>/dev/null
+	done
 	rm -rf "/sys/fs/bpf/sluice/$PFX" "/sys/fs/bpf/sluice/$PFX-"* "/tmp/$PFX-"*	# and inner instances
 	rmdir /sys/fs/bpf/sluice 2>/dev/null
 	return 0
