@@ -334,3 +334,22 @@ size_t udp_datagram(__u8 *buf, __u32 saddr, __u32 daddr, __u16 sport, __u16 dpor
 	put16(buf + 6, l4_csum(saddr, daddr, IPPROTO_UDP, buf, len, 6));
 	return len;
 }
+
+struct pkt nat_pkt_udp(__u32 s, __u16 sp, __u32 d, __u16 dp)
+{
+	struct pkt p;
+
+	pkt_eth(&p, MAC_B, MAC_A);
+	pkt_udp4(&p, s, d, sp, dp, 21);
+	return p;
+}
+
+struct pkt nat_pkt_tcp(__u32 s, __u16 sp, __u32 d, __u16 dp, __u8 flags)
+{
+	struct pkt p;
+
+	pkt_eth(&p, MAC_B, MAC_A);
+	pkt_tcp4(&p, s, d, sp, dp, 0);
+	pkt_tcp_flags(&p, flags, 5);
+	return p;
+}

@@ -37,6 +37,9 @@ void nat_timeout(struct nat *n, enum sl_nat_state st, __u32 seconds);
 void nat_local_add(struct nat *n, __u32 addr, __u32 plen);
 
 /* Run P through the egress (SNAT) or ingress (DNAT) hook of ut0. */
+/* A container-side frame (MAC_B -> MAC_A): UDP with 21 bytes of data, or TCP with FLAGS. */
+struct pkt nat_pkt_udp(__u32 s, __u16 sp, __u32 d, __u16 dp);
+struct pkt nat_pkt_tcp(__u32 s, __u16 sp, __u32 d, __u16 dp, __u8 flags);
 struct run nat_out(struct nat *n, const struct pkt *p);
 struct run nat_in(struct nat *n, const struct pkt *p);
 

@@ -16,25 +16,6 @@
 #define SYN	0x02
 #define ACK	0x10
 
-static struct pkt udp(__u32 s, __u16 sp, __u32 d, __u16 dp)
-{
-	struct pkt p;
-
-	pkt_eth(&p, MAC_B, MAC_A);
-	pkt_udp4(&p, s, d, sp, dp, 21);
-	return p;
-}
-
-static struct pkt tcp(__u32 s, __u16 sp, __u32 d, __u16 dp, __u8 flags)
-{
-	struct pkt p;
-
-	pkt_eth(&p, MAC_B, MAC_A);
-	pkt_tcp4(&p, s, d, sp, dp, 0);
-	pkt_tcp_flags(&p, flags, 5);
-	return p;
-}
-
 /* Publish PORT/PROTO of the uplink to TO:TO_PORT for sources FROM/MASK, as the CLI does. */
 static void publish(struct nat *n, __u8 proto, __u16 port, __u32 to, __u16 to_port, __u32 from,
 		    __u32 mask)
@@ -62,11 +43,11 @@ static void check_frame(const struct run *r, const struct pkt *want, const char 
 TEST(nat_pub_tcp_connection_to_container_and_back)
 {
 	struct nat *n = nat_open();
-	struct pkt syn = tcp(NAT_REM, 40000, NAT_EXT, 8080, SYN);
-	struct pkt syn_want = tcp(NAT_REM, 40000, NAT_IN1, 80, SYN);
-	struct pkt synack = tcp(NAT_IN1, 80, NAT_REM, 40000, SYN | ACK);
-	struct pkt synack_want = tcp(NAT_EXT, 8080, NAT_REM, 40000, SYN | ACK);
-	struct pkt ack = tcp(NAT_REM, 40000, NAT_EXT, 8080, ACK);
+	struct pkt syn = nat_pkt_tcp(NAT_REM, 40000, NAT_EXT, 8080, SYN);
+	struct pkt syn_want = nat_pkt_tcp(NAT_REM, 40000, NAT_IN1, 80, SYN);
+	struct pkt synack = nat_pkt_tcp(NAT_IN1, 80, NAT_REM, 40000, SYN | ACK);
+	struct pkt synack_want = nat_pkt_tcp(NAT_EXT, 8080, NAT_REM, 40000, SYN | ACK);
+	struct pkt ack = nat_pkt_tcp(NAT_REM, 40000, NAT_EXT, 8080, ACK);
 	struct sl_nat_ct ct;
 	struct run r;
 
@@ -98,7 +79,7 @@ TEST(nat_pub_tcp_connection_to_container_and_back)
 TEST(nat_pub_udp_and_icmp_error_translated)
 {
 	struct nat *n = nat_open();
-	struct pkt q = udp(NAT_REM, 5000, NAT_EXT, 5353), q_want = udp(NAT_REM, 5000, NAT_IN1, 53);
+	struct pkt q = nat_pkt_udp(NAT_REM, 5000, NAT_EXT, 5353), q_want = nat_pkt_udp(NAT_REM, 5000, NAT_IN1, 53);
 	struct pkt err, err_want, quoted;
 	struct run r;
 
@@ -120,10 +101,10 @@ TEST(nat_pub_udp_and_icmp_error_translated)
 TEST(nat_pub_other_sources_ports_untouched)
 {
 	struct nat *n = nat_open();
-	struct pkt other_src = tcp(NAT_REM2, 40000, NAT_EXT, 8080, SYN);
-	struct pkt allowed = tcp(NAT_REM, 40000, NAT_EXT, 8080, SYN);
-	struct pkt other_port = tcp(NAT_REM, 40000, NAT_EXT, 8081, SYN);
-	struct pkt other_proto = udp(NAT_REM, 40000, NAT_EXT, 8080);
+	struct pkt other_src = nat_pkt_tcp(NAT_REM2, 40000, NAT_EXT, 8080, SYN);
+	struct pkt allowed = nat_pkt_tcp(NAT_REM, 40000, NAT_EXT, 8080, SYN);
+	struct pkt other_port = nat_pkt_tcp(NAT_REM, 40000, NAT_EXT, 8081, SYN);
+	struct pkt other_proto = nat_pkt_udp(NAT_REM, 40000, NAT_EXT, 8080);
 	const struct pkt *host[] = { &other_src, &other_port, &other_proto };
 	struct sl_nat_ct ct;
 
@@ -143,7 +124,7 @@ TEST(nat_pub_other_sources_ports_untouched)
 TEST(nat_pub_stray_fin_opens_nothing)
 {
 	struct nat *n = nat_open();
-	struct pkt fin = tcp(NAT_REM, 40000, NAT_EXT, 8080, 0x01 | ACK);
+	struct pkt fin = nat_pkt_tcp(NAT_REM, 40000, NAT_EXT, 8080, 0x01 | ACK);
 	struct run r;
 
 	publish(n, IPPROTO_TCP, 8080, NAT_IN1, 80, 0, 0);

@@ -19,25 +19,6 @@
 #define SYN	0x02
 #define ACK	0x10
 
-static struct pkt udp(__u32 s, __u16 sp, __u32 d, __u16 dp)
-{
-	struct pkt p;
-
-	pkt_eth(&p, MAC_B, MAC_A);
-	pkt_udp4(&p, s, d, sp, dp, 21);
-	return p;
-}
-
-static struct pkt tcp(__u32 s, __u16 sp, __u32 d, __u16 dp, __u8 flags)
-{
-	struct pkt p;
-
-	pkt_eth(&p, MAC_B, MAC_A);
-	pkt_tcp4(&p, s, d, sp, dp, 0);
-	pkt_tcp_flags(&p, flags, 5);
-	return p;
-}
-
 static struct pkt echo(__u32 s, __u32 d, __u16 id, __u8 type)
 {
 	struct pkt p;
@@ -72,7 +53,7 @@ static struct sl_nat_ct udp_ct(struct nat *n)
 TEST(nat_sem_udp_one_shot_keeps_udp_timeout)
 {
 	struct nat *n = nat_open();
-	struct pkt q = udp(NAT_IN1, 5000, NAT_REM, 53), a = udp(NAT_REM, 53, NAT_EXT, 5000);
+	struct pkt q = nat_pkt_udp(NAT_IN1, 5000, NAT_REM, 53), a = nat_pkt_udp(NAT_REM, 53, NAT_EXT, 5000);
 	struct sl_nat_ct ct;
 	__u64 t;
 
@@ -94,7 +75,7 @@ TEST(nat_sem_udp_one_shot_keeps_udp_timeout)
 TEST(nat_sem_udp_stream_after_two_seconds)
 {
 	struct nat *n = nat_open();
-	struct pkt q = udp(NAT_IN1, 5000, NAT_REM, 53), a = udp(NAT_REM, 53, NAT_EXT, 5000);
+	struct pkt q = nat_pkt_udp(NAT_IN1, 5000, NAT_REM, 53), a = nat_pkt_udp(NAT_REM, 53, NAT_EXT, 5000);
 	struct sl_nat_ct ct;
 	__u64 t;
 
@@ -116,7 +97,7 @@ TEST(nat_sem_udp_stream_after_two_seconds)
 TEST(nat_sem_udp_unreplied_is_never_a_stream)
 {
 	struct nat *n = nat_open();
-	struct pkt q = udp(NAT_IN1, 5000, NAT_REM, 53);
+	struct pkt q = nat_pkt_udp(NAT_IN1, 5000, NAT_REM, 53);
 
 	nat_out(n, &q);
 	udp_age(n, 3);
@@ -129,7 +110,7 @@ TEST(nat_sem_udp_unreplied_is_never_a_stream)
 TEST(nat_sem_udp_late_first_reply_then_stream)
 {
 	struct nat *n = nat_open();
-	struct pkt q = udp(NAT_IN1, 5000, NAT_REM, 53), a = udp(NAT_REM, 53, NAT_EXT, 5000);
+	struct pkt q = nat_pkt_udp(NAT_IN1, 5000, NAT_REM, 53), a = nat_pkt_udp(NAT_REM, 53, NAT_EXT, 5000);
 
 	nat_out(n, &q);
 	udp_age(n, 3);
@@ -143,7 +124,7 @@ TEST(nat_sem_udp_late_first_reply_then_stream)
 TEST(nat_sem_udp_connection_records_its_start)
 {
 	struct nat *n = nat_open();
-	struct pkt q = udp(NAT_IN1, 5000, NAT_REM, 53);
+	struct pkt q = nat_pkt_udp(NAT_IN1, 5000, NAT_REM, 53);
 	__u32 before = now_ns() / 1000000, after;
 
 	nat_out(n, &q);
@@ -186,8 +167,8 @@ static void allow_direct(struct nat *n)
 TEST(nat_sem_direct_to_private_dropped_by_default)
 {
 	struct nat *n = nat_open();
-	struct pkt ping = echo(NAT_REM, NAT_IN1, 99, 8), dgram = udp(NAT_REM, 53, NAT_IN1, 5000);
-	struct pkt syn = tcp(NAT_REM, 40000, NAT_IN1, 80, SYN);
+	struct pkt ping = echo(NAT_REM, NAT_IN1, 99, 8), dgram = nat_pkt_udp(NAT_REM, 53, NAT_IN1, 5000);
+	struct pkt syn = nat_pkt_tcp(NAT_REM, 40000, NAT_IN1, 80, SYN);
 	struct sl_nat_ct ct;
 
 	to_uplink_mac(n, &ping);
@@ -206,9 +187,9 @@ TEST(nat_sem_direct_to_private_dropped_by_default)
 TEST(nat_sem_direct_other_destinations_untouched)
 {
 	struct nat *n = nat_open();
-	struct pkt other = udp(NAT_REM, 53, ipv4(10, 1, 0, 10), 5000);
-	struct pkt host = udp(NAT_REM, 53, NAT_EXT, 6000);
-	struct pkt endpoint = udp(NAT_REM, 53, NAT_IN1, 5000);	/* for another MAC */
+	struct pkt other = nat_pkt_udp(NAT_REM, 53, ipv4(10, 1, 0, 10), 5000);
+	struct pkt host = nat_pkt_udp(NAT_REM, 53, NAT_EXT, 6000);
+	struct pkt endpoint = nat_pkt_udp(NAT_REM, 53, NAT_IN1, 5000);	/* for another MAC */
 	struct run r;
 
 	to_uplink_mac(n, &other);
@@ -249,9 +230,9 @@ TEST(nat_sem_direct_gateway_address_stays_reachable)
 TEST(nat_sem_direct_allow_tcp_routed_untranslated)
 {
 	struct nat *n = nat_open();
-	struct pkt syn = tcp(NAT_REM, 40000, NAT_IN1, 80, SYN);
-	struct pkt synack = tcp(NAT_IN1, 80, NAT_REM, 40000, SYN | ACK);
-	struct pkt ack = tcp(NAT_REM, 40000, NAT_IN1, 80, ACK);
+	struct pkt syn = nat_pkt_tcp(NAT_REM, 40000, NAT_IN1, 80, SYN);
+	struct pkt synack = nat_pkt_tcp(NAT_IN1, 80, NAT_REM, 40000, SYN | ACK);
+	struct pkt ack = nat_pkt_tcp(NAT_REM, 40000, NAT_IN1, 80, ACK);
 	struct sl_nat_ct ct;
 	struct run r;
 
@@ -280,7 +261,7 @@ TEST(nat_sem_direct_allow_icmp_udp_answers_untranslated)
 {
 	struct nat *n = nat_open();
 	struct pkt ping = echo(NAT_REM, NAT_IN1, 99, 8), pong = echo(NAT_IN1, NAT_REM, 99, 0);
-	struct pkt q = udp(NAT_REM, 53, NAT_IN1, 5000), a = udp(NAT_IN1, 5000, NAT_REM, 53);
+	struct pkt q = nat_pkt_udp(NAT_REM, 53, NAT_IN1, 5000), a = nat_pkt_udp(NAT_IN1, 5000, NAT_REM, 53);
 	struct run r;
 
 	allow_direct(n);
@@ -302,7 +283,7 @@ TEST(nat_sem_direct_allow_icmp_udp_answers_untranslated)
 TEST(nat_sem_direct_allow_still_masquerades_outbound)
 {
 	struct nat *n = nat_open();
-	struct pkt q = udp(NAT_IN1, 5000, NAT_REM, 53), want = udp(NAT_EXT, 5000, NAT_REM, 53);
+	struct pkt q = nat_pkt_udp(NAT_IN1, 5000, NAT_REM, 53), want = nat_pkt_udp(NAT_EXT, 5000, NAT_REM, 53);
 	struct run r;
 
 	allow_direct(n);
