@@ -26,6 +26,7 @@ SHORT = {
     "bridge": "bridge", "sluice-tc": "sluice tc", "sluice-xdp": "sluice XDP",
     "xdp-redirect": "XDP ceiling", "iptables": "iptables", "iptables-legacy": "ipt-legacy",
     "nft": "nftables", "sluice": "sluice NAT", "sluice-slow": "sluice NAT slow",
+    "bridge-vxlan": "bridge+vxlan", "sluice-vxlan": "sluice VXLAN",
 }
 NAT_PATHS = ("iptables", "nft", "iptables-legacy", "sluice", "sluice-slow")
 NAT_LABELS = {"sluice": "sluice NAT, fast path on (default)"}
