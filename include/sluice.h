@@ -186,6 +186,7 @@ struct sl_port_stats {
 #define SL_PIN_BASE		"/sys/fs/bpf/sluice"
 #define SL_PIN_PROG_TC		"prog_tc"
 #define SL_PIN_PROG_XDP		"prog_xdp"
+#define SL_PIN_CLSACT		"clsact"	/* clsact/<ifindex>: a qdisc sluice created (hook.h) */
 #define SL_PIN_LINKS		"links"	/* links/<ifindex>_tc, links/<ifindex>_xdp (bpffs forbids dots) */
 #define SL_PIN_PROG_LAN		"prog_lan"	/* on a macvlan parent that links its LAN to a switch */
 #define SL_PIN_OFFLOAD		"offload" /* offload/<ifindex>_{prog,port,stats}: device-bound objects */

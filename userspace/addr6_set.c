@@ -76,6 +76,18 @@ static int peer_readdr(const struct addr6_req *old, const struct addr6_req *new,
 	return new->has_gw6 ? nl_route6_add_default(new->gw6, ifx, true) : 0;
 }
 
+struct readdr_q {
+	const struct addr6_req *old, *new;
+	int ifx;
+};
+
+static int peer_readdr_here(void *arg)
+{
+	const struct readdr_q *q = arg;
+
+	return peer_readdr(q->old, q->new, q->ifx);
+}
+
 /* `port set P addr CIDR6...`: configure the container first, then the maps. */
 static int port_readdr(struct ctl *c, const struct sl_port *p, const struct addr6_req *a,
 		       struct maps6 *m)
@@ -83,25 +95,15 @@ static int port_readdr(struct ctl *c, const struct sl_port *p, const struct addr
 	struct addr6_req old = ADDR6_REQ_INIT;
 	struct sl_addr6_key k = { .switch_id = p->switch_id };
 	struct sl_addr6 v = { .slot = p->slot };
-	int host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int ns = netns_open(p->netns), ifx = p->ep_ifindex, ret = -1;
+	int ifx = p->ep_ifindex;
 	struct nl_link_info li;
 
 	owned_list(m, p, &old);
 	if (!(p->flags & SL_PORT_F_ENDPOINT))	/* a veth: its peer's ifindex in there */
 		ifx = nl_link_get(p->ifindex, &li) ? -1 : li.peer_ifindex;
 	if (ifx <= 0)
-		err("port %s: its container device is gone", p->name);
-	else if (ns >= 0 && host_ns >= 0 && !netns_enter(ns, p->netns)) {
-		ret = peer_readdr(&old, a, ifx);
-		if (netns_enter(host_ns, "host"))
-			ret = -1;
-	}
-	if (ns >= 0)
-		close(ns);
-	if (host_ns >= 0)
-		close(host_ns);
-	if (ret)
+		return err("port %s: its container device is gone", p->name);
+	if (netns_run(p->netns, peer_readdr_here, &(struct readdr_q){ &old, a, ifx }))
 		return -1;
 	for (int i = 0; i < old.n; i++) {
 		memcpy(k.addr, old.addr[i], 16);

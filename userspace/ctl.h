@@ -32,15 +32,6 @@ int instance_remove(struct ctl *c);
 void lan_unpin(struct ctl *c);
 /* vxlan.c: unpin the VXLAN ports' maps (instance_remove). */
 void vxlan_unpin(struct ctl *c);
-/* clsact filters, where there is no tcx (< 6.6): handle and priority of each hook. On a
- * macvlan parent the LAN hook's priority puts it ahead of the NAT's (docs/macvlan.md). */
-#define TC_HANDLE_PORT		1	/* switch port ingress; macvlan endpoint, both ways */
-#define TC_PRIO_PORT		1
-#define TC_HANDLE_NAT		0x4e41	/* "NA": uplink, both ways */
-#define TC_PRIO_NAT		2
-#define TC_PRIO_NAT_OLD		1	/* builds before macvlan ports */
-#define TC_HANDLE_LAN		0x4c41	/* "LA": macvlan parent, both ways */
-#define TC_PRIO_LAN		1
 
 /* Point OBJ's maps at the instance's pinned ones before it is loaded. */
 struct bpf_object;
@@ -84,6 +75,11 @@ const char *prereq_kernel_missing(void);
 int netns_open(const char *spec);	/* name under /var/run/netns, or a path */
 void netns_path(const char *spec, char path[PATH_MAX]);	/* where SPEC lives */
 int netns_enter(int fd, const char *what);
+/* Run FN(ARG) inside the netns SPEC and come back: FN's result, or -1 (printed) when SPEC
+ * cannot be entered. Every "go there, do, come back" goes through here. */
+int netns_run(const char *spec, int (*fn)(void *), void *arg);
+/* The same in the netns open at FD (WHAT names it in errors). */
+int netns_run_fd(int fd, const char *what, int (*fn)(void *), void *arg);
 
 /* switch.c / port.c helpers used across objects */
 int switch_get(struct ctl *c, const char *name, struct sl_switch *sw);

@@ -10,22 +10,12 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "hook.h"
 #include "netlink.h"
 #include "port.h"
 #include "identity.h"
 #include "intent.h"
 #include "endpoint_tc.skel.h"
-
-#ifndef BPF_TCX_INGRESS
-#define BPF_TCX_INGRESS 46	/* kernel >= 6.6; Debian's libbpf 1.1 headers predate it */
-#define BPF_TCX_EGRESS 47
-#endif
-
-static void ep_link_path(struct ctl *c, char *buf, uint32_t slot, bool egress)
-{
-	snprintf(buf, PATH_MAX, "%s/%s/ep%u_%s", c->root, SL_PIN_LINKS, slot,
-		 egress ? "out" : "in");
-}
 
 int endpoint_progs_load(struct ctl *c, uint32_t key, int *in_fd, int *out_fd)
 {
@@ -53,55 +43,39 @@ out:
  * clsact filter on kernels < 6.6 (it goes with the device). */
 static int ep_hook(struct ctl *c, const struct sl_port *p, int prog, bool egress)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = p->ep_ifindex,
-		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_PORT, .priority = TC_PRIO_PORT,
-		    .prog_fd = prog);
-	char path[PATH_MAX];
-	int fd, ret;
+	char what[SL_NAME_LEN + 16];
 
-	fd = bpf_link_create(prog, p->ep_ifindex, egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS, NULL);
-	if (fd >= 0) {
-		ep_link_path(c, path, p->slot, egress);
-		ret = bpf_obj_pin(fd, path) ? -errno : 0;
-		close(fd);
-		return ret ? err("pin %s: %s", path, strerror(-ret)) : 0;
-	}
-	ret = bpf_tc_hook_create(&hook);
-	if (ret && ret != -EEXIST)
-		return err("endpoint %s: create clsact in netns %s: %s", p->name, p->netns,
-			   strerror(-ret));
-	ret = bpf_tc_attach(&hook, &tco);
-	return ret ? err("endpoint %s: attach tc program: %s", p->name, strerror(-ret)) : 0;
+	snprintf(what, sizeof(what), "endpoint %s", p->name);
+	return hook_attach(c, egress ? HOOK_EP_OUT : HOOK_EP_IN, p->ep_ifindex, p->slot, prog,
+			   what);
 }
 
+/* The link pins only (from the host netns: the device, and its filters, go with the port). */
 static void ep_unpin(struct ctl *c, const struct sl_port *p)
 {
-	char path[PATH_MAX];
-
-	ep_link_path(c, path, p->slot, false);
-	unlink(path);
-	ep_link_path(c, path, p->slot, true);
-	unlink(path);
+	hook_detach(c, HOOK_EP_IN, 0, p->slot);
+	hook_detach(c, HOOK_EP_OUT, 0, p->slot);
 }
 
-/* Run FN(C, P, ARG) inside P's netns and come back; -1 when either move fails. */
+struct ep_call {
+	int (*fn)(struct ctl *, const struct sl_port *, void *);
+	struct ctl *c;
+	const struct sl_port *p;
+	void *arg;
+};
+
+static int ep_call(void *arg)
+{
+	struct ep_call *e = arg;
+
+	return e->fn(e->c, e->p, e->arg);
+}
+
+/* Run FN(C, P, ARG) inside P's netns and come back (netns_run). */
 static int in_netns(const char *netns, int (*fn)(struct ctl *, const struct sl_port *, void *),
 		    struct ctl *c, const struct sl_port *p, void *arg)
 {
-	int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int ns = netns_open(netns), ret = -1;
-
-	if (host >= 0 && ns >= 0 && !netns_enter(ns, netns)) {
-		ret = fn(c, p, arg);
-		if (netns_enter(host, "host"))	/* never write an ifindex from the wrong netns */
-			ret = -1;
-	}
-	if (ns >= 0)
-		close(ns);
-	if (host >= 0)
-		close(host);
-	return ret;
+	return netns_run(netns, ep_call, &(struct ep_call){ fn, c, p, arg });
 }
 
 static int ep_attach_here(struct ctl *c, const struct sl_port *p, void *arg)

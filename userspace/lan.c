@@ -10,30 +10,16 @@
 #include <net/if.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "hook.h"
 #include "netlink.h"
 #include "port.h"
 #include "lan_tc.skel.h"
-
-#ifndef BPF_TCX_INGRESS
-#define BPF_TCX_INGRESS 46	/* kernel >= 6.6; Debian's libbpf 1.1 headers predate it */
-#define BPF_TCX_EGRESS 47
-#endif
-
-#ifndef BPF_F_BEFORE
-#define BPF_F_BEFORE	(1U << 3)	/* tcx: in front of the device's other programs */
-#endif
 
 #define LAN_MAP		"sl_lan"
 
 static void lan_path(struct ctl *c, char *buf, const char *leaf)
 {
 	snprintf(buf, PATH_MAX, "%s/%s", c->root, leaf);
-}
-
-static void lan_link_path(struct ctl *c, char *buf, uint32_t parent, bool egress)
-{
-	snprintf(buf, PATH_MAX, "%s/%s/%u_lan_%s", c->root, SL_PIN_LINKS, parent,
-		 egress ? "out" : "in");
 }
 
 static const char *prog_pin(bool egress)
@@ -82,44 +68,22 @@ out:
 
 static int lan_hook(struct ctl *c, const struct sl_port *p, const char *dev, bool egress)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = p->parent,
-		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_LAN, .priority = TC_PRIO_LAN);
-	/* First on the parent, ahead of a NAT there (tcx: BPF_F_BEFORE; clsact: TC_PRIO_LAN). */
-	LIBBPF_OPTS(bpf_link_create_opts, first, .flags = BPF_F_BEFORE);
-	char path[PATH_MAX];
-	int prog, fd, ret;
+	char path[PATH_MAX], what[IF_NAMESIZE + 8];
+	int prog, ret;
 
 	lan_path(c, path, prog_pin(egress));
 	prog = bpf_obj_get(path);
 	if (prog < 0)
 		return err("program %s: %s", path, strerror(errno));
-	fd = bpf_link_create(prog, p->parent, egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS, &first);
-	if (fd >= 0) {
-		lan_link_path(c, path, p->parent, egress);
-		ret = bpf_obj_pin(fd, path) ? -errno : 0;
-		close(fd);
-		close(prog);
-		return ret ? err("pin %s: %s", path, strerror(-ret)) : 0;
-	}
-	tco.prog_fd = prog;
-	ret = bpf_tc_hook_create(&hook);
-	if (ret == 0 || ret == -EEXIST)
-		ret = bpf_tc_attach(&hook, &tco);
+	snprintf(what, sizeof(what), "parent %s", dev);
+	ret = hook_attach(c, egress ? HOOK_LAN_OUT : HOOK_LAN_IN, p->parent, p->parent, prog, what);
 	close(prog);
-	return ret ? err("parent %s: attach the LAN hook: %s", dev, strerror(-ret)) : 0;
+	return ret;
 }
 
 static void lan_unhook(struct ctl *c, const struct sl_port *p, bool egress)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = p->parent,
-		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_LAN, .priority = TC_PRIO_LAN);
-	char path[PATH_MAX];
-
-	lan_link_path(c, path, p->parent, egress);
-	if (unlink(path) && errno == ENOENT)
-		bpf_tc_detach(&hook, &tco);	/* the clsact filter, if any */
+	hook_detach(c, egress ? HOOK_LAN_OUT : HOOK_LAN_IN, p->parent, p->parent);
 }
 
 static int lan_map(struct ctl *c)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -15,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "build_info.h"
 #include "ctl.h"
+#include "hook.h"
 #include "nat_ctl.h"
 #include "identity.h"
 #include "intent.h"
@@ -265,6 +267,7 @@ int instance_remove(struct ctl *c)
 	vxlan_unpin(c);
 	addr6_unpin(c);
 	addr4_unpin(c);
+	hook_marks_clear(c);
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)
@@ -280,29 +283,10 @@ static void link_path(struct ctl *c, char *buf, int ifindex, const char *kind)
 
 static int attach_tc(struct ctl *c, int ifindex, const char *name)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_PORT, .priority = TC_PRIO_PORT,
-		    .prog_fd = c->prog_tc, .flags = BPF_TC_F_REPLACE);
-	char path[PATH_MAX];
-	int fd, ret;
+	char what[IF_NAMESIZE + 8];
 
-	fd = bpf_link_create(c->prog_tc, ifindex, BPF_TCX_INGRESS, NULL);
-	if (fd >= 0) {
-		link_path(c, path, ifindex, "tc");
-		ret = bpf_obj_pin(fd, path) ? -errno : 0;
-		close(fd);
-		if (ret)
-			return err("pin %s: %s", path, strerror(-ret));
-		return 0;
-	}
-	/* No tcx (kernel < 6.6): a clsact direct-action filter, which persists by itself. */
-	ret = bpf_tc_hook_create(&hook);
-	if (ret && ret != -EEXIST)
-		return err("port %s: create clsact: %s", name, strerror(-ret));
-	ret = bpf_tc_attach(&hook, &tco);
-	if (ret)
-		return err("port %s: attach tc program: %s", name, strerror(-ret));
-	return 0;
+	snprintf(what, sizeof(what), "port %s", name);
+	return hook_attach(c, HOOK_PORT, ifindex, ifindex, c->prog_tc, what);
 }
 
 int port_attach_xdp(struct ctl *c, int ifindex, const char *name, int hook)
@@ -351,12 +335,6 @@ void port_detach_xdp(struct ctl *c, int ifindex)
 
 void port_detach(struct ctl *c, int ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_PORT, .priority = TC_PRIO_PORT);
-	char path[PATH_MAX];
-
 	port_detach_xdp(c, ifindex);
-	link_path(c, path, ifindex, "tc");
-	if (unlink(path) && errno == ENOENT)
-		bpf_tc_detach(&hook, &tco);	/* legacy clsact filter, if any */
+	hook_detach(c, HOOK_PORT, ifindex, ifindex);
 }

@@ -9,19 +9,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ctl.h"
+#include "hook.h"
 #include "netlink.h"
 #include "nat_ctl.h"
 #include "nat_tc.skel.h"
 #include "sluice_nat_pub.h"
-
-#ifndef BPF_TCX_INGRESS
-#define BPF_TCX_INGRESS 46	/* kernel >= 6.6; Debian's libbpf 1.1 headers predate it */
-#endif
-#ifndef BPF_TCX_EGRESS
-#define BPF_TCX_EGRESS 47
-#endif
-
-
 
 const char *const nat_map_names[NAT_MAPS] = {
 	"sl_nat_rules", "sl_nat_cfg", "sl_nat_ct", "sl_nat_map", "sl_nat_rmap", "sl_nat_frag",
@@ -124,68 +116,33 @@ void nat_unload(struct ctl *c)
 	nat_guard_unpin(c);
 }
 
-static void link_path(struct ctl *c, char *buf, int ifindex, const char *kind)
+static int hook_attach_nat(struct ctl *c, int ifindex, const char *dev, bool egress)
 {
-	snprintf(buf, PATH_MAX, "%s/%s/%d_%s", c->root, SL_PIN_LINKS, ifindex, kind);
-}
-
-static int hook_attach(struct ctl *c, int ifindex, const char *dev, bool egress)
-{
-	const char *kind = egress ? "nat_egress" : "nat_ingress";
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_NAT, .priority = TC_PRIO_NAT);
-	char path[PATH_MAX];
-	int prog, fd, ret;
+	char path[PATH_MAX], what[IF_NAMESIZE + 8];
+	int prog, ret;
 
 	pin_path(c, path, egress ? SL_PIN_PROG_NAT_EGRESS : SL_PIN_PROG_NAT_INGRESS);
 	prog = bpf_obj_get(path);
 	if (prog < 0)
 		return err("program %s: %s", path, strerror(errno));
-	fd = bpf_link_create(prog, ifindex, egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS, NULL);
-	if (fd >= 0) {
-		link_path(c, path, ifindex, kind);
-		ret = bpf_obj_pin(fd, path) ? -errno : 0;
-		close(fd);
-		close(prog);
-		if (ret)
-			return err("pin %s: %s", path, strerror(-ret));
-		return 0;
-	}
-	/* No tcx (kernel < 6.6): a clsact direct-action filter, which persists by itself. */
-	tco.prog_fd = prog;
-	ret = bpf_tc_hook_create(&hook);
-	if (ret && ret != -EEXIST) {
-		close(prog);
-		return err("uplink %s: create clsact: %s", dev, strerror(-ret));
-	}
-	ret = bpf_tc_attach(&hook, &tco);
+	snprintf(what, sizeof(what), "uplink %s", dev);
+	ret = hook_attach(c, egress ? HOOK_NAT_OUT : HOOK_NAT_IN, ifindex, ifindex, prog, what);
 	close(prog);
-	if (ret)
-		return err("uplink %s: attach tc %s program: %s", dev, kind, strerror(-ret));
-	return 0;
+	return ret;
 }
 
-static void hook_detach(struct ctl *c, int ifindex, bool egress)
+static void hook_detach_nat(struct ctl *c, int ifindex, bool egress)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_NAT, .priority = TC_PRIO_NAT);
-	LIBBPF_OPTS(bpf_tc_opts, old, .handle = TC_HANDLE_NAT, .priority = TC_PRIO_NAT_OLD);
-	char path[PATH_MAX];
-
-	link_path(c, path, ifindex, egress ? "nat_egress" : "nat_ingress");
-	if (unlink(path) && errno == ENOENT && bpf_tc_detach(&hook, &tco))
-		bpf_tc_detach(&hook, &old);	/* the clsact filter, if any */
+	hook_detach(c, egress ? HOOK_NAT_OUT : HOOK_NAT_IN, ifindex, ifindex);
 }
 
 int nat_uplink_attach(struct ctl *c, int ifindex, const char *dev)
 {
-	if (hook_attach(c, ifindex, dev, true))
+	if (hook_attach_nat(c, ifindex, dev, true))
 		return -1;
-	if (hook_attach(c, ifindex, dev, false) || nat_uplink_mark(c, ifindex, true)) {
-		hook_detach(c, ifindex, false);
-		hook_detach(c, ifindex, true);
+	if (hook_attach_nat(c, ifindex, dev, false) || nat_uplink_mark(c, ifindex, true)) {
+		hook_detach_nat(c, ifindex, false);
+		hook_detach_nat(c, ifindex, true);
 		return -1;
 	}
 	return 0;
@@ -194,30 +151,19 @@ int nat_uplink_attach(struct ctl *c, int ifindex, const char *dev)
 void nat_uplink_detach(struct ctl *c, int ifindex)
 {
 	nat_uplink_mark(c, ifindex, false);
-	hook_detach(c, ifindex, false);
-	hook_detach(c, ifindex, true);
+	hook_detach_nat(c, ifindex, false);
+	hook_detach_nat(c, ifindex, true);
 }
 
 bool nat_uplink_hooked(struct ctl *c, int ifindex, const char *dev)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_NAT, .priority = TC_PRIO_NAT);
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
 	struct nl_link_info li;
 	char path[PATH_MAX];
-	int fd;
-	bool ret;
 
 	if (nl_link_get(ifindex, &li) || strcmp(li.name, dev))
 		return false;
-	link_path(c, path, ifindex, "nat_egress");
-	fd = bpf_obj_get(path);
-	if (fd < 0)	/* kernels without tcx: the clsact filter, if there is one */
-		return bpf_tc_query(&hook, &tco) == 0;
-	/* tcx.ifindex (0 once detached) sits where xdp.ifindex does; libbpf 1.1's uapi
-	 * header predates tcx */
-	ret = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.xdp.ifindex == (__u32)ifindex;
-	close(fd);
-	return ret;
+	hook_link_path(c, path, HOOK_NAT_OUT, ifindex);
+	if (access(path, F_OK))	/* kernels without tcx: the clsact filter, if there is one */
+		return hook_filtered(HOOK_NAT_OUT, ifindex);
+	return hook_linked(c, HOOK_NAT_OUT, ifindex, ifindex);
 }

@@ -11,13 +11,9 @@
 #include <bpf/libbpf.h>
 #include "ctl.h"
 #include "nat_ctl.h"
+#include "hook.h"
 #include "netlink.h"
 
-#ifndef BPF_TCX_INGRESS
-#define BPF_TCX_INGRESS 46	/* kernel >= 6.6; Debian's libbpf 1.1 headers predate it */
-#endif
-
-#define GUARD_KIND	"nat_guard"
 
 static int uplinks_open(struct ctl *c)
 {
@@ -53,39 +49,23 @@ bool nat_uplink_marked(struct ctl *c, int ifindex)
 	return ret;
 }
 
-static void guard_link_path(struct ctl *c, char *buf, int ifindex)
-{
-	snprintf(buf, PATH_MAX, "%s/%s/%d_%s", c->root, SL_PIN_LINKS, ifindex, GUARD_KIND);
-}
 
 /* A pinned link still attached to IFINDEX (a deleted device leaves its link detached). */
 static bool guard_linked(struct ctl *c, int ifindex)
 {
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
 	char path[PATH_MAX];
-	int fd;
-	bool ret;
 
-	guard_link_path(c, path, ifindex);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return false;
-	/* tcx.ifindex (0 once detached) sits where xdp.ifindex does; libbpf 1.1's uapi
-	 * header predates tcx */
-	ret = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.xdp.ifindex == (__u32)ifindex;
-	close(fd);
-	if (!ret)
-		unlink(path);	/* its device went: the ifindex may come back as another one */
-	return ret;
+	if (hook_linked(c, HOOK_NAT_GUARD, ifindex, ifindex))
+		return true;
+	hook_link_path(c, path, HOOK_NAT_GUARD, ifindex);
+	unlink(path);	/* its device went: the ifindex may come back as another one */
+	return false;
 }
 
 static int guard_attach(struct ctl *c, int ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_NAT, .priority = TC_PRIO_NAT);
-	char path[PATH_MAX];
-	int prog, fd, ret;
+	char path[PATH_MAX], what[32];
+	int prog, ret;
 
 	if (guard_linked(c, ifindex))
 		return 0;
@@ -93,25 +73,11 @@ static int guard_attach(struct ctl *c, int ifindex)
 	prog = bpf_obj_get(path);
 	if (prog < 0)	/* NAT loaded by a build before the guard: none until it is re-made */
 		return errno == ENOENT ? 0 : err("program %s: %s", path, strerror(errno));
-	fd = bpf_link_create(prog, ifindex, BPF_TCX_INGRESS, NULL);
-	if (fd >= 0) {
-		guard_link_path(c, path, ifindex);
-		ret = bpf_obj_pin(fd, path) ? err("pin %s: %s", path, strerror(errno)) : 0;
-		close(fd);
-		close(prog);
-		return ret;
-	}
-	/* No tcx (kernel < 6.6): a clsact filter, replaced in place when there is one. */
-	tco.prog_fd = prog;
-	tco.flags = BPF_TC_F_REPLACE;
-	ret = bpf_tc_hook_create(&hook);
-	if (ret && ret != -EEXIST) {
-		close(prog);
-		return err("gateway ifindex %d: create clsact: %s", ifindex, strerror(-ret));
-	}
-	ret = bpf_tc_attach(&hook, &tco);
+	/* Before tcx, a clsact filter replaced in place when there is one. */
+	snprintf(what, sizeof(what), "gateway ifindex %d", ifindex);
+	ret = hook_attach(c, HOOK_NAT_GUARD, ifindex, ifindex, prog, what);
 	close(prog);
-	return ret ? err("gateway ifindex %d: attach the NAT guard: %s", ifindex, strerror(-ret)) : 0;
+	return ret;
 }
 
 static void guard_links_unpin(struct ctl *c, bool stale_only);
@@ -166,7 +132,7 @@ static void guard_links_unpin(struct ctl *c, bool stale_only)
 	while (d && (e = readdir(d))) {
 		const char *u = strchr(e->d_name, '_');
 
-		if (!u || strcmp(u + 1, GUARD_KIND))
+		if (!u || strcmp(u + 1, hook_defs[HOOK_NAT_GUARD].name))
 			continue;
 		if (stale_only) {
 			guard_linked(c, atoi(e->d_name));	/* unpins a detached one */

@@ -15,6 +15,7 @@
 #include <linux/sockios.h>
 #include <linux/veth.h>
 #include <linux/net_namespace.h>
+#include <linux/pkt_sched.h>
 
 #include "netlink.h"
 
@@ -686,4 +687,28 @@ int nl_route6_add_default(const uint8_t gw[16], int oif, bool replace)
 	mnl_attr_put_u32(nlh, RTA_OIF, oif);
 	inet_ntop(AF_INET6, gw, str, sizeof(str));
 	return nl_talk(nlh, NULL, NULL, 0, "add IPv6 default route via %s", str);
+}
+
+static int filter_count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWTFILTER)
+		++*(int *)data;
+	return MNL_CB_OK;
+}
+
+int nl_tc_filter_count(int ifindex, bool egress)
+{
+	char buf[NL_REQ_SIZE] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct tcmsg *tcm;
+	int n = 0, ret;
+
+	nlh->nlmsg_type = RTM_GETTFILTER;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_parent = TC_H_MAKE(TC_H_CLSACT, egress ? TC_H_MIN_EGRESS : TC_H_MIN_INGRESS);
+	ret = nl_talk(nlh, filter_count_cb, &n, NL_QUIET_ALL, "list tc filters");
+	return ret < 0 ? ret : n;
 }

@@ -76,6 +76,10 @@ int nl_link_set_tx_vlan(const char *name, bool on);
  * the error line. */
 int nl_link_set_xdp(int ifindex, int prog_fd, int expected_fd, uint32_t flags, const char *what);
 
+/* How many tc filters (and filter heads) IFINDEX's clsact qdisc holds at ingress or
+ * EGRESS; negative errno (silent) when there is no clsact or no device. */
+int nl_tc_filter_count(int ifindex, bool egress);
+
 /* Forget the neighbour entry of ADDR (network order) on IFINDEX (-ENOENT silently). */
 int nl_neigh_del(int ifindex, uint32_t addr);
 

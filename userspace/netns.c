@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -52,4 +53,31 @@ int netns_enter(int fd, const char *what)
 		return -e;
 	}
 	return 0;
+}
+
+int netns_run_fd(int fd, const char *what, int (*fn)(void *), void *arg)
+{
+	int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ret = -1;
+
+	if (host < 0)
+		return err("open the current netns: %s", strerror(errno));
+	if (!netns_enter(fd, what)) {
+		ret = fn(arg);
+		if (netns_enter(host, "back home"))
+			exit(1);	/* nothing may run on in the wrong netns: an ifindex
+					 * written there names another device */
+	}
+	close(host);
+	return ret;
+}
+
+int netns_run(const char *spec, int (*fn)(void *), void *arg)
+{
+	int ns = netns_open(spec), ret;
+
+	if (ns < 0)
+		return -1;
+	ret = netns_run_fd(ns, spec, fn, arg);
+	close(ns);
+	return ret;
 }

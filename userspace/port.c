@@ -383,29 +383,33 @@ static int peer_prepare_xdp(const char *ifname)
 	       nl_link_set_tx_vlan(ifname, false) ? -1 : 0;
 }
 
+struct peer_xdp_q {
+	int peer;
+	bool xdp;
+};
+
+static int peer_set_xdp_here(void *arg)
+{
+	const struct peer_xdp_q *q = arg;
+	char pname[IF_NAMESIZE];
+
+	if (!if_indextoname(q->peer, pname))
+		return -1;
+	return q->xdp ? peer_prepare_xdp(pname) :
+	       nl_link_set_tx_csum(pname, true) || nl_link_set_tx_vlan(pname, true) ||
+	       nl_link_set_gro(pname, false);
+}
+
 /* Configure the container end of a live port for (or back from) XDP. */
 static int peer_set_xdp(struct ctl *c, const struct sl_port *p, bool xdp)
 {
 	char spec[PORT_NS_PATH_MAX];
 	const char *where = port_ns_spec(c, p, spec);
-	int host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	int ns = netns_open(where), ret = -1;
 	struct nl_link_info li;
-	char pname[IF_NAMESIZE];
+	int ret = -1;
 
-	if (ns >= 0 && host_ns >= 0 && nl_link_get(p->ifindex, &li) == 0 && li.peer_ifindex > 0 &&
-	    !netns_enter(ns, where)) {
-		if (if_indextoname(li.peer_ifindex, pname))
-			ret = xdp ? peer_prepare_xdp(pname) :
-			      nl_link_set_tx_csum(pname, true) || nl_link_set_tx_vlan(pname, true) ||
-			      nl_link_set_gro(pname, false);
-		if (netns_enter(host_ns, "host"))
-			ret = -1;
-	}
-	if (ns >= 0)
-		close(ns);
-	if (host_ns >= 0)
-		close(host_ns);
+	if (nl_link_get(p->ifindex, &li) == 0 && li.peer_ifindex > 0)
+		ret = netns_run(where, peer_set_xdp_here, &(struct peer_xdp_q){ li.peer_ifindex, xdp });
 	return ret ? err("port %s: cannot set up its container end (netns %s) for %s", p->name,
 			 where, xdp ? "XDP" : "tc") : 0;
 }

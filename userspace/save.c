@@ -64,34 +64,38 @@ static int cmp_port(const void *a, const void *b)
 	return strcmp(((const struct port_rec *)a)->p.name, ((const struct port_rec *)b)->p.name);
 }
 
+struct peer_q {
+	int peer;
+	char *ifname;
+	uint32_t *addr;
+	int *plen;
+};
+
+static int peer_read_here(void *arg)
+{
+	struct peer_q *q = arg;
+	struct nl_link_info li;
+
+	if (nl_link_get(q->peer, &li))
+		return -1;
+	snprintf(q->ifname, IF_NAMESIZE, "%s", li.name);
+	if (nl_addr_first(q->peer, q->addr, q->plen))
+		*q->addr = 0;
+	return 0;
+}
+
 /* The container end of veth P: its name and first address, read inside its netns. */
 static int peer_read(const struct sl_port *p, char ifname[IF_NAMESIZE], uint32_t *addr,
 		     int *plen)
 {
 	struct nl_link_info li;
-	int host = -1, ns = -1, ret = -1, peer;
 
 	if (nl_link_get(p->ifindex, &li) || li.peer_ifindex <= 0)
 		return err("save: port %s: its veth peer is gone", p->name);
-	peer = li.peer_ifindex;
-	host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ns = netns_open(p->netns);
-	if (host >= 0 && ns >= 0 && !netns_enter(ns, p->netns)) {
-		if (nl_link_get(peer, &li) == 0) {
-			snprintf(ifname, IF_NAMESIZE, "%s", li.name);
-			if (nl_addr_first(peer, addr, plen))
-				*addr = 0;
-			ret = 0;
-		} else {
-			err("save: port %s: no peer in netns %s", p->name, p->netns);
-		}
-		netns_enter(host, "host");
-	}
-	if (ns >= 0)
-		close(ns);
-	if (host >= 0)
-		close(host);
-	return ret;
+	if (netns_run(p->netns, peer_read_here,
+		      &(struct peer_q){ li.peer_ifindex, ifname, addr, plen }))
+		return err("save: port %s: no peer in netns %s", p->name, p->netns);
+	return 0;
 }
 
 static void vlan_opts(FILE *f, const struct sl_port *p)

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "build_info.h"
 #include "ctl.h"
+#include "hook.h"
 #include "output.h"
 #include "sluice_nat.h"
 #include "switch_tc.skel.h"
@@ -38,8 +39,8 @@ struct swap {
 	int link_fd;		/* -1: a clsact filter, at hook */
 	struct clsact_hook {
 		int ifindex;
-		int egress;
-		__u32 handle, prio;
+		enum hook_kind kind;
+		bool old;	/* at the older builds' priority */
 	} hook;
 	int ns_fd;		/* the hook's netns (an endpoint's), or -1: the host's */
 	int old_fd;
@@ -147,6 +148,13 @@ static int new_nat_lan_progs_load(struct ctl *c, struct upgrade *u)
 	       -1 : 0;
 }
 
+static int swap_back(void *arg)
+{
+	const struct swap *s = arg;
+
+	return hook_filter_replace(s->hook.kind, s->hook.ifindex, s->hook.old, s->old_fd);
+}
+
 static void swaps_undo(struct upgrade *u)
 {
 	while (u->nsw > 0) {
@@ -155,20 +163,10 @@ static void swaps_undo(struct upgrade *u)
 		if (s->link_fd >= 0) {
 			bpf_link_update(s->link_fd, s->old_fd, NULL);
 			close(s->link_fd);
+		} else if (s->ns_fd < 0) {
+			swap_back(s);
 		} else {
-			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = s->hook.ifindex,
-				    .attach_point = s->hook.egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-			LIBBPF_OPTS(bpf_tc_opts, tco, .handle = s->hook.handle,
-				    .priority = s->hook.prio, .prog_fd = s->old_fd,
-				    .flags = BPF_TC_F_REPLACE);
-			int host = s->ns_fd >= 0 ? open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC) : -1;
-
-			if (s->ns_fd < 0 || (host >= 0 && !netns_enter(s->ns_fd, "endpoint")))
-				bpf_tc_attach(&hook, &tco);
-			if (host >= 0) {
-				netns_enter(host, "host");
-				close(host);
-			}
+			netns_run_fd(s->ns_fd, "endpoint", swap_back, s);
 		}
 		if (s->ns_fd >= 0)
 			close(s->ns_fd);
@@ -287,15 +285,13 @@ static int links_swap(struct ctl *c, struct upgrade *u)
  * for -1), if there is one, by NEW_FD or else the new program of the same name. */
 static int clsact_hook_swap(struct upgrade *u, const struct clsact_hook *h, int ns_fd, int new_fd)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = h->ifindex,
-		    .attach_point = h->egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, q, .handle = h->handle, .priority = h->prio);
 	const struct new_prog *np;
+	uint32_t id = hook_filter_prog(h->kind, h->ifindex, h->old);
 	int old, ret;
 
-	if (bpf_tc_query(&hook, &q))
+	if (!id)
 		return 0;	/* no such filter: a tcx link, or not hooked that way */
-	old = bpf_prog_get_fd_by_id(q.prog_id);
+	old = bpf_prog_get_fd_by_id(id);
 	if (old < 0)
 		return 0;	/* replaced or detached meanwhile */
 	np = new_fd < 0 ? new_prog_find(u, old) : NULL;
@@ -303,12 +299,7 @@ static int clsact_hook_swap(struct upgrade *u, const struct clsact_hook *h, int 
 		close(old);
 		return err("ifindex %d: its tc program is not in this build", h->ifindex);
 	}
-	{
-		LIBBPF_OPTS(bpf_tc_opts, tco, .handle = h->handle, .priority = h->prio,
-			    .prog_fd = new_fd < 0 ? np->fd : new_fd, .flags = BPF_TC_F_REPLACE);
-
-		ret = bpf_tc_attach(&hook, &tco);
-	}
+	ret = hook_filter_replace(h->kind, h->ifindex, h->old, new_fd < 0 ? np->fd : new_fd);
 	if (ret) {
 		close(old);
 		return err("ifindex %d: replace tc filter: %s", h->ifindex, strerror(-ret));
@@ -319,38 +310,54 @@ static int clsact_hook_swap(struct upgrade *u, const struct clsact_hook *h, int 
 	return 0;
 }
 
+struct ep_swap {
+	struct upgrade *u;
+	int ifindex, ns_fd, in, out;
+};
+
+static int ep_swap_here(void *arg)
+{
+	struct ep_swap *e = arg;
+
+	return clsact_hook_swap(e->u, &(struct clsact_hook){ e->ifindex, HOOK_EP_IN, false }, e->ns_fd,
+				e->in) ||
+	       clsact_hook_swap(e->u, &(struct clsact_hook){ e->ifindex, HOOK_EP_OUT, false }, e->ns_fd,
+				e->out) ? -1 : 0;
+}
+
 /* A macvlan endpoint's two filters, inside its netns: its own copy of the new programs.
  * A container that is gone has none left to swap. */
 static int ep_clsact_swap(struct ctl *c, struct upgrade *u, const struct sl_port *p)
 {
-	int host, ns, in = -1, out = -1, ret = 0;
+	struct ep_swap e = { u, p->ep_ifindex, -1, -1, -1 };
 	char path[PATH_MAX], spec[PORT_NS_PATH_MAX];
 	const char *where = port_ns_spec(c, p, spec);
+	int ret = -1;
 
-	snprintf(path, sizeof(path), "%s/%s/ep%u_in", c->root, SL_PIN_LINKS, p->slot);
+	hook_link_path(c, path, HOOK_EP_IN, p->slot);
 	if (!access(path, F_OK) || !endpoint_alive(c, p))
 		return 0;	/* tcx links (swapped with the others), or nothing left */
-	host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ns = netns_open(where);
-	if (host < 0 || ns < 0 || endpoint_progs_load(c, p->ifindex, &in, &out) ||
-	    netns_enter(ns, where))
-		ret = -1;
-	else {
-		ret = clsact_hook_swap(u, &(struct clsact_hook){ p->ep_ifindex, 0, TC_HANDLE_PORT,
-								 TC_PRIO_PORT }, ns, in) ||
-		      clsact_hook_swap(u, &(struct clsact_hook){ p->ep_ifindex, 1, TC_HANDLE_PORT,
-								 TC_PRIO_PORT }, ns, out) ? -1 : 0;
-		if (netns_enter(host, "host"))	/* never go on in the container's netns */
-			ret = -1;
-	}
-	if (host >= 0)
-		close(host);
-	if (ns >= 0)
-		close(ns);
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
+	e.ns_fd = netns_open(where);
+	if (e.ns_fd >= 0 && !endpoint_progs_load(c, p->ifindex, &e.in, &e.out))
+		ret = netns_run_fd(e.ns_fd, where, ep_swap_here, &e);
+	if (e.ns_fd >= 0)
+		close(e.ns_fd);
+	if (e.in >= 0)
+		close(e.in);
+	if (e.out >= 0)
+		close(e.out);
+	return ret;
+}
+
+/* Swap the host-netns filters of the kinds in KINDS on IFINDEX (both priorities). */
+static int clsact_kinds_swap(struct upgrade *u, int ifindex, const enum hook_kind *kinds, int n)
+{
+	int ret = 0;
+
+	for (int i = 0; !ret && i < n; i++)
+		for (int old = 0; !ret && old < 2; old++)
+			ret = clsact_hook_swap(u, &(struct clsact_hook){ ifindex, kinds[i], old },
+					       -1, -1);
 	return ret;
 }
 
@@ -358,6 +365,8 @@ static int ep_clsact_swap(struct ctl *c, struct upgrade *u, const struct sl_port
  * and NAT uplinks in the host netns, macvlan endpoints in their containers'. */
 static int clsact_swap(struct ctl *c, struct upgrade *u)
 {
+	static const enum hook_kind port[] = { HOOK_PORT }, lan[] = { HOOK_LAN_IN, HOOK_LAN_OUT },
+		nat[] = { HOOK_NAT_IN, HOOK_NAT_OUT };
 	char path[PATH_MAX];
 	uint32_t ifx, next;
 	bool first = true;
@@ -370,15 +379,11 @@ static int clsact_swap(struct ctl *c, struct upgrade *u)
 		ifx = next;
 		if (bpf_map_lookup_elem(c->ports, &next, &p))
 			continue;
-		if (p.flags & SL_PORT_F_ENDPOINT) {
+		if (p.flags & SL_PORT_F_ENDPOINT)
 			ret = ep_clsact_swap(c, u, &p);
-			continue;
-		}
-		ret = clsact_hook_swap(u, &(struct clsact_hook){ next, 0, TC_HANDLE_PORT,
-								 TC_PRIO_PORT }, -1, -1);
-		for (int eg = 0; !ret && eg < 2 && (p.flags & SL_PORT_F_LAN); eg++)
-			ret = clsact_hook_swap(u, &(struct clsact_hook){ p.parent, eg, TC_HANDLE_LAN,
-									 TC_PRIO_LAN }, -1, -1);
+		else
+			ret = clsact_kinds_swap(u, next, port, 1) ||
+			      ((p.flags & SL_PORT_F_LAN) && clsact_kinds_swap(u, p.parent, lan, 2));
 	}
 	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_RULES]);
 	rules = bpf_obj_get(path);
@@ -390,10 +395,9 @@ static int clsact_swap(struct ctl *c, struct upgrade *u)
 			continue;
 		for (int i = 0; i < u->nsw; i++)	/* an uplink of several rules: once */
 			seen |= u->sw[i].link_fd < 0 && u->sw[i].hook.ifindex == (int)r.out_ifindex &&
-				u->sw[i].hook.handle == TC_HANDLE_NAT;
-		for (int i = 0; !ret && !seen && i < 4; i++)
-			ret = clsact_hook_swap(u, &(struct clsact_hook){ r.out_ifindex, i & 1,
-				TC_HANDLE_NAT, i < 2 ? TC_PRIO_NAT : TC_PRIO_NAT_OLD }, -1, -1);
+				u->sw[i].hook.kind == HOOK_NAT_OUT;
+		if (!seen)
+			ret = clsact_kinds_swap(u, r.out_ifindex, nat, 2);
 	}
 	if (rules >= 0)
 		close(rules);

@@ -9,11 +9,25 @@
 #include "netlink.h"
 #include "vxlan.h"
 
+struct mtu_q {
+	int ifindex, mtu;
+};
+
+/* Lower the MTU of Q's device in the current netns; never raises one. */
+static int mtu_lower_here(void *arg)
+{
+	const struct mtu_q *q = arg;
+	struct nl_link_info li;
+
+	return nl_link_get(q->ifindex, &li) || li.mtu <= q->mtu ? 0 :
+	       nl_link_set_mtu(q->ifindex, q->mtu);
+}
+
 /* Lower the MTU of the veth P (both ends) to MTU; never raises one. */
 static int vx_veth_mtu(const struct sl_port *p, int mtu)
 {
-	struct nl_link_info li, peer;
-	int host_ns, ns, ret = 0;
+	struct mtu_q q = { .mtu = mtu };
+	struct nl_link_info li;
 
 	if (nl_link_get(p->ifindex, &li) || strcmp(li.kind, "veth"))
 		return 0;
@@ -21,24 +35,10 @@ static int vx_veth_mtu(const struct sl_port *p, int mtu)
 		return -1;
 	if (li.peer_ifindex <= 0)
 		return 0;
+	q.ifindex = li.peer_ifindex;
 	if (!(p->flags & SL_PORT_F_PEER))	/* a gateway leg: its peer is here */
-		return nl_link_get(li.peer_ifindex, &peer) || peer.mtu <= mtu ? 0 :
-		       nl_link_set_mtu(li.peer_ifindex, mtu);
-	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ns = netns_open(p->netns);
-	if (host_ns < 0 || ns < 0 || netns_enter(ns, p->netns)) {
-		ret = -1;
-	} else {
-		if (!nl_link_get(li.peer_ifindex, &peer) && peer.mtu > mtu)
-			ret = nl_link_set_mtu(li.peer_ifindex, mtu);
-		if (netns_enter(host_ns, "host"))
-			ret = -1;
-	}
-	if (ns >= 0)
-		close(ns);
-	if (host_ns >= 0)
-		close(host_ns);
-	return ret;
+		return mtu_lower_here(&q);
+	return netns_run(p->netns, mtu_lower_here, &q);
 }
 
 /* Containers on an overlay switch get the overlay's MTU, so nothing they send is too big. */

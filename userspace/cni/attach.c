@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ctl_call.h"
+#include "hook.h"
 #include "netlink.h"
 #include "parse.h"
 
@@ -405,12 +406,7 @@ int cni_del(const struct cni_env *env, const struct cni_conf *cf)
 
 static int hook_attached(struct ctl *c, int ifindex)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tco, .handle = TC_HANDLE_PORT, .priority = TC_PRIO_PORT);
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s/%d_tc", c->root, SL_PIN_LINKS, ifindex);
-	return !access(path, F_OK) || bpf_tc_query(&hook, &tco) == 0;
+	return hook_linked(c, HOOK_PORT, ifindex, ifindex) || hook_filtered(HOOK_PORT, ifindex);
 }
 
 /* CHECK: the port is on its switch with its hook, the container has the address. */
