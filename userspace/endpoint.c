@@ -13,6 +13,7 @@
 #include "hook.h"
 #include "netlink.h"
 #include "port.h"
+#include "port_kind.h"
 #include "identity.h"
 #include "intent.h"
 #include "endpoint_tc.skel.h"
@@ -262,3 +263,25 @@ void endpoint_remove(struct ctl *c, const struct sl_port *p, bool delete_device)
 		in_netns(p->netns, ep_delete_here, c, p, NULL);
 	port_ns_forget(c, key);
 }
+
+static bool ep_wants(const struct port_req *r)
+{
+	return r->macvlan && r->netns;
+}
+
+static int ep_check(const struct port_req *r)
+{
+	if (!r->parent)
+		return err("port %s: macvlan needs \"parent DEV\", the host device it sits on",
+			   r->name);
+	if (r->dev)
+		return err("port %s: give either \"dev\" or \"macvlan\"", r->name);
+	return 0;
+}
+
+const struct port_kind port_kind_endpoint = {
+	.name = "endpoint",
+	.wants = ep_wants,
+	.check = ep_check,
+	.add = endpoint_add,
+};

@@ -86,6 +86,17 @@ static void lan_unhook(struct ctl *c, const struct sl_port *p, bool egress)
 	hook_detach(c, egress ? HOOK_LAN_OUT : HOOK_LAN_IN, p->parent, p->parent);
 }
 
+/* On a macvlan parent's wire untagged means VLAN 1 (docs/macvlan.md): a LAN port
+ * must not give untagged frames another VLAN. */
+int lan_vlan_check(const struct sl_port *p)
+{
+	if (!p->pvid || p->pvid == SL_LAN_NATIVE_VID)
+		return 0;
+	return err("port %s: untagged frames on a macvlan parent's wire are VLAN %u: a LAN port "
+		   "is in VLAN %u, or a trunk with native %u or none", p->name, SL_LAN_NATIVE_VID,
+		   SL_LAN_NATIVE_VID, SL_LAN_NATIVE_VID);
+}
+
 static int lan_map(struct ctl *c)
 {
 	char path[PATH_MAX];

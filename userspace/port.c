@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* `sluice port`: container veth pairs and existing devices as switch ports,
- * their VLAN mode and hook, and the flood lists derived from all ports. */
+/* `sluice port`: the command line (add, set, del, show). Kinds of port are port_kind.h's,
+ * the port table port_table.c's, flood lists flood.c's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "output.h"
 #include "parse.h"
 #include "port.h"
+#include "port_kind.h"
 #include "identity.h"
 #include "intent.h"
 #include "vxlan.h"
@@ -156,211 +157,6 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 	return 0;
 }
 
-int port_get_by_name(struct ctl *c, const char *name, struct sl_port *p)
-{
-	uint32_t ifx, next;
-	bool first = true;
-
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (!bpf_map_lookup_elem(c->ports, &next, p) && !strcmp(p->name, name))
-			return 0;
-	}
-	return -ENOENT;
-}
-
-/* Lowest counter slot no port uses (1..SL_PORTS_MAX), or 0 when all are taken. */
-static uint32_t slot_free(struct ctl *c)
-{
-	static bool used[SL_PORTS_MAX + 1];
-	struct sl_port p;
-	uint32_t ifx, next;
-	bool first = true;
-
-	memset(used, 0, sizeof(used));
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.slot <= SL_PORTS_MAX)
-			used[p.slot] = true;
-	}
-	for (uint32_t s = 1; s <= SL_PORTS_MAX; s++)
-		if (!used[s])
-			return s;
-	return 0;
-}
-
-/* Start a slot's counters from zero (slots are reused). */
-static int stats_zero(struct ctl *c, uint32_t slot)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct sl_port_stats *zero = calloc(ncpu, sizeof(*zero));
-	int ret = zero ? bpf_map_update_elem(c->stats, &slot, zero, BPF_ANY) : -ENOMEM;
-
-	free(zero);
-	return ret;
-}
-
-int port_install(struct ctl *c, struct sl_port *p)
-{
-	uint32_t ifx = p->ifindex;
-
-	p->slot = slot_free(c);
-	if (!p->slot)
-		return err("port %s: switch ports are full (%d per instance)", p->name,
-			   SL_PORTS_MAX);
-	if (p->flags & SL_PORT_F_ENDPOINT)
-		ifx = p->ifindex = SL_EP_KEY(p->slot);
-	/* Counters first, so the datapath never counts into a stale slot. */
-	if (stats_zero(c, p->slot) ||
-	    ((p->flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY)) ||
-	    bpf_map_update_elem(c->ports, &ifx, p, BPF_ANY)) {
-		bpf_map_delete_elem(c->tx, &ifx);
-		return err("port %s: write maps: %s", p->name, strerror(errno));
-	}
-	return 0;
-}
-
-void port_uninstall(struct ctl *c, const struct sl_port *p)
-{
-	uint32_t ifx = p->ifindex;
-
-	addr6_uninstall(c, p);
-	addr4_uninstall(c, p);
-	bpf_map_delete_elem(c->ports, &ifx);
-	bpf_map_delete_elem(c->tx, &ifx);
-	port_ns_forget(c, ifx);
-}
-
-int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
-{
-	uint32_t ifx = p->ifindex;
-
-	/* The host must not keep sending this address's traffic to the MAC that goes. */
-	addr_neigh_forget(c, p->switch_id, p->ip);
-	addr4_uninstall(c, p);
-	addr6_uninstall(c, p);
-	if (p->flags & SL_PORT_F_ENDPOINT) {	/* in no flood list, no FDB entry, no host hook */
-		endpoint_remove(c, p, delete_device);
-		return 0;
-	}
-	if (p->flags & SL_PORT_F_LAN)
-		lan_detach(c, p);
-	bpf_map_delete_elem(c->ports, &ifx);
-	if (p->flags & SL_PORT_F_VXLAN)
-		vxlan_forget(c, p);
-	if (flood_rebuild(c, p->switch_id))
-		return -1;
-	bpf_map_delete_elem(c->tx, &ifx);
-	fdb_flush_port(c, ifx);
-	port_detach(c, ifx);
-	port_ns_forget(c, ifx);
-	if (delete_device) {
-		struct nl_link_info li;
-
-		/* Delete only what is still the device we made. */
-		if (nl_link_get(ifx, &li) == 0 && !strcmp(li.name, p->name))
-			nl_link_del(ifx);
-	}
-	return 0;
-}
-
-static void flood_overflow(const struct sl_port *p, unsigned vid)
-{
-	fprintf(stderr, "sluice: warning: VLAN %u has more than %d ports; port %s gets no floods\n",
-		vid, SL_FLOOD_MAX, p->name);
-}
-
-/* Recompute every (switch, VLAN) flood list of SWITCH_ID from the ports map. */
-int flood_rebuild(struct ctl *c, uint32_t switch_id)
-{
-	struct sl_flood *fl = calloc(SL_VLAN_MAX + 1, sizeof(*fl));
-	uint32_t *tagged = calloc((SL_VLAN_MAX + 1) * SL_FLOOD_MAX, sizeof(uint32_t));
-	uint32_t *ntag = calloc(SL_VLAN_MAX + 1, sizeof(uint32_t));
-	struct sl_flood_key k, next;
-	struct sl_port p;
-	uint32_t ifx, nifx;
-	bool first = true;
-	int ret = 0;
-
-	if (!fl || !tagged || !ntag) {
-		ret = err("flood lists: out of memory");
-		goto out;
-	}
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &nifx) == 0) {
-		first = false;
-		ifx = nifx;
-		if (bpf_map_lookup_elem(c->ports, &nifx, &p) || p.switch_id != switch_id ||
-		    (p.flags & SL_PORT_F_ENDPOINT))	/* reached through the LAN, not flooded to */
-			continue;
-		if (p.pvid && p.pvid <= SL_VLAN_MAX) {
-			if (fl[p.pvid].count < SL_FLOOD_MAX)
-				fl[p.pvid].ifindex[fl[p.pvid].count++] = p.ifindex;
-			else
-				flood_overflow(&p, p.pvid);
-		}
-		for (unsigned v = 1; p.mode == SL_MODE_TRUNK && v <= SL_VLAN_MAX; v++) {
-			if (!p.vids[v / 64]) {
-				v |= 63;	/* skip an empty word */
-				continue;
-			}
-			if (v == p.pvid || !(p.vids[v / 64] >> (v % 64) & 1))
-				continue;
-			if (p.flags & SL_PORT_F_VXLAN) {	/* its VNI is the tag: untagged */
-				if (fl[v].count < SL_FLOOD_MAX)
-					fl[v].ifindex[fl[v].count++] = p.ifindex;
-				else
-					flood_overflow(&p, v);
-				continue;
-			}
-			if (ntag[v] < SL_FLOOD_MAX)
-				tagged[v * SL_FLOOD_MAX + ntag[v]++] = p.ifindex;
-			else
-				flood_overflow(&p, v);
-		}
-	}
-	for (unsigned v = 1; v <= SL_VLAN_MAX; v++) {
-		struct sl_flood *f = &fl[v];
-
-		if (!f->count && !ntag[v])
-			continue;
-		f->tagged_from = f->count;
-		for (uint32_t i = 0; i < ntag[v] && f->count < SL_FLOOD_MAX; i++)
-			f->ifindex[f->count++] = tagged[v * SL_FLOOD_MAX + i];
-		k = (struct sl_flood_key){ .switch_id = switch_id, .vid = v };
-		if (f->count && bpf_map_update_elem(c->flood, &k, f, BPF_ANY)) {
-			ret = err("map sl_flood: %s", strerror(errno));
-			goto out;
-		}
-	}
-	/* Drop the lists of VLANs that lost their last port. */
-	first = true;
-	while (bpf_map_get_next_key(c->flood, first ? NULL : &k, &next) == 0) {
-		first = false;
-		k = next;
-		if (next.switch_id == switch_id && next.vid <= SL_VLAN_MAX && !fl[next.vid].count) {
-			bpf_map_delete_elem(c->flood, &next);
-			first = true;
-		}
-	}
-out:
-	free(fl);
-	free(tagged);
-	free(ntag);
-	return ret;
-}
-
-/* On a macvlan parent's wire untagged means VLAN 1 (docs/macvlan.md): a LAN port
- * must not give untagged frames another VLAN. */
-static int lan_vlan_check(const struct sl_port *p)
-{
-	if (!p->pvid || p->pvid == SL_LAN_NATIVE_VID)
-		return 0;
-	return err("port %s: untagged frames on a macvlan parent's wire are VLAN %u: a LAN port "
-		   "is in VLAN %u, or a trunk with native %u or none", p->name, SL_LAN_NATIVE_VID,
-		   SL_LAN_NATIVE_VID, SL_LAN_NATIVE_VID);
-}
 
 static void port_fill_vlan(struct sl_port *p, const struct port_req *r)
 {
@@ -372,66 +168,6 @@ static void port_fill_vlan(struct sl_port *p, const struct port_req *r)
 	p->mode = r->mode;
 	p->pvid = r->pvid;
 	memcpy(p->vids, r->vids, sizeof(p->vids));
-}
-
-/* A container end behind an XDP port: NAPI (GRO) so it can take XDP_REDIRECT
- * frames, software checksums since redirected frames lose CHECKSUM_PARTIAL, and tags
- * in the frame's bytes, since XDP cannot see a tag kept as skb metadata. */
-static int peer_prepare_xdp(const char *ifname)
-{
-	return nl_link_set_gro(ifname, true) || nl_link_set_tx_csum(ifname, false) ||
-	       nl_link_set_tx_vlan(ifname, false) ? -1 : 0;
-}
-
-struct peer_xdp_q {
-	int peer;
-	bool xdp;
-};
-
-static int peer_set_xdp_here(void *arg)
-{
-	const struct peer_xdp_q *q = arg;
-	char pname[IF_NAMESIZE];
-
-	if (!if_indextoname(q->peer, pname))
-		return -1;
-	return q->xdp ? peer_prepare_xdp(pname) :
-	       nl_link_set_tx_csum(pname, true) || nl_link_set_tx_vlan(pname, true) ||
-	       nl_link_set_gro(pname, false);
-}
-
-/* Configure the container end of a live port for (or back from) XDP. */
-static int peer_set_xdp(struct ctl *c, const struct sl_port *p, bool xdp)
-{
-	char spec[PORT_NS_PATH_MAX];
-	const char *where = port_ns_spec(c, p, spec);
-	struct nl_link_info li;
-	int ret = -1;
-
-	if (nl_link_get(p->ifindex, &li) == 0 && li.peer_ifindex > 0)
-		ret = netns_run(where, peer_set_xdp_here, &(struct peer_xdp_q){ li.peer_ifindex, xdp });
-	return ret ? err("port %s: cannot set up its container end (netns %s) for %s", p->name,
-			 where, xdp ? "XDP" : "tc") : 0;
-}
-
-/* Inside the container: name, MAC, address, route, link up; returns its MAC. */
-int peer_setup(const struct port_req *r, uint8_t mac[6])
-{
-	struct nl_link_info li;
-	int ifx = nl_link_index(r->ifname);
-
-	if (ifx < 0)
-		return err("device %s missing in netns %s", r->ifname, r->netns);
-	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) || (r->mtu && nl_link_set_mtu(ifx, r->mtu)) ||
-	    (r->has_addr && nl_addr_add(ifx, r->addr, r->plen)) || addr4_peer_setup(&r->a4, ifx) ||
-	    (r->hook != SL_HOOK_TC && peer_prepare_xdp(r->ifname)) ||
-	    nl_link_set_up(ifx, true) || (r->has_gw && nl_route_add_default(r->gw)) ||
-	    addr6_peer_setup(&r->a6, ifx, r->ifname))
-		return -1;
-	if (nl_link_get(ifx, &li))
-		return -1;
-	memcpy(mac, li.mac, 6);
-	return 0;
 }
 
 /* "already exists", and when its device is gone (a container netns deleted while no daemon
@@ -449,12 +185,64 @@ static int port_exists_err(struct ctl *c, const struct sl_port *p)
 		   "by itself)", p->name, p->name);
 }
 
+static const struct port_kind *const port_kinds[] = {
+	&port_kind_endpoint, &port_kind_host_macvlan, &port_kind_dev, &port_kind_veth,
+};
+
+const struct port_kind *port_kind_of(const struct port_req *r)
+{
+	for (size_t i = 0; i < sizeof(port_kinds) / sizeof(port_kinds[0]); i++)
+		if (port_kinds[i]->wants(r))
+			return port_kinds[i]->check(r) ? NULL : port_kinds[i];
+	if (r->netns && r->dev)
+		err("port %s: give either \"netns NS\" or \"dev\"", r->name);
+	else
+		err("port %s: which kind of port? give \"netns NS\" (a container veth), "
+		    "\"dev\" (an existing device) or \"macvlan parent DEV\"", r->name);
+	return NULL;
+}
+
+/* What every kind checks once the instance is open: the switch, the name, the addresses;
+ * then P starts as the request describes it. */
+static int port_add_prepare(struct ctl *c, struct port_req *r, const struct port_kind *k,
+			    struct sl_port *p)
+{
+	struct sl_switch sw;
+
+	if (instance_open(c, false))
+		return -1;
+	if (switch_get(c, r->sw, &sw))
+		return err("switch %s does not exist", r->sw);
+	if (!port_get_by_name(c, r->name, p))
+		return port_exists_err(c, p);
+	if (k != &port_kind_veth && k != &port_kind_endpoint && (r->a6.n || r->a6.has_gw6))
+		return err("port %s: IPv6 addr and gw6 are for container ports", r->name);
+	if (addr6_port_check(c, sw.id, &r->a6))
+		return -1;
+	if (r->has_addr && addrs_check_free(c, sw.id, !r->has_vlan ? SL_VLAN_DEFAULT :
+					   r->mode == SL_MODE_ACCESS ? r->pvid : 0, r, r->name))
+		return -1;
+	if (!r->has_gw && r->has_addr && sw.gw_ifindex && sw.gw_plen &&
+	    !((r->addr ^ sw.gw_addr) & htonl(~0u << (32 - sw.gw_plen)))) {
+		r->gw = sw.gw_addr;	/* the switch's gateway is on the container's subnet */
+		r->has_gw = true;
+	}
+	memset(p, 0, sizeof(*p));
+	p->switch_id = sw.id;
+	p->hook = r->hook == PORT_HOOK_AUTO ? SL_HOOK_TC : r->hook;	/* auto: what it gets */
+	snprintf(p->name, sizeof(p->name), "%s", r->name);
+	port_fill_vlan(p, r);
+	return 0;
+}
+
+/* parse → kind->create → install → attach → kind->attach; the undo runs backwards. */
 static int port_add(struct ctl *c, int argc, char **argv)
 {
 	struct port_req r = { .ifname = "eth0", .spoofchk = -1, .a6 = ADDR6_REQ_INIT };
+	struct port_made m = { .ns_fd = -1 };
+	const struct port_kind *k;
 	struct sl_port p = {};
-	struct sl_switch sw;
-	int host_ns = -1, ns = -1, ifx = -1, ret = -1;
+	int ret = -1;
 
 	if (argc < 2)
 		return err("port add: %s missing: sluice port add SWITCH NAME netns NS|dev|macvlan "
@@ -468,173 +256,42 @@ static int port_add(struct ctl *c, int argc, char **argv)
 		return err("port name \"%s\" is not a valid interface name", r.name);
 	if (parse_port_opts(&r, argc - 2, argv + 2, true))
 		return -1;
-	if (!r.netns && !r.dev && !r.macvlan)
-		return err("port %s: which kind of port? give \"netns NS\" (a container veth), "
-			   "\"dev\" (an existing device) or \"macvlan parent DEV\"", r.name);
-	if (r.macvlan) {
-		if (!r.parent)
-			return err("port %s: macvlan needs \"parent DEV\", the host device it sits on",
-				   r.name);
-		if (r.dev)
-			return err("port %s: give either \"dev\" or \"macvlan\"", r.name);
-		if (!r.netns && (r.has_addr || r.has_gw || r.has_mac))
-			return err("port %s: addr, gw and mac are for container ports, not a host "
-				   "macvlan", r.name);
-	} else {
-		if (r.parent)
-			return err("port %s: parent %s: only a macvlan port has a parent", r.name,
-				   r.parent);
-		if (r.dev == !!r.netns)
-			return err("port %s: give either \"netns NS\" or \"dev\"", r.name);
-		if (r.dev && (r.has_addr || r.has_gw || r.has_mac))
-			return err("port %s: addr, gw and mac are for new container ports, not dev",
-				   r.name);
-	}
-	if (instance_open(c, false))
+	k = port_kind_of(&r);
+	if (!k || port_add_prepare(c, &r, k, &p))
 		return -1;
-	if (switch_get(c, r.sw, &sw))
-		return err("switch %s does not exist", r.sw);
-	if (!port_get_by_name(c, r.name, &p))
-		return port_exists_err(c, &p);
-	if ((r.dev || (r.macvlan && !r.netns)) && (r.a6.n || r.a6.has_gw6))
-		return err("port %s: IPv6 addr and gw6 are for container ports", r.name);
-	if (addr6_port_check(c, sw.id, &r.a6))
-		return -1;
-	if (r.has_addr && addrs_check_free(c, sw.id, !r.has_vlan ? SL_VLAN_DEFAULT :
-					   r.mode == SL_MODE_ACCESS ? r.pvid : 0, &r, r.name))
-		return -1;
-	if (!r.has_gw && r.has_addr && sw.gw_ifindex && sw.gw_plen &&
-	    !((r.addr ^ sw.gw_addr) & htonl(~0u << (32 - sw.gw_plen)))) {
-		r.gw = sw.gw_addr;	/* the switch's gateway is on the container's subnet */
-		r.has_gw = true;
-	}
-	memset(&p, 0, sizeof(p));
-	p.switch_id = sw.id;
-	p.hook = r.hook == PORT_HOOK_AUTO ? SL_HOOK_TC : r.hook;	/* auto: what it gets */
-	snprintf(p.name, sizeof(p.name), "%s", r.name);
-	port_fill_vlan(&p, &r);
-	if (r.macvlan && r.netns)
-		return endpoint_add(c, &r, &p);
-	if (r.macvlan) {	/* a host macvlan of PARENT, made here: then as "dev" */
-		int parent = nl_link_index(r.parent);
-
-		if (parent < 0)
-			return err("parent %s does not exist in the host netns", r.parent);
-		if (nl_link_index(r.name) > 0)
-			return err("device %s already exists in the host netns", r.name);
-		if (intent_begin(c, INTENT_MACVLAN, r.name, NULL, 0, -1))
-			return -1;
-		if (nl_macvlan_add(r.name, parent, r.parent, -1) < 0)
-			goto out;
-		ifx = nl_link_index(r.name);
-		if (ifx < 0)
-			goto out;
-		intent_made(c, r.name, ifx);
-		p.flags |= SL_PORT_F_OWNED;
-	}
-	if (r.dev || r.macvlan) {
-		struct nl_link_info li;
-
-		if (r.dev)
-			ifx = nl_link_index(r.name);
-		if (ifx < 0 || nl_link_get(ifx, &li))
-			return err("device %s does not exist in the host netns", r.name);
-		memcpy(p.mac, li.mac, 6);
-		if (r.spoofchk == 1)
-			p.flags |= SL_PORT_F_SPOOFCHK;
-		if (!strcmp(li.kind, "macvlan")) {	/* its parent's LAN joins the switch */
-			if (li.link_netnsid >= 0 || li.peer_ifindex <= 0) {
-				err("port %s: the macvlan's parent is not in the host netns", r.name);
-				goto undo;
-			}
-			if (r.hook != SL_HOOK_TC) {
-				err("port %s: xdp is not for a macvlan port (its LAN's frames are "
-				    "redirected into tc)", r.name);
-				goto undo;
-			}
-			if (lan_vlan_check(&p))
-				goto undo;
-			p.flags |= SL_PORT_F_LAN;
-			p.parent = li.peer_ifindex;
-		}
-	} else {
-		if (nl_link_index(r.name) > 0)
-			return err("device %s already exists in the host netns", r.name);
-		host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		ns = netns_open(r.netns);
-		if (ns < 0 || host_ns < 0)
-			goto out;
-		if (netns_enter(ns, r.netns))
-			goto out;
-		if (nl_link_index(r.ifname) > 0) {
-			err("device %s already exists in netns %s", r.ifname, r.netns);
-			netns_enter(host_ns, "host");
-			goto out;
-		}
-		if (netns_enter(host_ns, "host") || intent_begin(c, INTENT_VETH, r.name, NULL, 0, -1))
-			goto out;
-		ifx = nl_veth_add(r.name, r.ifname, ns);
-		if (ifx < 0)
-			goto out;
-		intent_made(c, r.name, ifx);
-		r.mtu = vxlan_switch_mtu(c, sw.id);	/* an overlay switch: no frame too big */
-		if (r.mtu && nl_link_set_mtu(ifx, r.mtu))
-			goto undo;
-		if (netns_enter(ns, r.netns))
-			goto undo;
-		ret = peer_setup(&r, p.mac);
-		/* Back home before any ifindex is written (FIELD-NOTES). */
-		if (netns_enter(host_ns, "host") || ret)
-			goto undo;
-		ret = -1;
-		p.flags |= SL_PORT_F_OWNED | SL_PORT_F_PEER;
-		if (r.spoofchk != 0)
-			p.flags |= SL_PORT_F_SPOOFCHK;
-		if (r.has_addr)
-			p.ip = r.addr;
-		if (r.hook != SL_HOOK_TC)
-			p.flags |= SL_PORT_F_XDP_TX;
-		snprintf(p.netns, sizeof(p.netns), "%s", r.netns);
-	}
-	p.ifindex = ifx;
+	if (k->add)
+		return k->add(c, &r, &p);
+	if (k->create(c, &r, &p, &m))
+		goto out;
 	/* Maps before hooks: the first frame already finds its port. */
 	if (port_install(c, &p))
-		goto undo;
-	if ((ns >= 0 && port_ns_record(c, ifx, r.netns, ns)) || addr6_install(c, &p, &r.a6) ||
-	    addr4_install(c, &p, r.plen, &r.a4)) {
-		port_uninstall(c, &p);
-		goto undo;
-	}
-	if (nl_link_set_up(ifx, true) || port_attach(c, ifx, r.name, SL_HOOK_TC)) {
-		port_uninstall(c, &p);
-		goto undo;
-	}
+		goto destroy;
+	if ((m.ns_fd >= 0 && port_ns_record(c, p.ifindex, r.netns, m.ns_fd)) ||
+	    addr6_install(c, &p, &r.a6) || addr4_install(c, &p, r.plen, &r.a4))
+		goto uninstall;
+	if (nl_link_set_up(p.ifindex, true) || port_attach(c, p.ifindex, r.name, SL_HOOK_TC))
+		goto uninstall;
 	if (r.hook != SL_HOOK_TC && (port_xdp_attach(c, &p, r.hook) ||
-				     bpf_map_update_elem(c->ports, &p.ifindex, &p, BPF_EXIST))) {
-		port_detach(c, ifx);
-		port_uninstall(c, &p);
-		goto undo;
-	}
-	if (flood_rebuild(c, sw.id)) {
-		port_remove(c, &p, !r.dev);
-		goto out;
-	}
-	if ((p.flags & SL_PORT_F_LAN) &&
-	    (lan_attach(c, &p) || bpf_map_update_elem(c->ports, &p.ifindex, &p, BPF_EXIST))) {
-		port_remove(c, &p, !r.dev);
-		goto out;
-	}
+				     bpf_map_update_elem(c->ports, &p.ifindex, &p, BPF_EXIST)))
+		goto detach;
+	/* From here the port is whole: port_remove takes all of it. */
+	if (flood_rebuild(c, p.switch_id) || (k->attach && k->attach(c, &p)))
+		goto remove;
 	ret = 0;
 	goto out;
-undo:
-	if (!r.dev && ifx > 0)
-		nl_link_del(ifx);
+remove:
+	port_remove(c, &p, m.owned);
+	goto out;
+detach:
+	port_detach(c, p.ifindex);
+uninstall:
+	port_uninstall(c, &p);
+destroy:
+	k->destroy(c, &r, &p, &m);
 out:
 	intent_end(c, r.name);
-	if (ns >= 0)
-		close(ns);
-	if (host_ns >= 0)
-		close(host_ns);
+	if (m.ns_fd >= 0)
+		close(m.ns_fd);
 	return ret;
 }
 

@@ -30,6 +30,11 @@ struct port_req {
 /* Inside the container (current netns): MAC, address, link up, default route;
  * returns the device's MAC. */
 int peer_setup(const struct port_req *r, uint8_t mac[6]);
+/* The container end of a live veth port, to (XDP) or back from XDP (port_veth.c). */
+int peer_set_xdp(struct ctl *c, const struct sl_port *p, bool xdp);
+/* Call FN for each port (a copy); stops at and returns FN's first nonzero result. */
+int ports_for_each(struct ctl *c, int (*fn)(struct ctl *, const struct sl_port *, void *),
+		   void *arg);
 
 /* endpoint.c: a macvlan of R->parent in container netns R->netns as port P (filled
  * with switch, name and VLAN). Leaves nothing behind on failure. */
@@ -44,6 +49,8 @@ int endpoint_progs_load(struct ctl *c, uint32_t key, int *in_fd, int *out_fd);
 /* lan.c: hook P's parent so that frames on its wire for the switch's MACs reach P
  * (a host macvlan port); may set SL_PORT_F_PROMISC in P->flags. */
 int lan_attach(struct ctl *c, struct sl_port *p);
+/* Untagged frames on a macvlan parent's wire are VLAN 1: 0, or -1 printed. */
+int lan_vlan_check(const struct sl_port *p);
 void lan_detach(struct ctl *c, const struct sl_port *p);
 
 /* port_addr.c: ADDR (network order) is no other port's or gateway's in VLAN VID (0: a
