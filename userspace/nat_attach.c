@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "netlink.h"
 #include "nat_ctl.h"
+#include "sluice_nat6.h"
 #include "nat_tc.skel.h"
 #include "sluice_nat_pub.h"
 
@@ -104,6 +105,8 @@ out:
 	return ret;
 }
 
+static const char *const nat6_names[] = { SL_NAT6_MAP_NAMES };
+
 void nat_unload(struct ctl *c)
 {
 	char path[PATH_MAX];
@@ -115,6 +118,10 @@ void nat_unload(struct ctl *c)
 	unlink(path);
 	for (int i = 0; i < NAT_MAPS; i++) {
 		pin_path(c, path, nat_map_names[i]);
+		unlink(path);
+	}
+	for (size_t i = 0; i < sizeof(nat6_names) / sizeof(nat6_names[0]); i++) {
+		pin_path(c, path, nat6_names[i]);
 		unlink(path);
 	}
 	pin_path(c, path, SL_NAT_PUB_MAP);
