@@ -41,10 +41,14 @@ static __always_inline int sl_nat6_conn_new(struct sl_pkt6 *p, const struct sl_n
 	return SL_NAT_PASS;
 }
 
+/* The subprograms below are global: the verifier checks each once, on its own, instead of
+ * once per call path (6.1's ran out of its 1M instructions otherwise). */
+
 /* Outbound packet P of rule R: find or create its connection, then translate the source. */
-static __noinline int sl_nat6_snat_flow(struct __sk_buff *skb, struct sl_pkt6 *p, __u32 slot,
-					const struct sl_nat_cfg *cfg, struct sl_nat_stats *st)
+__noinline int sl_nat6_snat_flow(struct __sk_buff *skb, struct sl_pkt6 *p, __u32 slot)
 {
+	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
+	struct sl_nat_stats *st = sl_nat_stats_get();
 	const struct sl_nat6_rule *r6 = NULL;
 	const struct sl_nat_rule *r = sl_nat6_slot(slot, skb->ifindex, &r6);
 	struct sl_nat6_scratch *sc = sl_nat6_scratch_get();
@@ -54,7 +58,7 @@ static __noinline int sl_nat6_snat_flow(struct __sk_buff *skb, struct sl_pkt6 *p
 	__be16 ext_port;
 	int why;
 
-	if (!r || !r6 || !sc)
+	if (!p || !cfg || !r || !r6 || !sc)
 		return SL_NAT_PASS;	/* the rule went away since the lookup */
 	if (sl_nat6_in_prefix(r6, p->daddr))
 		return SL_NAT_PASS;	/* the rule's own prefix: never translated */
@@ -90,9 +94,10 @@ static __noinline int sl_nat6_snat_flow(struct __sk_buff *skb, struct sl_pkt6 *p
 
 /* Inbound packet P to an external address: translated back when it belongs to a live
  * connection (address-and-port-dependent filtering); anything else passes to the host. */
-static __noinline int sl_nat6_dnat_flow(struct __sk_buff *skb, struct sl_pkt6 *p,
-					     const struct sl_nat_cfg *cfg, struct sl_nat_stats *st)
+__noinline int sl_nat6_dnat_flow(struct __sk_buff *skb, struct sl_pkt6 *p)
 {
+	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
+	struct sl_nat_stats *st = sl_nat_stats_get();
 	__u64 now = bpf_ktime_get_ns();
 	struct sl_nat6_ct_key ok, rk;
 	struct sl_nat6_ct *rct, *ct;
@@ -100,6 +105,8 @@ static __noinline int sl_nat6_dnat_flow(struct __sk_buff *skb, struct sl_pkt6 *p
 	__be16 in_port;
 	int why;
 
+	if (!p || !cfg)
+		return SL_NAT_PASS;
 	if (p->b.proto == SL_NAT6_ICMP && p->b.icmp_type != SL_ICMP6_ECHOREPLY)
 		return SL_NAT_PASS;	/* echo requests and ND are the host's */
 	sl_ct6_key(&rk, p->b.proto, p->saddr, p->b.sport, p->daddr, p->b.dport, SL_NAT_DIR_REPLY);

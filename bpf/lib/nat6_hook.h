@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* NAT66 on the uplink's hooks (subprograms, own stack frames): what sl_nat_egress and sl_nat_ingress do for IPv4, for
+/* NAT66 on the uplink's hooks (global subprograms: own stack frames, verified once): what sl_nat_egress and sl_nat_ingress do for IPv4, for
  * IPv6 frames. Returns SL_NAT_PASS or a drop reason; the caller turns it into a verdict. */
 #ifndef SL_NAT6_HOOK_H
 #define SL_NAT6_HOOK_H
 
 #include "nat6_icmp.h"
 
-static __noinline int sl_nat6_egress(struct __sk_buff *skb)
+__noinline int sl_nat6_egress(struct __sk_buff *skb)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
 	struct sl_nat_stats *st = sl_nat_stats_get();
@@ -33,11 +33,11 @@ static __noinline int sl_nat6_egress(struct __sk_buff *skb)
 	if (ret == SL_PARSE_DROP)
 		return why;
 	if (ret == SL_PARSE_ICMP_ERROR)
-		return sl_nat6_icmp_error_out(skb, &p, st);
-	return sl_nat6_snat_flow(skb, &p, slot, cfg, st);
+		return sl_nat6_icmp_error_out(skb, &p);
+	return sl_nat6_snat_flow(skb, &p, slot);
 }
 
-static __noinline int sl_nat6_ingress(struct __sk_buff *skb)
+__noinline int sl_nat6_ingress(struct __sk_buff *skb)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
 	struct sl_nat_stats *st = sl_nat_stats_get();
@@ -59,16 +59,25 @@ static __noinline int sl_nat6_ingress(struct __sk_buff *skb)
 	if (ret == SL_PARSE_DROP)
 		return SL_NAT_PASS;
 	if (ret == SL_PARSE_ICMP_ERROR)
-		return sl_nat6_icmp_error_in(skb, &p, st);
-	return sl_nat6_dnat_flow(skb, &p, cfg, st);
+		return sl_nat6_icmp_error_in(skb, &p);
+	return sl_nat6_dnat_flow(skb, &p);
 }
 
 /* A drop is counted; monitor events carry IPv4 tuples, so IPv6 drops are counted only. */
 static __always_inline int sl_nat6_verdict(struct __sk_buff *skb, int why, int hook)
 {
+	struct sl_nat_stats *st = sl_nat_stats_get();
+	__u64 i = (__u32)why;
+
 	if (why < 0)
 		return TC_ACT_UNSPEC;
-	sl_nat_count_drop(sl_nat_stats_get(), why);
+	/* A global subprogram's result is any scalar: check it on the register the index
+	 * uses (as sl_ct_timeout_ns does). */
+	asm volatile("" : "+r"(i));
+	if (i >= SL_NAT_DROP_MAX)
+		i = SL_NAT_DROP_REWRITE;
+	if (st)
+		st->drops[i]++;
 	return TC_ACT_SHOT;
 }
 

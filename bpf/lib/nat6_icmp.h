@@ -75,16 +75,16 @@ static __always_inline int sl_nat6_icmp_quote(struct __sk_buff *skb, const struc
 
 /* An error a container sends about a packet that reached it through the NAT: the quote
  * is remote -> container, so its connection's ORIG key is the swap. */
-static __noinline int sl_nat6_icmp_error_out(struct __sk_buff *skb, const struct sl_pkt6 *p,
-						  struct sl_nat_stats *st)
+__noinline int sl_nat6_icmp_error_out(struct __sk_buff *skb, const struct sl_pkt6 *p)
 {
+	struct sl_nat_stats *st = sl_nat_stats_get();
 	struct sl_nat6_ct_key ok;
 	struct sl_nat6_ct *ct;
 	struct sl_pkt6 in = {};
 	__u32 ext[4];
 	int why;
 
-	if (p->b.frag)
+	if (!p || p->b.frag)
 		return SL_NAT_DROP_ICMP_INNER;	/* a fragmented error: the quote is not whole */
 	why = sl_nat6_icmp_quote(skb, p, &in);
 	if (why >= 0)
@@ -102,16 +102,16 @@ static __noinline int sl_nat6_icmp_error_out(struct __sk_buff *skb, const struct
 
 /* An error from anywhere about a packet we translated: the quote is external address ->
  * remote, so its connection's REPLY key is the swap. Others are the host's: untouched. */
-static __noinline int sl_nat6_icmp_error_in(struct __sk_buff *skb, const struct sl_pkt6 *p,
-						 struct sl_nat_stats *st)
+__noinline int sl_nat6_icmp_error_in(struct __sk_buff *skb, const struct sl_pkt6 *p)
 {
+	struct sl_nat_stats *st = sl_nat_stats_get();
 	struct sl_nat6_ct_key rk;
 	struct sl_nat6_ct *rct;
 	struct sl_pkt6 in = {};
 	__u32 inner[4];
 	int why;
 
-	if (p->b.frag || sl_nat6_icmp_quote(skb, p, &in) >= 0 || !sl_addr6_eq(in.saddr, p->daddr))
+	if (!p || p->b.frag || sl_nat6_icmp_quote(skb, p, &in) >= 0 || !sl_addr6_eq(in.saddr, p->daddr))
 		return SL_NAT_PASS;
 	sl_ct6_key(&rk, in.b.proto, in.daddr, in.b.dport, in.saddr, in.b.sport, SL_NAT_DIR_REPLY);
 	rct = bpf_map_lookup_elem(&sl_nat6_ct, &rk);
