@@ -645,6 +645,9 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	jadd_int(o, "fragments", s.fragments);
 	jadd_int(o, "unsolicited", s.unsolicited);
 	jadd_int(o, "repaired", s.repaired);
+	jadd_int(o, "snat6_packets", s.snat6_packets);	/* nat66: also in the totals */
+	jadd_int(o, "dnat6_packets", s.dnat6_packets);
+	jadd_int(o, "flows6", s.flows6);
 	for (int i = 0; i < SL_NAT_DROP_MAX; i++)
 		jadd_int(d, drop_names[i], s.drops[i]);
 	json_object_object_add(o, "drops", d);
