@@ -11,6 +11,7 @@
 /* Per-CPU scratch for NAT66's keys and values: a call chain's stack is 512 bytes in all,
  * and 16-byte addresses fill it fast. Each field has one user at a time. */
 struct sl_nat6_scratch {
+	struct sl_pkt6 pkt;		/* the packet a hook parsed */
 	struct sl_nat6_map_key mk;	/* mapping: internal endpoint */
 	struct sl_nat6_map_key mrk;	/* mapping: external endpoint */
 	struct sl_nat6_map mv;

@@ -10,57 +10,63 @@ __noinline int sl_nat6_egress(struct __sk_buff *skb)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
 	struct sl_nat_stats *st = sl_nat_stats_get();
+	struct sl_nat6_scratch *sc = sl_nat6_scratch_get();
+	struct sl_pkt6 *pp;
 	const struct sl_nat6_rule *r6 = NULL;
 	const struct sl_nat_rule *r;
-	struct sl_pkt6 p = {};
 	int why = SL_NAT_PASS, ret;
 	__u32 slot = 0;
 
-	if (!cfg)
+	if (!cfg || !sc)
 		return SL_NAT_PASS;
-	ret = sl_parse_ip6(skb, ETH_HLEN, 0, &p, &why);
+	pp = &sc->pkt;	/* in the scratch: 6.1 adds up the stack of a whole call chain */
+	__builtin_memset(pp, 0, sizeof(*pp));
+	ret = sl_parse_ip6(skb, ETH_HLEN, 0, pp, &why);
 	if (ret == SL_PARSE_NOT_IPV4)
 		return SL_NAT_PASS;
-	r = sl_nat6_rule(cfg, skb->ifindex, p.saddr, 1, &r6, &slot);
+	r = sl_nat6_rule(cfg, skb->ifindex, pp->saddr, 1, &r6, &slot);
 	if (!r || !r6)
 		return SL_NAT_PASS;
 	/* From here on the packet comes from a masqueraded prefix: translated or dropped. */
 	if (ret == SL_PARSE_DROP)
 		return why;
 	if (ret == SL_PARSE_LATER_FRAG)
-		return sl_nat6_frag_follow(skb, &p, SL_NAT_DIR_ORIG, st);
-	ret = sl_parse_l4_6(skb, &p, 0, &why);
+		return sl_nat6_frag_follow(skb, pp, SL_NAT_DIR_ORIG, st);
+	ret = sl_parse_l4_6(skb, pp, 0, &why);
 	if (ret == SL_PARSE_DROP)
 		return why;
 	if (ret == SL_PARSE_ICMP_ERROR)
-		return sl_nat6_icmp_error_out(skb, &p);
-	return sl_nat6_snat_flow(skb, &p, slot);
+		return sl_nat6_icmp_error_out(skb, pp);
+	return sl_nat6_snat_flow(skb, pp, slot);
 }
 
 __noinline int sl_nat6_ingress(struct __sk_buff *skb)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
 	struct sl_nat_stats *st = sl_nat_stats_get();
+	struct sl_nat6_scratch *sc = sl_nat6_scratch_get();
+	struct sl_pkt6 *pp;
 	const struct sl_nat6_rule *r6 = NULL;
-	struct sl_pkt6 p = {};
 	int why = SL_NAT_PASS, ret;
 	__u32 slot = 0;
 
-	if (!cfg)
+	if (!cfg || !sc)
 		return SL_NAT_PASS;
-	ret = sl_parse_ip6(skb, ETH_HLEN, 0, &p, &why);
+	pp = &sc->pkt;	/* in the scratch: 6.1 adds up the stack of a whole call chain */
+	__builtin_memset(pp, 0, sizeof(*pp));
+	ret = sl_parse_ip6(skb, ETH_HLEN, 0, pp, &why);
 	if (ret == SL_PARSE_NOT_IPV4 || ret == SL_PARSE_DROP ||
-	    !sl_nat6_rule(cfg, skb->ifindex, p.daddr, 0, &r6, &slot))
+	    !sl_nat6_rule(cfg, skb->ifindex, pp->daddr, 0, &r6, &slot))
 		return SL_NAT_PASS;
 	if (ret == SL_PARSE_LATER_FRAG)
-		return sl_nat6_frag_follow(skb, &p, SL_NAT_DIR_REPLY, st);
+		return sl_nat6_frag_follow(skb, pp, SL_NAT_DIR_REPLY, st);
 	/* Malformed packets to the external address are the host stack's to refuse. */
-	ret = sl_parse_l4_6(skb, &p, 0, &why);
+	ret = sl_parse_l4_6(skb, pp, 0, &why);
 	if (ret == SL_PARSE_DROP)
 		return SL_NAT_PASS;
 	if (ret == SL_PARSE_ICMP_ERROR)
-		return sl_nat6_icmp_error_in(skb, &p);
-	return sl_nat6_dnat_flow(skb, &p);
+		return sl_nat6_icmp_error_in(skb, pp);
+	return sl_nat6_dnat_flow(skb, pp);
 }
 
 /* A drop is counted; monitor events carry IPv4 tuples, so IPv6 drops are counted only. */
