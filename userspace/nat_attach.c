@@ -69,7 +69,11 @@ int nat_load(struct ctl *c, uint32_t flows)
 		return err("open the NAT's BPF object: %s", strerror(errno));
 	if (bpf_map__set_max_entries(skel->maps.sl_nat_ct, 2 * flows) ||
 	    bpf_map__set_max_entries(skel->maps.sl_nat_map, flows) ||
-	    bpf_map__set_max_entries(skel->maps.sl_nat_rmap, flows)) {
+	    bpf_map__set_max_entries(skel->maps.sl_nat_rmap, flows) ||
+	    /* nat66: the IPv6 twins hold as many (docs/ipv6.md) */
+	    bpf_map__set_max_entries(skel->maps.sl_nat6_ct, 2 * flows) ||
+	    bpf_map__set_max_entries(skel->maps.sl_nat6_map, flows) ||
+	    bpf_map__set_max_entries(skel->maps.sl_nat6_rmap, flows)) {
 		err("size the NAT tables for %u connections: %s", flows, strerror(errno));
 		goto out;
 	}
