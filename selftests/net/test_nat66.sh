@@ -61,6 +61,8 @@ check "$T.show_picks_uplink_global_address" \
 fails "$T.overlapping_v6_rule_refused" 'src overlaps rule m6' \
 	sl nat add m7 src fd00:66::/48 out up0
 check "$T.refused_overlap_changed_nothing" test "$(sl_json 'length' nat show)" = 2
+fails "$T.publish_on_v6_rule_refused" 'rule m6 is IPv6' \
+	sl nat publish add m6 proto tcp port 8080 to 10.66.0.11
 
 # Every packet on the router's uplink side with a container address in it, all run long.
 bg_ns rtr tcpdump -n -U -i r0 -w "/tmp/$PFX-leak.pcap" ip6 net fd00:66::/64
