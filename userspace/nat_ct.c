@@ -459,6 +459,14 @@ int nat_stats_rules(struct ctl *c, int argc, char **argv)
 			continue;
 		o = json_object_new_object();
 		st = json_object_new_object();
+		if (t.rule[s].flags & SL_NAT_F_IPV6) {	/* nat66: its own table */
+			struct nat6_ct_filter f6 = { .proto = -1, .sport = -1, .dport = -1,
+						     .state = -1, .rule = s };
+
+			conns[s] = nat6_ct_list(c, &f6, NULL, t.rule);
+			for (f6.state = 0; f6.state <= ST_REPLIED; f6.state++)
+				states[s][f6.state] = nat6_ct_list(c, &f6, NULL, t.rule);
+		}
 		jadd_str(o, "rule", t.rule[s].name);
 		jadd_int(o, "entries", conns[s]);
 		jadd_int(o, "routed", direct[s]);

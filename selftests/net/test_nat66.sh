@@ -120,6 +120,7 @@ ct6() {
 }
 check "$T.ct_show_filters_ipv6_entries" ct6
 check "$T.stats_count_ipv6" test "$(sl_json .snat6_packets nat stats)" -gt 0
+check "$T.stats_rules_counts_ipv6_entries" test "$(sl_json '.[0].entries' nat stats rules m6)" -ge 1
 
 # Address-and-port-dependent filtering: c1 sends from port 7777 to the server's port 5353;
 # the server's port 5353 may answer, its port 5354 and other hosts may not.
