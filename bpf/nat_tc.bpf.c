@@ -8,6 +8,7 @@
 #include "lib/nat_fast.h"
 #include "lib/nat_direct.h"
 #include "lib/nat_publish.h"
+#include "lib/nat6_hook.h"
 
 /* TC_ACT_UNSPEC is tcx's "next": programs after ours still see the packet. */
 static __always_inline int sl_nat_verdict_ev(struct __sk_buff *skb, const struct sl_pkt *p,
@@ -37,8 +38,9 @@ static __always_inline int sl_nat_dnat_ev(struct __sk_buff *skb, struct sl_pkt *
 	return why;
 }
 
-SEC("tc")
-int sl_nat_egress(struct __sk_buff *skb)
+/* The IPv4 hooks are subprograms as NAT66's are (nat6_hook.h): the verifier adds up the
+ * stack of a call chain, and the program's own frame would hold both families' locals. */
+static __noinline int sl_nat4_egress(struct __sk_buff *skb)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
 	struct sl_nat_stats *st = sl_nat_stats_get();
@@ -70,8 +72,7 @@ int sl_nat_egress(struct __sk_buff *skb)
 	return sl_nat_verdict(st, sl_nat_snat_flow(skb, &p, r, slot, cfg, st));
 }
 
-SEC("tc")
-int sl_nat_ingress(struct __sk_buff *skb)
+static __noinline int sl_nat4_ingress(struct __sk_buff *skb)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
 	struct sl_nat_stats *st = sl_nat_stats_get();
@@ -106,6 +107,23 @@ int sl_nat_ingress(struct __sk_buff *skb)
 	if (why >= 0)
 		return sl_nat_verdict(st, why);
 	return sl_nat_fast_in(skb, &p, p.daddr, r);	/* translated: straight to the container */
+}
+
+SEC("tc")
+int sl_nat_egress(struct __sk_buff *skb)
+{
+	if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		return sl_nat6_verdict(skb, sl_nat6_egress(skb), SL_EV_HOOK_NAT_EGRESS);
+	return sl_nat4_egress(skb);
+}
+
+/* IPv6 takes the slow path only: the fast path is IPv4's (docs/ipv6.md). */
+SEC("tc")
+int sl_nat_ingress(struct __sk_buff *skb)
+{
+	if (skb->protocol == bpf_htons(ETH_P_IPV6))
+		return sl_nat6_verdict(skb, sl_nat6_ingress(skb), SL_EV_HOOK_NAT_INGRESS);
+	return sl_nat4_ingress(skb);
 }
 
 /* On each gateway's host leg (tc ingress, where container traffic enters the host stack):

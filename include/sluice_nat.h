@@ -254,6 +254,10 @@ struct sl_nat_stats {
 	__u64 icmp_errors;	/* ICMP errors translated (both ways) */
 	__u64 fragments;	/* non-first fragments translated */
 	__u64 drops[SL_NAT_DROP_MAX];
+	/* nat66: IPv6 packets and connections (also counted in the totals above) */
+	__u64 snat6_packets;
+	__u64 dnat6_packets;
+	__u64 flows6;
 };
 
 #endif

@@ -15,6 +15,7 @@ sl() { "$SLUICE" --instance "$P" --netns "$HOST" "$@"; }
 cleanup() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	"$SLUICE" --instance "$P" --netns "$HOST" switch del sw0 2>/dev/null || true
+	"$SLUICE" --instance "$P" --netns "$HOST" switch del sw6 2>/dev/null || true
 	for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
 	rm -rf "/sys/fs/bpf/sluice/$P"
 	rmdir /sys/fs/bpf/sluice 2>/dev/null || true
@@ -124,6 +125,31 @@ run ip netns exec "$P-c2" ping -c 2 -i 0.2 203.0.113.10
 run sl nat ct show
 run sl nat stats
 echo "netfilter rules in the host namespace: $(ip netns exec "$HOST" iptables-save -t nat 2>/dev/null | grep -c '^-A')"
+
+step "dual stack: container c6 reaches the outside over IPv4 and IPv6 (NAT66), one rule per family"
+for n in host rtr out; do
+	ip netns exec "$P-$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.all.forwarding=1
+done
+ip -n "$HOST" addr add 2001:db8:77:1::2/64 dev up0 nodad
+ip -n "$HOST" -6 route add default via 2001:db8:77:1::1
+ip -n "$P-rtr" addr add 2001:db8:77:1::1/64 dev r0 nodad
+ip -n "$P-rtr" addr add 2001:db8:77:2::1/64 dev r1 nodad
+ip -n "$P-out" addr add 2001:db8:77:2::10/64 dev o0 nodad
+ip -n "$P-out" -6 route add default via 2001:db8:77:2::1
+echo "up0 also has 2001:db8:77:1::2; the outside server also 2001:db8:77:2::10 (no route back to fd00:78::/64)"
+ip netns add "$P-c6"; NSS+=("$P-c6")
+ip -n "$P-c6" link set lo up
+run sl switch add sw6 addr 10.78.0.1/24 addr fd00:78::1/64
+run sl port add sw6 veth-c6 netns "$P-c6" addr 10.78.0.16/24 addr fd00:78::16/64
+run sl nat add m4 src 10.78.0.0/24 out up0
+run sl nat add m6 src fd00:78::/64 out up0
+run sl nat show
+run ip netns exec "$P-c6" ping -c 2 -i 0.2 203.0.113.10
+run ip netns exec "$P-c6" ping -6 -c 2 -i 0.2 2001:db8:77:2::10
+run sl nat ct show rule m6
+run sl nat del m6
+run sl nat del m4
+run sl switch del sw6
 
 step "macvlan: c3 sits directly on up0's wire; a host macvlan port joins that wire to the switch"
 ip netns add "$P-c3"; NSS+=("$P-c3")

@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "events.h"
 #include "nat_ctl.h"
+#include "nat6.h"
 #include "sluice_nat_fast.h"
 #include "netlink.h"
 #include "output.h"
@@ -269,8 +270,9 @@ static long nat_flush(struct nat *n, __be32 addr, int rule)
 static int nat_add(struct ctl *c, int argc, char **argv)
 {
 	struct sl_nat_rule r = { .used = 1, .port_lo = SL_NAT_PORT_LO, .port_hi = SL_NAT_PORT_HI };
+	struct sl_nat6_rule r6 = {};
 	uint32_t flows = SL_NAT_FLOWS_DEFAULT;
-	const char *name, *dev = NULL;
+	const char *name, *dev = NULL, *to = NULL;
 	bool has_src = false, has_to = false, has_flows = false, fresh, loaded;
 	char probe[PATH_MAX];
 	struct nat n;
@@ -285,17 +287,24 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (!strcmp(argv[i], "src") && v) {
+		if (!strcmp(argv[i], "src") && v && strchr(v, ':')) {
+			if (nat6_parse_cidr(v, &r6))
+				return err("src \"%s\" is not an IPv6 CIDR such as fd00::/64", v);
+			r.flags |= SL_NAT_F_IPV6;	/* IPv4 fields that match nothing */
+			r.src_addr = SL_NAT6_V4_SRC;
+			r.src_mask = SL_NAT6_V4_MASK;
+			has_src = true;
+		} else if (!strcmp(argv[i], "src") && v) {
 			if (parse_cidr(v, &r.src_addr, &plen))
-				return err("src \"%s\" is not an IPv4 CIDR such as 10.20.0.0/24", v);
+				return err("src \"%s\" is not an IPv4 CIDR such as 10.20.0.0/24 "
+					   "or an IPv6 one such as fd00::/64", v);
 			r.src_mask = mask_of(plen);
 			r.src_addr &= r.src_mask;
 			has_src = true;
 		} else if (!strcmp(argv[i], "out") && v) {
 			dev = v;
 		} else if (!strcmp(argv[i], "to") && v) {
-			if (parse_ipv4(v, &r.ext_addr) || !r.ext_addr)
-				return err("to \"%s\" is not an IPv4 address", v);
+			to = v;	/* its family is the src's: checked below */
 			has_to = true;
 		} else if (!strcmp(argv[i], "ports") && v) {
 			if (parse_ports(v, &r.port_lo, &r.port_hi))
@@ -327,6 +336,13 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 	}
 	if (!has_src || !dev)
 		return err(NAT_USAGE);
+	if (has_to && !(r.flags & SL_NAT_F_IPV6) && (parse_ipv4(to, &r.ext_addr) || !r.ext_addr))
+		return err("to \"%s\" is not an IPv4 address (src is IPv4)", to);
+	if (has_to && (r.flags & SL_NAT_F_IPV6) && (inet_pton(AF_INET6, to, r6.ext) != 1 ||
+						    !(r6.ext[0] | r6.ext[1] | r6.ext[2] | r6.ext[3])))
+		return err("to \"%s\" is not an IPv6 address (src is IPv6)", to);
+	if ((r.flags & SL_NAT_F_IPV6) && (r.flags & SL_NAT_F_DIRECT))
+		return err("nat %s: direct allow is IPv4 only for now", name);
 	ifx = nl_link_index(dev);
 	if (ifx < 0)
 		return err("nat %s: device %s does not exist in the host netns", name, dev);
@@ -349,7 +365,14 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 		    "needs a routed uplink)", name, dev);
 		goto undo_instance;
 	}
-	if (!has_to) {
+	if (!has_to && (r.flags & SL_NAT_F_IPV6)) {
+		if (nat6_uplink_addr(ifx, r6.ext)) {
+			err("nat %s: device %s has no global IPv6 address (add one, or give to ADDR6)",
+			    name, dev);
+			goto undo_instance;
+		}
+		r.flags |= SL_NAT_F_FOLLOW;
+	} else if (!has_to) {
 		int dplen;
 
 		if (nl_addr_first(ifx, &r.ext_addr, &dplen)) {
@@ -375,6 +398,18 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 				if (slot < 0)
 					slot = s;
 				continue;
+			}
+			if ((o->flags ^ r.flags) & SL_NAT_F_IPV6)
+				continue;	/* the other family */
+			if (r.flags & SL_NAT_F_IPV6) {
+				struct sl_nat6_rule o6;
+
+				if (nat6_rule_get(c, s, &o6))
+					goto undo;
+				if (!nat6_overlap(&o6, &r6))
+					continue;
+				err("nat %s: src overlaps rule %s", name, o->name);
+				goto undo;
 			}
 			if ((o->src_addr & m) != (r.src_addr & m))
 				continue;
@@ -405,7 +440,8 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 		goto undo;
 	if (!uplink_in_use(&n, ifx, slot) && nat_uplink_attach(c, ifx, dev))
 		goto undo;
-	if (rule_put(&n, slot, &r)) {
+	/* The IPv6 half first: the datapath reads it only once the common half is used. */
+	if (((r.flags & SL_NAT_F_IPV6) && nat6_rule_put(c, slot, &r6)) || rule_put(&n, slot, &r)) {
 		if (!uplink_in_use(&n, ifx, slot))
 			nat_uplink_detach(c, ifx);
 		goto undo;
@@ -466,6 +502,7 @@ static int nat_del(struct ctl *c, int argc, char **argv)
 	if (!uplink_in_use(&n, ifx, -1))
 		nat_uplink_detach(c, ifx);
 	nat_flush(&n, 0, s);
+	nat6_flush(c, s, NULL);
 	nat_publish_flush(c, s);
 	for (s = 0; s < SL_NAT_RULES_MAX && !n.rule[s].used; s++)
 		;
@@ -511,11 +548,18 @@ static int nat_show(struct ctl *c, int argc, char **argv)
 				continue;
 			o = json_object_new_object();
 			jadd_str(o, "name", r->name);
-			format_cidr(r->src_addr, r->src_mask, buf);
-			jadd_str(o, "src", buf);
+			if (r->flags & SL_NAT_F_IPV6) {
+				struct sl_nat6_rule r6;
+
+				if (!nat6_rule_get(c, s, &r6))
+					nat6_rule_json(o, &r6);
+			} else {
+				format_cidr(r->src_addr, r->src_mask, buf);
+				jadd_str(o, "src", buf);
+				format_ipv4(r->ext_addr, buf);
+				jadd_str(o, "to", buf);
+			}
 			jadd_str(o, "out", r->out_name);
-			format_ipv4(r->ext_addr, buf);
-			jadd_str(o, "to", buf);
 			snprintf(buf, sizeof(buf), "%u-%u", r->port_lo, r->port_hi);
 			jadd_str(o, "ports", buf);
 			jadd_bool(o, "follow", !!(r->flags & SL_NAT_F_FOLLOW));
@@ -538,6 +582,7 @@ static int nat_ct_flush(struct ctl *c)
 	if (nat_open_existing(c, &n))
 		return -1;
 	nat_flush(&n, 0, -1);
+	nat6_flush(c, -1, NULL);
 	nat_close(&n);
 	return 0;
 }
@@ -600,6 +645,9 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	jadd_int(o, "fragments", s.fragments);
 	jadd_int(o, "unsolicited", s.unsolicited);
 	jadd_int(o, "repaired", s.repaired);
+	jadd_int(o, "snat6_packets", s.snat6_packets);	/* nat66: also in the totals */
+	jadd_int(o, "dnat6_packets", s.dnat6_packets);
+	jadd_int(o, "flows6", s.flows6);
 	for (int i = 0; i < SL_NAT_DROP_MAX; i++)
 		jadd_int(d, drop_names[i], s.drops[i]);
 	json_object_object_add(o, "drops", d);
@@ -755,7 +803,7 @@ static void nat_follow(struct nat *n)
 		long flushed;
 		int plen;
 
-		if (!r.used || !(r.flags & SL_NAT_F_FOLLOW) ||
+		if (!r.used || !(r.flags & SL_NAT_F_FOLLOW) || (r.flags & SL_NAT_F_IPV6) ||
 		    nl_addr_first(r.out_ifindex, &addr, &plen) || addr == old)
 			continue;	/* no address now: keep the last one until one comes */
 		r.ext_addr = addr;
@@ -778,6 +826,7 @@ void nat_ct_gc(struct ctl *c)
 		return;
 	nat_follow(&n);
 	nat_expire(&n);
+	nat6_round(c, n.rule);
 	nat_close(&n);
 }
 

@@ -12,6 +12,7 @@
 #include "hook.h"
 #include "netlink.h"
 #include "nat_ctl.h"
+#include "sluice_nat6.h"
 #include "nat_tc.skel.h"
 #include "sluice_nat_pub.h"
 
@@ -60,7 +61,11 @@ int nat_load(struct ctl *c, uint32_t flows)
 		return err("open the NAT's BPF object: %s", strerror(errno));
 	if (bpf_map__set_max_entries(skel->maps.sl_nat_ct, 2 * flows) ||
 	    bpf_map__set_max_entries(skel->maps.sl_nat_map, flows) ||
-	    bpf_map__set_max_entries(skel->maps.sl_nat_rmap, flows)) {
+	    bpf_map__set_max_entries(skel->maps.sl_nat_rmap, flows) ||
+	    /* nat66: the IPv6 twins hold as many (docs/ipv6.md) */
+	    bpf_map__set_max_entries(skel->maps.sl_nat6_ct, 2 * flows) ||
+	    bpf_map__set_max_entries(skel->maps.sl_nat6_map, flows) ||
+	    bpf_map__set_max_entries(skel->maps.sl_nat6_rmap, flows)) {
 		err("size the NAT tables for %u connections: %s", flows, strerror(errno));
 		goto out;
 	}
@@ -96,6 +101,8 @@ out:
 	return ret;
 }
 
+static const char *const nat6_names[] = { SL_NAT6_MAP_NAMES };
+
 void nat_unload(struct ctl *c)
 {
 	char path[PATH_MAX];
@@ -107,6 +114,10 @@ void nat_unload(struct ctl *c)
 	unlink(path);
 	for (int i = 0; i < NAT_MAPS; i++) {
 		pin_path(c, path, nat_map_names[i]);
+		unlink(path);
+	}
+	for (size_t i = 0; i < sizeof(nat6_names) / sizeof(nat6_names[0]); i++) {
+		pin_path(c, path, nat6_names[i]);
 		unlink(path);
 	}
 	pin_path(c, path, SL_NAT_PUB_MAP);

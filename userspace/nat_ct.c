@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include "ctl.h"
 #include "nat_ctl.h"
+#include "nat6.h"
 #include "output.h"
 #include "parse.h"
 #include "sluice_nat_pub.h"
@@ -38,6 +39,7 @@ struct ct_filter {
 	int rule;			/* -1: any; slot */
 	const char *rule_name;
 	int given;			/* how many filters were given */
+	struct nat6_ct_filter f6;	/* the same filter for IPv6 entries */
 };
 
 static uint64_t mono_ns(void)
@@ -139,11 +141,22 @@ static int filter_parse(struct ct_tables *t, int argc, char **argv, struct ct_fi
 				   !strcmp(v, "icmp") ? IPPROTO_ICMP : -1;
 			if (f->proto < 0)
 				return err("nat ct: proto \"%s\": expected tcp, udp or icmp", v);
+		} else if ((!strcmp(k, "src") || !strcmp(k, "dst")) && strchr(v, ':')) {
+			int s = !strcmp(k, "src");
+			char buf[64];
+
+			snprintf(buf, sizeof(buf), strchr(v, '/') ? "%s" : "%s/128", v);
+			if (nat6_parse_cidr(buf, s ? &f->f6.src : &f->f6.dst))
+				return err("nat ct: %s \"%s\": expected an IPv6 address or CIDR", k, v);
+			*(s ? &f->f6.has_src : &f->f6.has_dst) = true;
+			f->src_mask = 0, f->src = 1;	/* no IPv4 entry matches an IPv6 filter */
 		} else if (!strcmp(k, "src") || !strcmp(k, "dst")) {
 			int s = !strcmp(k, "src");
 
 			if (parse_prefix(v, s ? &f->src : &f->dst, s ? &f->src_mask : &f->dst_mask))
-				return err("nat ct: %s \"%s\": expected an IPv4 address or CIDR", k, v);
+				return err("nat ct: %s \"%s\": expected an IPv4 or IPv6 address or CIDR",
+					   k, v);
+			f->f6.v4_addr = true;
 		} else if (!strcmp(k, "sport") || !strcmp(k, "dport")) {
 			if (parse_u32(v, 0, 65535, &port))
 				return err("nat ct: %s \"%s\": expected a port (0-65535)", k, v);
@@ -160,10 +173,16 @@ static int filter_parse(struct ct_tables *t, int argc, char **argv, struct ct_fi
 					f->rule = s;
 			if (f->rule < 0)
 				return err("nat ct: rule %s does not exist", v);
+
 		} else {
 			return err("nat ct: unexpected \"%s\" (%s)", k, CT_FILTERS);
 		}
 	}
+	f->f6.proto = f->proto;
+	f->f6.sport = f->sport;
+	f->f6.dport = f->dport;
+	f->f6.state = f->state;
+	f->f6.rule = f->rule;
 	return 0;
 }
 
@@ -344,8 +363,11 @@ static int ct_run(struct ctl *c, const char *cmd, int argc, char **argv)
 				mapping_release(&t, &e[i], live, nlive);
 		jadd_int(doc, "deleted", hits);
 	} else if (!strcmp(cmd, "count")) {
+		hits += nat6_ct_list(c, &f.f6, NULL, t.rule);
 		jadd_int(doc, "count", hits);
 	}
+	if (!strcmp(cmd, "show"))
+		nat6_ct_list(c, &f.f6, doc, t.rule);
 	free(e), free(hit), free(live);
 	tables_close(&t);
 	output_print(doc);
@@ -437,6 +459,14 @@ int nat_stats_rules(struct ctl *c, int argc, char **argv)
 			continue;
 		o = json_object_new_object();
 		st = json_object_new_object();
+		if (t.rule[s].flags & SL_NAT_F_IPV6) {	/* nat66: its own table */
+			struct nat6_ct_filter f6 = { .proto = -1, .sport = -1, .dport = -1,
+						     .state = -1, .rule = s };
+
+			conns[s] = nat6_ct_list(c, &f6, NULL, t.rule);
+			for (f6.state = 0; f6.state <= ST_REPLIED; f6.state++)
+				states[s][f6.state] = nat6_ct_list(c, &f6, NULL, t.rule);
+		}
 		jadd_str(o, "rule", t.rule[s].name);
 		jadd_int(o, "entries", conns[s]);
 		jadd_int(o, "routed", direct[s]);

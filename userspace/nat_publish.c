@@ -14,6 +14,7 @@
 #include "nat_ctl.h"
 #include "output.h"
 #include "parse.h"
+#include "sluice_nat6.h"
 #include "sluice_nat_pub.h"
 
 #define PUB_USAGE "usage: sluice nat publish add RULE proto tcp|udp port PORT[-PORT] " \
@@ -180,6 +181,9 @@ static int req_check(struct pub_ctx *p, const struct pub_req *q)
 	const struct sl_nat_rule *r = &p->rule[q->slot];
 	char a[16], b[16];
 
+	if (r->flags & SL_NAT_F_IPV6)
+		return err("nat publish: rule %s is IPv6: published ports are IPv4 only for now",
+			   r->name);
 	format_ipv4(q->to, a);
 	if ((q->to & r->src_mask) != r->src_addr)
 		return err("nat publish: %s is not in rule %s's subnet", a, r->name);

@@ -17,6 +17,7 @@
 #include "build_info.h"
 #include "ctl.h"
 #include "nat_ctl.h"
+#include "nat6.h"
 #include "netlink.h"
 #include "parse.h"
 
@@ -268,9 +269,22 @@ static int nat_save(struct ctl *c, FILE *f)
 		if (bpf_map_lookup_elem(rules, &s, &r) || !r.used)
 			continue;
 		fprintf(f, "nat add %s", r.name);
-		put_cidr(f, "src", r.src_addr, __builtin_popcount(r.src_mask));
-		fprintf(f, " out %s", r.out_name);
-		if (!(r.flags & SL_NAT_F_FOLLOW)) {
+		if (r.flags & SL_NAT_F_IPV6) {
+			struct sl_nat6_rule r6;
+			char a6[INET6_ADDRSTRLEN];
+
+			if (nat6_rule_get(c, s, &r6))
+				continue;
+			inet_ntop(AF_INET6, r6.src, a6, sizeof(a6));
+			fprintf(f, " src %s/%u out %s", a6, r6.plen, r.out_name);
+			inet_ntop(AF_INET6, r6.ext, a6, sizeof(a6));
+			if (!(r.flags & SL_NAT_F_FOLLOW))
+				fprintf(f, " to %s", a6);
+		} else {
+			put_cidr(f, "src", r.src_addr, __builtin_popcount(r.src_mask));
+			fprintf(f, " out %s", r.out_name);
+		}
+		if (!(r.flags & (SL_NAT_F_FOLLOW | SL_NAT_F_IPV6))) {
 			format_ipv4(r.ext_addr, a);
 			fprintf(f, " to %s", a);
 		}

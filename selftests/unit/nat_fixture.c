@@ -78,6 +78,9 @@ struct nat *nat_open_sw(struct sw *sw)
 	bpf_map__set_max_entries(n->skel->maps.sl_nat_ct, 2 * NAT_FLOWS);
 	bpf_map__set_max_entries(n->skel->maps.sl_nat_map, NAT_FLOWS);
 	bpf_map__set_max_entries(n->skel->maps.sl_nat_rmap, NAT_FLOWS);
+	bpf_map__set_max_entries(n->skel->maps.sl_nat6_ct, 2 * NAT_FLOWS);	/* nat66 */
+	bpf_map__set_max_entries(n->skel->maps.sl_nat6_map, NAT_FLOWS);
+	bpf_map__set_max_entries(n->skel->maps.sl_nat6_rmap, NAT_FLOWS);
 	if (nat_tc__load(n->skel))
 		runner_fail(__FILE__, __LINE__, "nat_tc__load: %s (-v for the log)", strerror(errno));
 	n->rules = bpf_map__fd(n->skel->maps.sl_nat_rules);

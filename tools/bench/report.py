@@ -280,6 +280,24 @@ def section_goals(r):
     return out
 
 
+def section_nat6(r):
+    """NAT66 (tools/bench/nat6.sh): iperf3 rows, pktgen and build/rr being IPv4 only."""
+    out = ["### 3b. NAT66: container → outside host over IPv6, masqueraded",
+           "",
+           "| path | UDP 18 B payload (iperf3), k datagrams/s | vs ip6tables "
+           "| TCP 1 stream, Gbit/s | vs ip6tables |",
+           "| --- | --- | --- | --- | --- |"]
+    for p, label in (("ip6tables", "ip6tables MASQUERADE"), ("sluice", "sluice NAT66")):
+        row = f"| {label} "
+        for metric, scale, fmt in (("pps", 1e3, "{:.0f}"), ("tcp_1", 1e9, "{:.1f}")):
+            row += (f"| {r.cell('nat6', metric, p, scale, fmt)} "
+                    f"| {fmt_ratio(r.ratio('nat6', metric, p, 'nat6', 'ip6tables'))} ")
+        out.append(row + "|")
+    out += ["", "The UDP rate is what one iperf3 sender makes, not the NAT's ceiling: both "
+            "paths go through the host stack (the fast path is IPv4 only, docs/ipv6.md)."]
+    return out
+
+
 def write_plot_data(r, path):
     """label, median, min, max in Mpps, colour index: one bar per path that has figures."""
     groups = (("l2", ("bridge", "sluice-tc", "sluice-xdp", "xdp-redirect"), "L2", 1),
@@ -319,7 +337,8 @@ def main():
     ran = {k[0] for k in list(r.values) + list(r.words)}
     md += section_goals(r) + [""]
     for sections, part in ((("l2",), section_l2), (("vlan",), section_vlan),
-                           (("nat", "ct"), section_nat), (("ctl",), lambda r: section_ctl(r, meta)),
+                           (("nat", "ct"), section_nat), (("nat6",), section_nat6),
+                           (("ctl",), lambda r: section_ctl(r, meta)),
                            (("mon",), section_mon),
                            (("overlay",), section_overlay),
                            (("publish",), section_publish)):

@@ -5,14 +5,14 @@
 # usage: tools/bench/run.sh [-r RUNS] [-t SECONDS] [-s SECTIONS] [-o DIR]
 #   -r RUNS      repetitions of every measurement (default 3; the report shows median, min-max)
 #   -t SECONDS   length of each traffic measurement (default 3)
-#   -s SECTIONS  comma-separated subset of l2,vlan,nat,ct,ctl,mon,overlay,publish (default all)
+#   -s SECTIONS  comma-separated subset of l2,vlan,nat,nat6,ct,ctl,mon,overlay,publish (default all)
 #   -o DIR       where latest.md, pps.png and the raw results go (default bench/results)
 # Environment: GEN_CPU (pktgen's CPU, default auto: the idlest), CTL_PORTS (500), CTL_RUNS (3),
 # FDB_ENTRIES (10000), NEW_FLOWS (60000), KEEP_WORK=1 keeps /tmp/$PFX for debugging.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 CMDLINE="tools/bench/run.sh${*:+ $*}"
-RUNS=3 TIME=3 SECTIONS=l2,vlan,nat,ct,ctl,mon,overlay,publish OUT=
+RUNS=3 TIME=3 SECTIONS=l2,vlan,nat,nat6,ct,ctl,mon,overlay,publish OUT=
 while getopts "r:t:s:o:h" opt; do
 	case $opt in
 	r) RUNS=$OPTARG ;;
@@ -33,6 +33,7 @@ CTL_RUNS=${CTL_RUNS:-$RUNS}
 . "$HERE/l2.sh"
 . "$HERE/vlan.sh"
 . "$HERE/nat.sh"
+. "$HERE/nat6.sh"
 . "$HERE/ct.sh"
 . "$HERE/ctl.sh"
 . "$HERE/mon.sh"
@@ -63,8 +64,8 @@ START=$EPOCHREALTIME
 
 for s in ${SECTIONS//,/ }; do
 	case $s in
-	l2|vlan|nat|ct|ctl|mon|overlay|publish) "bench_$s" ;;
-	*) echo "sluice bench: unknown section $s (l2, vlan, nat, ct, ctl, mon, overlay, publish)" >&2; exit 2 ;;
+	l2|vlan|nat|nat6|ct|ctl|mon|overlay|publish) "bench_$s" ;;
+	*) echo "sluice bench: unknown section $s (l2, vlan, nat, nat6, ct, ctl, mon, overlay, publish)" >&2; exit 2 ;;
 	esac
 done
 
