@@ -13,6 +13,8 @@
 static __always_inline int sl_nat_verdict_ev(struct __sk_buff *skb, const struct sl_pkt *p,
 					     struct sl_nat_stats *st, int why)
 {
+	if (why == SL_NAT_HELD)
+		return TC_ACT_STOLEN;	/* the daemon has it: not a drop */
 	if (why < 0)
 		return TC_ACT_UNSPEC;
 	sl_nat_count_drop(st, why);
@@ -59,7 +61,7 @@ int sl_nat_egress(struct __sk_buff *skb)
 	if (ret == SL_PARSE_DROP)
 		return sl_nat_verdict(st, why);
 	if (ret == SL_PARSE_LATER_FRAG)
-		return sl_nat_verdict(st, sl_nat_frag_follow(skb, &p, SL_NAT_DIR_ORIG, st));
+		return sl_nat_verdict(st, sl_nat_frag_follow(skb, &p, SL_NAT_DIR_ORIG, 1, st));
 	ret = sl_parse_l4(skb, &p, 0, &why);
 	if (ret == SL_PARSE_DROP)
 		return sl_nat_verdict(st, why);
@@ -94,7 +96,7 @@ int sl_nat_ingress(struct __sk_buff *skb)
 	if (ret == SL_PARSE_DROP || !(r = sl_nat_rule_in(cfg, skb->ifindex, p.daddr)))
 		return TC_ACT_UNSPEC;
 	if (ret == SL_PARSE_LATER_FRAG)
-		return sl_nat_verdict(st, sl_nat_frag_follow(skb, &p, SL_NAT_DIR_REPLY, st));
+		return sl_nat_verdict(st, sl_nat_frag_follow(skb, &p, SL_NAT_DIR_REPLY, 1, st));
 	/* Malformed packets to the external address are the host stack's to refuse. */
 	ret = sl_parse_l4(skb, &p, 0, &why);
 	if (ret == SL_PARSE_DROP)
