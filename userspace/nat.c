@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "events.h"
 #include "nat_ctl.h"
+#include "nat_frag.h"
 #include "sluice_nat_fast.h"
 #include "netlink.h"
 #include "output.h"
@@ -600,6 +601,7 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	jadd_int(o, "fragments", s.fragments);
 	jadd_int(o, "unsolicited", s.unsolicited);
 	jadd_int(o, "repaired", s.repaired);
+	nat_frag_stats_add(c, o, &s);
 	for (int i = 0; i < SL_NAT_DROP_MAX; i++)
 		jadd_int(d, drop_names[i], s.drops[i]);
 	json_object_object_add(o, "drops", d);
