@@ -25,7 +25,7 @@ def payload(i, size):
 
 
 def frags(src, dst, sport, dport, i, size, order):
-    pkt = IP(src=src, dst=dst, id=(0x1000 + i * 17) & 0xffff, flags=0) / \
+    pkt = IP(src=src, dst=dst, id=(0x1000 + dport * 97 + sport * 13 + i * 17) & 0xffff or 1, flags=0) / \
         UDP(sport=sport, dport=dport) / Raw(payload(i, size))
     fs = [bytes(f) for f in fragment(pkt, fragsize=1400)]
     if order == "reverse":
