@@ -13,8 +13,10 @@
 static __always_inline int sl_nat_verdict_ev(struct __sk_buff *skb, const struct sl_pkt *p,
 					     struct sl_nat_stats *st, int why)
 {
+	/* The daemon has it: not a NAT drop. TC_ACT_SHOT, not STOLEN: tcx reads STOLEN as
+	 * "next" and would let the fragment leave untranslated as well. */
 	if (why == SL_NAT_HELD)
-		return TC_ACT_STOLEN;	/* the daemon has it: not a drop */
+		return TC_ACT_SHOT;
 	if (why < 0)
 		return TC_ACT_UNSPEC;
 	sl_nat_count_drop(st, why);

@@ -10,7 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include "sluice_nat.h"
 
-/* A verdict beside SL_NAT_PASS: the packet went to the daemon (TC_ACT_STOLEN, no drop). */
+/* A verdict beside SL_NAT_PASS: the packet went to the daemon (TC_ACT_SHOT, no NAT drop). */
 #define SL_NAT_HELD	(-2)
 
 struct {

@@ -80,9 +80,14 @@ check "$T.no_fragment_dropped" eval '[ "$(stat "['"'drops'"']['"'frag_without_fi
 # A flood of orphans (later fragments whose first never comes): the datapath holds at most
 # SL_NAT_FRAG_HELD_MAX datagrams, the rest is counted frag_overflow, the daemon expires what
 # it holds after 1 s, and traffic goes on meanwhile.
+reasm_reqds() { in_ns nb nstat -az IpReasmReqds | awk '/IpReasmReqds/ { print $2 }'; }
 orphan_flood() {
-	local held over exp
+	local held over r0
+	r0=$(reasm_reqds)
 	in_ns c1 /usr/bin/python3 "$FRAG_PEERS" orphans $C1 $NB 3000 || return 1
+	# None of them leaves (a held fragment is taken off the wire, not passed on as well).
+	echo "fragments nb saw: $r0 -> $(reasm_reqds)"
+	[ "$(reasm_reqds)" = "$r0" ] || return 1
 	held=$(stat "['frag_held']") over=$(stat "['frag_overflow']")
 	echo "held $held overflow $over"
 	[ $((held + over)) -ge 3000 ] || return 1
