@@ -85,9 +85,11 @@ orphan_flood() {
 	local held over r0
 	r0=$(reasm_reqds)
 	in_ns c1 /usr/bin/python3 "$FRAG_PEERS" orphans $C1 $NB 3000 || return 1
-	# None of them leaves (a held fragment is taken off the wire, not passed on as well).
+	# They do not leave (a held fragment is taken off the wire, not passed on as well). A few
+	# random IDs hit a translation still recorded for an earlier datagram of this test and
+	# leave translated, as with any ID-keyed NAT: about 3000 * 100 / 65536.
 	echo "fragments nb saw: $r0 -> $(reasm_reqds)"
-	[ "$(reasm_reqds)" = "$r0" ] || return 1
+	[ "$(reasm_reqds)" -lt $((r0 + 30)) ] || return 1
 	held=$(stat "['frag_held']") over=$(stat "['frag_overflow']")
 	echo "held $held overflow $over"
 	[ $((held + over)) -ge 3000 ] || return 1
