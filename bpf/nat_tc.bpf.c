@@ -14,6 +14,10 @@
 static __always_inline int sl_nat_verdict_ev(struct __sk_buff *skb, const struct sl_pkt *p,
 					     struct sl_nat_stats *st, int why)
 {
+	/* The daemon has it: not a NAT drop. TC_ACT_SHOT, not STOLEN: tcx reads STOLEN as
+	 * "next" and would let the fragment leave untranslated as well. */
+	if (why == SL_NAT_HELD)
+		return TC_ACT_SHOT;
 	if (why < 0)
 		return TC_ACT_UNSPEC;
 	sl_nat_count_drop(st, why);
@@ -61,7 +65,7 @@ static __noinline int sl_nat4_egress(struct __sk_buff *skb)
 	if (ret == SL_PARSE_DROP)
 		return sl_nat_verdict(st, why);
 	if (ret == SL_PARSE_LATER_FRAG)
-		return sl_nat_verdict(st, sl_nat_frag_follow(skb, &p, SL_NAT_DIR_ORIG, st));
+		return sl_nat_verdict(st, sl_nat_frag_follow(skb, &p, SL_NAT_DIR_ORIG, 1, st));
 	ret = sl_parse_l4(skb, &p, 0, &why);
 	if (ret == SL_PARSE_DROP)
 		return sl_nat_verdict(st, why);
@@ -95,7 +99,7 @@ static __noinline int sl_nat4_ingress(struct __sk_buff *skb)
 	if (ret == SL_PARSE_DROP || !(r = sl_nat_rule_in(cfg, skb->ifindex, p.daddr)))
 		return TC_ACT_UNSPEC;
 	if (ret == SL_PARSE_LATER_FRAG)
-		return sl_nat_verdict(st, sl_nat_frag_follow(skb, &p, SL_NAT_DIR_REPLY, st));
+		return sl_nat_verdict(st, sl_nat_frag_follow(skb, &p, SL_NAT_DIR_REPLY, 1, st));
 	/* Malformed packets to the external address are the host stack's to refuse. */
 	ret = sl_parse_l4(skb, &p, 0, &why);
 	if (ret == SL_PARSE_DROP)

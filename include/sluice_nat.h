@@ -258,6 +258,52 @@ struct sl_nat_stats {
 	__u64 snat6_packets;
 	__u64 dnat6_packets;
 	__u64 flows6;
+	/* fragments: early ones held for the daemon until their first fragment (nat_frag.h) */
+	__u64 frag_held;	/* later fragments handed to the daemon to wait for their first */
+	__u64 frag_released;	/* held fragments whose first came: re-injected by the daemon */
+	__u64 frag_expired;	/* always 0 here: the daemon counts them in sl_nat_frag_ctl */
+	__u64 frag_overflow;	/* not held: past a bound (also counted frag_without_first) */
+};
+
+/* Holding early fragments (docs/nat-fragments.md). A later fragment whose first fragment was
+ * not seen is copied to the daemon (perf event with the packet bytes) and dropped; when the
+ * first fragment is translated a release event tells the daemon to re-inject them. */
+#define SL_NAT_FRAG_HELD_MAX	1024	/* datagrams waiting for their first fragment */
+#define SL_NAT_FRAG_HOLD_FRAGS	64	/* fragments held per datagram (duplicates count) */
+#define SL_NAT_FRAG_HOLD_BYTES	(96 * 1024) /* bytes held per datagram */
+#define SL_NAT_FRAG_PKT_MAX	9216	/* longest frame held (jumbo MTU + Ethernet) */
+#define SL_NAT_FRAG_HOLD_NS	(1000 * 1000000ULL)	/* held this long at most (daemon) */
+#define SL_NAT_FRAG_ALIVE_NS	(2000 * 1000000ULL)	/* heartbeat older: the daemon is gone */
+#define SL_NAT_FRAG_DAEMON_BYTES (4u << 20)	/* bytes the daemon holds in all */
+
+/* sl_nat_frag_held: LRU hash keyed by struct sl_nat_frag_key, one per datagram held. */
+struct sl_nat_frag_held {
+	__u64 first_ns;		/* when its first held fragment came */
+	__u32 frags;		/* fragments held */
+	__u32 bytes;		/* their frame bytes */
+};
+
+/* sl_nat_frag_ctl: ARRAY of one, written by the daemon. */
+struct sl_nat_frag_ctl {
+	__u64 heartbeat_ns;	/* CLOCK_MONOTONIC of the daemon's last round; BPF holds
+				 * fragments only while it is younger than SL_NAT_FRAG_ALIVE_NS */
+	__u64 expired;		/* held fragments freed unreleased after SL_NAT_FRAG_HOLD_NS */
+	__u64 reinjected;	/* held fragments sent back into the datapath */
+	__u64 lost;		/* events the daemon missed or could not re-inject */
+};
+
+/* sl_nat_frag_ev: PERF_EVENT_ARRAY; each sample is this header, then (HOLD) the frame. */
+enum sl_nat_frag_ev_kind {
+	SL_NAT_FRAG_EV_HOLD = 1,	/* a later fragment to hold; its frame follows */
+	SL_NAT_FRAG_EV_RELEASE = 2,	/* the first fragment of KEY was translated to ADDR */
+};
+
+struct sl_nat_frag_ev {
+	__u32 kind;		/* enum sl_nat_frag_ev_kind */
+	__u32 ifindex;		/* HOLD: the uplink it was taken from */
+	struct sl_nat_frag_key key;
+	__be32 addr;		/* RELEASE: ORIG new source, REPLY new destination */
+	__u32 len;		/* HOLD: frame bytes that follow */
 };
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 #include "events.h"
 #include "metrics.h"
 #include "port.h"
+#include "nat_frag.h"
 #include "netlink.h"
 #include "parse.h"
 
@@ -89,18 +91,37 @@ static struct mnl_socket *links_listen(void)
 	return NULL;
 }
 
-/* Sleep up to MS milliseconds; true when a link event came (the socket is drained). */
-static bool links_wait(struct mnl_socket *nl, int ms)
+/* Sleep up to MS milliseconds, or until fragment events (FRAG_FD) come; true when a link
+ * event came (the socket is drained). */
+static bool links_wait(struct mnl_socket *nl, int frag_fd, int ms)
 {
 	char buf[8192];
-	struct pollfd pfd = { .fd = nl ? mnl_socket_get_fd(nl) : -1, .events = POLLIN };
+	struct pollfd pfd[2] = {
+		{ .fd = nl ? mnl_socket_get_fd(nl) : -1, .events = POLLIN },
+		{ .fd = frag_fd, .events = POLLIN },
+	};
 	bool event = false;
 
-	if (poll(&pfd, 1, ms) <= 0 || !nl)
+	if (poll(pfd, 2, ms) <= 0 || !nl || !(pfd[0].revents & POLLIN))
 		return false;
 	while (mnl_socket_recvfrom(nl, buf, sizeof(buf)) > 0 || errno == ENOBUFS)
 		event = true;
 	return event;
+}
+
+static struct timespec now_mono(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t = now_mono();
+
+	return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
 }
 
 int cmd_daemon(struct ctl *c, int argc, char **argv)
@@ -109,6 +130,7 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 	struct mnl_socket *links;
 	const char *metrics_addr = NULL;
 	struct metrics *metrics = NULL;
+	struct frag_holder *frags = NULL;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--fdb-ageing") && i + 1 < argc) {
@@ -149,16 +171,22 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 			nat_ct_gc(c);
 			ev_inject_end();
 			ev_reap_stale(c);
+			frag_holder_sync(&frags, c);
 		}
 		instance_close(c);
-		for (uint32_t t = 0; t < interval * 10 && !stopping; t++) {
-			if (!links_wait(links, 100))
+		/* Ticks of at most 100 ms: held fragments expire and the heartbeat stays fresh. */
+		for (struct timespec t0 = now_mono(); !stopping && ms_since(&t0) < interval * 1000;) {
+			bool link = links_wait(links, frag_holder_fd(frags), 100);
+
+			frag_holder_run(frags);
+			if (!link)
 				continue;
 			if (instance_open(c, false) == 0)
 				nat_uplinks_follow(c);
 			instance_close(c);
 		}
 	}
+	frag_holder_close(frags);	/* stop holding now, not when the heartbeat ages */
 	if (links)
 		mnl_socket_close(links);
 	metrics_stop(metrics);

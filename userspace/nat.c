@@ -15,6 +15,7 @@
 #include "events.h"
 #include "nat_ctl.h"
 #include "nat6.h"
+#include "nat_frag.h"
 #include "sluice_nat_fast.h"
 #include "netlink.h"
 #include "output.h"
@@ -648,6 +649,7 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	jadd_int(o, "snat6_packets", s.snat6_packets);	/* nat66: also in the totals */
 	jadd_int(o, "dnat6_packets", s.dnat6_packets);
 	jadd_int(o, "flows6", s.flows6);
+	nat_frag_stats_add(c, o, &s);
 	for (int i = 0; i < SL_NAT_DROP_MAX; i++)
 		jadd_int(d, drop_names[i], s.drops[i]);
 	json_object_object_add(o, "drops", d);

@@ -124,6 +124,15 @@ void nat_unload(struct ctl *c)
 	unlink(path);
 	pin_path(c, path, NAT_LOCAL_MAP);
 	unlink(path);
+	/* fragments: the held-datagram, daemon control and event maps (nat_frag.h) */
+	for (int i = 0; i < 3; i++) {
+		static const char *const frag_maps[] = {
+			"sl_nat_frag_held", "sl_nat_frag_ctl", "sl_nat_frag_ev",
+		};
+
+		pin_path(c, path, frag_maps[i]);
+		unlink(path);
+	}
 	nat_guard_unpin(c);
 }
 

@@ -10,8 +10,11 @@
 #include "l4.h"
 #include "ct.h"
 
-/* Verdicts of the helpers below: SL_NAT_PASS, or a drop reason (>= 0). */
+/* Verdicts of the helpers below: SL_NAT_PASS, SL_NAT_HELD (nat_frag.h), or a drop reason
+ * (>= 0). */
 #define SL_NAT_PASS	(-1)
+
+#include "nat_frag.h"
 
 static __always_inline const struct sl_nat_cfg *sl_nat_cfg_get(void)
 {
@@ -219,29 +222,42 @@ static __always_inline int sl_nat_rewrite(struct __sk_buff *skb, const struct sl
 	return SL_NAT_PASS;
 }
 
-/* A first fragment: its followers get the same address. */
-static __always_inline void sl_nat_frag_record(const struct sl_pkt *p, int dir, __be32 addr)
+/* A first fragment: its followers get the same address, and those held wait no more. */
+static __always_inline void sl_nat_frag_record(struct __sk_buff *skb, const struct sl_pkt *p,
+					       int dir, __be32 addr, struct sl_nat_stats *st)
 {
 	struct sl_nat_frag_key k = { .saddr = p->saddr, .daddr = p->daddr, .id = p->ip_id,
 				     .proto = p->proto, .dir = dir };
 	struct sl_nat_frag v = { .addr = addr };
 
-	if (p->frag & SL_IP_MF)
-		bpf_map_update_elem(&sl_nat_frag, &k, &v, BPF_ANY);
+	if (!(p->frag & SL_IP_MF))
+		return;
+	bpf_map_update_elem(&sl_nat_frag, &k, &v, BPF_ANY);
+	sl_nat_frag_release(skb, &k, addr, st);
 }
 
 /* A non-first fragment: no L4 header, the address of its first fragment's translation.
- * Outbound ones whose first fragment was not translated never leave. */
+ * One that comes before its first is held for the daemon (SL_NAT_HELD) where HOLD says the
+ * uplink's hook runs (the daemon re-injects there); without a daemon,
+ * outbound ones never leave and inbound ones pass untranslated to the host. */
 static __always_inline int sl_nat_frag_follow(struct __sk_buff *skb, const struct sl_pkt *p, int dir,
-					      struct sl_nat_stats *st)
+					      int hold, struct sl_nat_stats *st)
 {
 	struct sl_nat_frag_key k = { .saddr = p->saddr, .daddr = p->daddr, .id = p->ip_id,
 				     .proto = p->proto, .dir = dir };
 	struct sl_nat_frag *f = bpf_map_lookup_elem(&sl_nat_frag, &k);
 	int why;
 
-	if (!f)
-		return dir == SL_NAT_DIR_ORIG ? SL_NAT_DROP_FRAG : SL_NAT_PASS;
+	if (!f) {
+		if (!hold || sl_nat_frag_hold(skb, &k, st) != SL_NAT_HELD)
+			return dir == SL_NAT_DIR_ORIG ? SL_NAT_DROP_FRAG : SL_NAT_PASS;
+		/* The first may have been translated on another CPU meanwhile, before it could
+		 * see this one held: release it ourselves (the daemon ignores a second release). */
+		f = bpf_map_lookup_elem(&sl_nat_frag, &k);
+		if (f)
+			sl_nat_frag_release(skb, &k, f->addr, st);
+		return SL_NAT_HELD;
+	}
 	why = sl_nat_rewrite(skb, p, dir == SL_NAT_DIR_ORIG, f->addr, 0);
 	if (why < 0 && st)
 		st->fragments++;
@@ -309,7 +325,7 @@ static __always_inline int sl_nat_snat_flow(struct __sk_buff *skb, struct sl_pkt
 	why = sl_nat_rewrite(skb, p, 1, ext_addr, ext_port);
 	if (why >= 0)
 		return why;
-	sl_nat_frag_record(p, SL_NAT_DIR_ORIG, ext_addr);
+	sl_nat_frag_record(skb, p, SL_NAT_DIR_ORIG, ext_addr, st);
 	if (st)
 		st->snat_packets++;
 	sl_ev_nat_pkt(skb, SL_EV_TRACE, SL_EV_SRC_TRACE, SL_EV_TR_SNAT, SL_EV_HOOK_NAT_EGRESS, p,
@@ -406,7 +422,7 @@ static __always_inline int sl_nat_dnat_flow(struct __sk_buff *skb, struct sl_pkt
 	why = sl_nat_rewrite(skb, p, 0, in_addr, in_port);
 	if (why >= 0)
 		return why;
-	sl_nat_frag_record(p, SL_NAT_DIR_REPLY, in_addr);
+	sl_nat_frag_record(skb, p, SL_NAT_DIR_REPLY, in_addr, st);
 	if (st)
 		st->dnat_packets++;
 	sl_ev_nat_pkt(skb, SL_EV_TRACE, SL_EV_SRC_TRACE, SL_EV_TR_DNAT, SL_EV_HOOK_NAT_INGRESS, p,

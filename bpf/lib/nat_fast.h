@@ -151,7 +151,7 @@ static __always_inline int sl_nat_fast_out(struct __sk_buff *skb)
 	if (!(p.frag & SL_IP_OFFSET) && sl_nat_direct_out(&p, r, cfg))
 		return sl_fast_slow(dir, SL_NAT_SLOW_ROUTED);	/* leaves untranslated, routed */
 	if (p.frag & SL_IP_OFFSET)
-		why = sl_nat_frag_follow(skb, &p, SL_NAT_DIR_ORIG, st);
+		why = sl_nat_frag_follow(skb, &p, SL_NAT_DIR_ORIG, 0, st);	/* never held here */
 	else
 		why = sl_nat_snat_flow(skb, &p, r, slot, cfg, st);
 	if (why < 0 && sl_fib_ttl_dec(skb, p.l3))
