@@ -64,4 +64,20 @@ struct sl_nat_fast_stats {
 	__u64 slow[2][SL_NAT_SLOW_MAX];		/* by direction and reason */
 };
 
+/* Rule flags: the uplink's XDP hook (replies translated before the stack sees them), in the
+ * driver (native) or in the stack's generic XDP. Neither: tc only. */
+#define SL_NAT_F_XDP_NATIVE	(1u << 17)
+#define SL_NAT_F_XDP_GENERIC	(1u << 18)
+#define SL_NAT_F_XDP		(SL_NAT_F_XDP_NATIVE | SL_NAT_F_XDP_GENERIC)
+#define SL_PIN_PROG_NAT_XDP	"prog_nat_xdp"
+#define SL_NAT_XDP_STATS_MAP	"sl_nat_xdp_stats"
+
+/* sl_nat_xdp_stats: per-CPU ARRAY of one. What the uplink's XDP hook did with each frame:
+ * delivered into a container, or handed on to tc ingress (and the host) and why. */
+struct sl_nat_xdp_stats {
+	__u64 fast;				/* replies sent into a container port */
+	__u64 no_flow;				/* to an external address, no live connection */
+	__u64 pass[SL_NAT_SLOW_MAX];		/* handed on to tc, by enum sl_nat_slow */
+};
+
 #endif

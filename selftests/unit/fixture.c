@@ -245,6 +245,13 @@ struct run run_skb(struct bpf_program *prog, int ifindex, const struct pkt *p)
 	return run_prog(prog, p, &ctx, sizeof(ctx));
 }
 
+struct run run_xdp_prog(struct bpf_program *prog, int ifindex, const struct pkt *p)
+{
+	struct xdp_md ctx = { .data_end = p->len, .ingress_ifindex = ifindex };
+
+	return run_prog(prog, p, &ctx, sizeof(ctx));
+}
+
 /* test_run takes the ingress device from the context: a port of this netns. */
 struct run sw_run_tc(struct sw *sw, int n, const struct pkt *p)
 {
