@@ -19,6 +19,7 @@
 #include "switch_xdp.skel.h"
 #include "nat_tc.skel.h"
 #include "nat_fast.skel.h"
+#include "nat_xdp.skel.h"
 #include "lan_tc.skel.h"
 #include "port.h"
 #include "identity.h"
@@ -137,12 +138,13 @@ static int new_optional_progs_load(struct ctl *c, struct upgrade *u, const char 
 
 static int new_nat_lan_progs_load(struct ctl *c, struct upgrade *u)
 {
-	size_t nat_sz, fast_sz, lan_sz;
+	size_t nat_sz, fast_sz, xdp_sz, lan_sz;
 	const void *nat = nat_tc__elf_bytes(&nat_sz), *lan = lan_tc__elf_bytes(&lan_sz);
-	const void *fast = nat_fast__elf_bytes(&fast_sz);
+	const void *fast = nat_fast__elf_bytes(&fast_sz), *xdp = nat_xdp__elf_bytes(&xdp_sz);
 
 	return new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_tc", nat, nat_sz) ||
 	       new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_fast", fast, fast_sz) ||
+	       new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_xdp", xdp, xdp_sz) ||
 	       new_optional_progs_load(c, u, SL_PIN_PROG_LAN "_egress", "lan_tc", lan, lan_sz) ?
 	       -1 : 0;
 }
