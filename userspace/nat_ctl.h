@@ -48,10 +48,12 @@ int nat_fast_sync(struct ctl *c);
 void nat_fast_unload(struct ctl *c);
 void nat_fast_unpin_slot(struct ctl *c);
 int nat_fast_stats_add(struct ctl *c, struct json_object *o);
-/* The uplink's XDP hook (nat_xdp.c): program loaded and pinned with the NAT (or on first
- * use), a pinned XDP link per uplink in the mode of a rule's SL_NAT_F_XDP_* flags (an
- * attach the device refuses prints its extack), the counters in `nat stats`. */
+/* The NAT's XDP programs (nat_xdp.c): loaded and pinned with the NAT (or on first use), the
+ * outbound one in the XDP ports' slot (re-pointed after an upgrade); a pinned XDP link per
+ * uplink in the mode of a rule's SL_NAT_F_XDP_* flags (an attach the device refuses prints
+ * its extack) and the uplink in the XDP ports' devmap; the counters in `nat stats`. */
 int nat_xdp_load(struct ctl *c);
+int nat_xdp_sync(struct ctl *c);
 void nat_xdp_unload(struct ctl *c);
 int nat_xdp_attach(struct ctl *c, int ifindex, const char *dev, __u32 flags);
 void nat_xdp_detach(struct ctl *c, int ifindex);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -34,7 +35,26 @@ const char *nat_xdp_mode_name(__u32 flags)
 	       "generic" : "off";
 }
 
-/* Load the program on the instance's maps (its counters created) and pin it. */
+/* Put program PROG (fd) into the XDP ports' slot, where the switch has one. */
+static int slot_set(struct ctl *c, int prog)
+{
+	__u32 slot = SL_NAT_FAST_OUT;
+	char path[PATH_MAX];
+	int pa, ret;
+
+	pin_path(c, path, SL_GW_XDP_PROG_MAP);
+	pa = bpf_obj_get(path);
+	if (pa < 0)
+		return 0;	/* switch programs of an older build: `sluice upgrade` brings it */
+	ret = bpf_map_update_elem(pa, &slot, &prog, BPF_ANY) ? -errno : 0;
+	close(pa);
+	if (ret)
+		return err("map %s: %s", path, strerror(-ret));
+	return 0;
+}
+
+/* Load the programs on the instance's maps (its counters and uplink devmap created), pin
+ * them, and put the outbound one into the XDP ports' slot. */
 int nat_xdp_load(struct ctl *c)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
@@ -45,28 +65,82 @@ int nat_xdp_load(struct ctl *c)
 	if (!skel)
 		return err("open the NAT's XDP object: %s", strerror(errno));
 	if (maps_reuse_pins(c, skel->obj) || nat_xdp__load(skel)) {
-		err("load the NAT's XDP program: %s (run with LIBBPF_LOG=1 for the verifier log)",
+		err("load the NAT's XDP programs: %s (run with LIBBPF_LOG=1 for the verifier log)",
 		    strerror(errno));
 		goto out;
 	}
 	pin_path(c, path, SL_PIN_PROG_NAT_XDP);
 	if (bpf_program__pin(skel->progs.sl_nat_xdp, path))
-		err("pin %s: %s", path, strerror(errno));
-	else
-		ret = 0;
+		goto pin_fail;
+	pin_path(c, path, SL_PIN_PROG_NAT_XDP_OUT);
+	if (bpf_program__pin(skel->progs.sl_nat_xdp_out, path))
+		goto pin_fail;
+	ret = slot_set(c, bpf_program__fd(skel->progs.sl_nat_xdp_out));
+	goto out;
+pin_fail:
+	err("pin %s: %s", path, strerror(errno));
 out:
 	nat_xdp__destroy(skel);
 	return ret;
 }
 
-void nat_xdp_unload(struct ctl *c)
+/* Point the XDP ports' slot at the pinned outbound program (after `sluice upgrade`
+ * replaced the pin), or load the programs where an older build's NAT has none. */
+int nat_xdp_sync(struct ctl *c)
 {
 	char path[PATH_MAX];
+	int prog, ret;
 
-	pin_path(c, path, SL_PIN_PROG_NAT_XDP);
-	unlink(path);
-	pin_path(c, path, SL_NAT_XDP_STATS_MAP);
-	unlink(path);
+	if (!nat_loaded(c))
+		return 0;
+	pin_path(c, path, SL_PIN_PROG_NAT_XDP_OUT);
+	prog = bpf_obj_get(path);
+	if (prog < 0)
+		return nat_xdp_load(c);
+	ret = slot_set(c, prog);
+	close(prog);
+	return ret;
+}
+
+/* Empty the ports' slot first: from then on no frame enters the program being unpinned. */
+void nat_xdp_unload(struct ctl *c)
+{
+	static const char *const leaves[] = { SL_PIN_PROG_NAT_XDP, SL_PIN_PROG_NAT_XDP_OUT,
+					      SL_NAT_XDP_STATS_MAP, SL_NAT_XDP_TX_MAP };
+	__u32 slot = SL_NAT_FAST_OUT;
+	char path[PATH_MAX];
+	int pa;
+
+	pin_path(c, path, SL_GW_XDP_PROG_MAP);
+	pa = bpf_obj_get(path);
+	if (pa >= 0) {
+		bpf_map_delete_elem(pa, &slot);
+		close(pa);
+	}
+	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		pin_path(c, path, leaves[i]);
+		unlink(path);
+	}
+}
+
+/* Uplink IFINDEX as a redirect target of the XDP ports (ON), or no longer. */
+static int tx_set(struct ctl *c, int ifindex, bool on)
+{
+	char path[PATH_MAX];
+	__u32 key = ifindex;
+	int fd, ret;
+
+	pin_path(c, path, SL_NAT_XDP_TX_MAP);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return on ? err("map %s: %s", path, strerror(errno)) : 0;
+	/* The CLI is in the host netns it manages: the ifindex resolves there (FIELD-NOTES). */
+	ret = on ? bpf_map_update_elem(fd, &key, &key, BPF_ANY) : bpf_map_delete_elem(fd, &key);
+	ret = ret && (on || errno != ENOENT) ? -errno : 0;
+	close(fd);
+	if (ret)
+		return err("map %s: %s", path, strerror(-ret));
+	return 0;
 }
 
 /* bpf_link_create reports an errno only: ask again through netlink for the driver's own
@@ -110,6 +184,10 @@ int nat_xdp_attach(struct ctl *c, int ifindex, const char *dev, __u32 flags)
 	close(fd);	/* unpinned, the link goes with its last fd */
 	if (ret)
 		return err("pin %s: %s", path, strerror(-ret));
+	if (tx_set(c, ifindex, true)) {
+		unlink(path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -117,6 +195,7 @@ void nat_xdp_detach(struct ctl *c, int ifindex)
 {
 	char path[PATH_MAX];
 
+	tx_set(c, ifindex, false);
 	link_path(c, path, ifindex);
 	unlink(path);
 }
@@ -146,12 +225,20 @@ int nat_xdp_stats_add(struct ctl *c, json_object *o)
 			((__u64 *)&s)[w] += ((__u64 *)&per[i])[w];
 	free(per);
 	x = json_object_new_object();
-	jadd_int(x, "in_packets", s.fast);
-	jadd_int(x, "no_flow", s.no_flow);
-	pass = json_object_new_object();
-	for (int i = 0; i < SL_NAT_SLOW_MAX; i++)
-		jadd_int(pass, slow_names[i], s.pass[i]);
-	json_object_object_add(x, "pass", pass);
+	for (int d = 0; d < 2; d++) {
+		const char *dir = d == SL_NAT_FAST_DIR_OUT ? "out" : "in";
+		char key[24];
+
+		snprintf(key, sizeof(key), "%s_packets", dir);
+		jadd_int(x, key, s.fast[d]);
+		snprintf(key, sizeof(key), "no_flow_%s", dir);
+		jadd_int(x, key, s.no_flow[d]);
+		pass = json_object_new_object();
+		for (int i = 0; i < SL_NAT_SLOW_MAX; i++)
+			jadd_int(pass, slow_names[i], s.pass[d][i]);
+		snprintf(key, sizeof(key), "pass_%s", dir);
+		json_object_object_add(x, key, pass);
+	}
 	json_object_object_add(o, "xdp", x);
 	return 0;
 }

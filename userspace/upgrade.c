@@ -497,7 +497,8 @@ int cmd_upgrade(struct ctl *c, int argc, char **argv)
 		goto unstage;
 	}
 	swaps_release(&u);
-	if (nat_fast_sync(c))	/* the ports' slot: the program just pinned, or a first one */
+	/* the ports' slots: the programs just pinned, or first ones */
+	if (nat_fast_sync(c) || nat_xdp_sync(c))
 		goto out;
 	build_record(c);	/* the programs already run: a failed record is only reported */
 	o = json_object_new_object();

@@ -15,6 +15,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_nat_xdp_stats SEC(".maps");
 
+/* The uplinks with an XDP hook: where XDP container ports' traffic may be redirected. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, SL_NAT_RULES_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_nat_xdp_tx SEC(".maps");
+
 /* Options are refused below, so L4 always starts here. */
 #define SL_XDP_L3	ETH_HLEN
 #define SL_XDP_L4	(ETH_HLEN + sizeof(struct iphdr))
@@ -26,14 +35,32 @@ static __always_inline struct sl_nat_xdp_stats *sl_xdp_stats(void)
 	return bpf_map_lookup_elem(&sl_nat_xdp_stats, &zero);
 }
 
-/* Hand the frame on to tc ingress (which sees it exactly as it came), counted by WHY. */
-static __always_inline int sl_xdp_pass(int why)
+/* Hand the frame on to tc (which sees it exactly as it came), counted by DIR and WHY. */
+static __always_inline int sl_xdp_pass(int dir, int why)
 {
 	struct sl_nat_xdp_stats *s = sl_xdp_stats();
 
 	if (s && why >= 0 && why < SL_NAT_SLOW_MAX)
-		s->pass[why]++;
+		s->pass[dir & 1][why]++;
 	return XDP_PASS;
+}
+
+static __always_inline int sl_xdp_no_flow(int dir)
+{
+	struct sl_nat_xdp_stats *s = sl_xdp_stats();
+
+	if (s)
+		s->no_flow[dir & 1]++;
+	return XDP_PASS;
+}
+
+static __always_inline void sl_xdp_count_fast(int dir)
+{
+	struct sl_nat_xdp_stats *s = sl_xdp_stats();
+
+	if (s)
+		s->fast[dir & 1]++;
+	sl_fast_count(dir);
 }
 
 /* One 16-bit word of a ones'-complement sum changed FROM -> TO (RFC 1624, eqn. 3). */
@@ -52,9 +79,9 @@ static __always_inline __sum16 sl_csum32(__sum16 check, __u32 from, __u32 to)
 	return sl_csum16(check, from & 0xffff, to & 0xffff);
 }
 
-/* The L4 header of an IPv4 packet without options into P: -1 when the XDP hook may
- * translate it (TCP, UDP, ICMP echo reply), else the reason tc gets it. */
-static __always_inline int sl_xdp_parse_l4(void *data, void *end, struct sl_pkt *p)
+/* The L4 header of an IPv4 packet without options into P: -1 when XDP may translate it
+ * (TCP, UDP, an ICMP echo request out or reply in), else the reason tc gets it. */
+static __always_inline int sl_xdp_parse_l4(void *data, void *end, struct sl_pkt *p, int dir)
 {
 	__u8 *l4 = data + SL_XDP_L4;
 
@@ -84,32 +111,27 @@ static __always_inline int sl_xdp_parse_l4(void *data, void *end, struct sl_pkt 
 	p->icmp_type = l4[0];
 	if (sl_icmp_is_error(p->icmp_type))
 		return SL_NAT_SLOW_ICMP_ERROR;
-	if (p->icmp_type != ICMP_ECHOREPLY)
-		return SL_NAT_SLOW_UNPARSED;	/* echo requests are the host's */
-	p->dport = ((struct icmphdr *)l4)->un.echo.id;
-	return -1;
+	if (dir == SL_NAT_FAST_DIR_OUT && p->icmp_type == ICMP_ECHO) {
+		p->sport = ((struct icmphdr *)l4)->un.echo.id;
+		return -1;
+	}
+	if (dir == SL_NAT_FAST_DIR_IN && p->icmp_type == ICMP_ECHOREPLY) {
+		p->dport = ((struct icmphdr *)l4)->un.echo.id;
+		return -1;
+	}
+	return SL_NAT_SLOW_UNPARSED;	/* echo requests from outside are the host's */
 }
 
-/* A frame on the uplink into P, and the rule whose external address it is sent to: -1
- * when it is a reply the XDP hook may translate, else the reason it goes on to tc. */
-static __always_inline int sl_xdp_parse(struct xdp_md *ctx, const struct sl_nat_cfg *cfg,
-					struct sl_pkt *p, const struct sl_nat_rule **r, __u8 *tos)
+/* The IPv4 header of a frame into P: -1 when forwarding it in XDP is what the host would
+ * do (no options, no fragment, TTL > 1, lengths right), else the reason tc gets it. */
+static __always_inline int sl_xdp_parse_ip(struct xdp_md *ctx, struct sl_pkt *p, __u8 *tos)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
 	struct iphdr *iph = data + SL_XDP_L3;
 	__u32 len = end - data, tot;
 
-	if ((void *)(iph + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || iph->version != 4)
-		return SL_NAT_SLOW_NO_RULE;	/* not IPv4 (a tagged frame too): not the NAT's */
-	p->saddr = iph->saddr;
-	p->daddr = iph->daddr;
-	p->proto = iph->protocol;
-	*r = sl_nat_rule_in(cfg, ctx->ingress_ifindex, p->daddr);
-	if (!*r)
-		return SL_NAT_SLOW_NO_RULE;
-	if ((*r)->flags & SL_NAT_F_SLOWPATH)
-		return SL_NAT_SLOW_OFF;
+	if ((void *)(iph + 1) > end)
+		return SL_NAT_SLOW_UNPARSED;
 	if (iph->ihl != 5)
 		return SL_NAT_SLOW_OPTIONS;
 	if (iph->frag_off & bpf_htons(SL_IP_MF | SL_IP_OFFSET))
@@ -125,11 +147,47 @@ static __always_inline int sl_xdp_parse(struct xdp_md *ctx, const struct sl_nat_
 	p->l4 = SL_XDP_L4;
 	p->l4_len = tot - sizeof(*iph);
 	*tos = iph->tos;
-	return sl_xdp_parse_l4(data, end, p);
+	return -1;
 }
 
-/* The route to the container (Q: the reply as translated) in the host's FIB, from the
- * uplink: the egress is the gateway's host leg, the MACs the container's and the gateway's. */
+/* An IPv4 frame's addresses into P: 0, or -1 for anything else (a tagged frame too). */
+static __always_inline int sl_xdp_parse_addrs(struct xdp_md *ctx, struct sl_pkt *p)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *iph = data + SL_XDP_L3;
+
+	if ((void *)(iph + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || iph->version != 4)
+		return -1;
+	p->saddr = iph->saddr;
+	p->daddr = iph->daddr;
+	p->proto = iph->protocol;
+	return 0;
+}
+
+/* A frame on the uplink into P, and the rule whose external address it is sent to: -1
+ * when it is a reply the XDP hook may translate, else the reason it goes on to tc. */
+static __always_inline int sl_xdp_parse_in(struct xdp_md *ctx, const struct sl_nat_cfg *cfg,
+					   struct sl_pkt *p, const struct sl_nat_rule **r, __u8 *tos)
+{
+	int why;
+
+	if (sl_xdp_parse_addrs(ctx, p))
+		return SL_NAT_SLOW_NO_RULE;	/* not IPv4: not the NAT's */
+	*r = sl_nat_rule_in(cfg, ctx->ingress_ifindex, p->daddr);
+	if (!*r)
+		return SL_NAT_SLOW_NO_RULE;
+	if ((*r)->flags & SL_NAT_F_SLOWPATH)
+		return SL_NAT_SLOW_OFF;
+	why = sl_xdp_parse_ip(ctx, p, tos);
+	if (why >= 0)
+		return why;
+	return sl_xdp_parse_l4((void *)(long)ctx->data, (void *)(long)ctx->data_end, p,
+			       SL_NAT_FAST_DIR_IN);
+}
+
+/* The route of Q (a packet as it leaves: a reply translated, or a container's packet before
+ * its SNAT, as the host routes before POSTROUTING) in the host's FIB from the ingress device. */
 static __always_inline int sl_xdp_route(struct xdp_md *ctx, const struct sl_pkt *q, __u8 tos,
 					struct bpf_fib_lookup *fib)
 {
@@ -146,45 +204,59 @@ static __always_inline int sl_xdp_route(struct xdp_md *ctx, const struct sl_pkt 
 	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 }
 
-/* Translate P's destination to ADDR:PORT, decrement the TTL, set the MACs: all checksums
- * updated incrementally (a UDP checksum of zero stays zero). */
-static __always_inline int sl_xdp_rewrite(struct xdp_md *ctx, const struct sl_pkt *p, __be32 addr,
-					  __be16 port, const struct bpf_fib_lookup *fib)
+/* Where P's address (SRC: source, else destination) and port or echo identifier sit. */
+static __always_inline int sl_xdp_fields(struct xdp_md *ctx, const struct sl_pkt *p, int src,
+					 __be32 **ap, __be16 **pp, __sum16 **csum)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct iphdr *iph = data + SL_XDP_L3;
+	__u8 *l4 = data + SL_XDP_L4;
+
+	if (l4 + sizeof(struct tcphdr) > (__u8 *)end && p->proto == IPPROTO_TCP)
+		return -1;
+	if (l4 + 8 > (__u8 *)end)
+		return -1;
+	*ap = src ? &iph->saddr : &iph->daddr;
+	if (p->proto == IPPROTO_TCP)
+		*csum = &((struct tcphdr *)l4)->check;
+	else if (p->proto == IPPROTO_UDP)
+		*csum = &((struct udphdr *)l4)->check;
+	else
+		*csum = &((struct icmphdr *)l4)->checksum;
+	if (p->proto == IPPROTO_ICMP)
+		*pp = (__be16 *)(l4 + 4);	/* the echo identifier: no pseudo-header */
+	else
+		*pp = (__be16 *)(l4 + (src ? 0 : 2));
+	return 0;
+}
+
+/* Translate P's source (SRC) or destination to ADDR:PORT, decrement the TTL, set the MACs
+ * of FIB: all checksums updated incrementally (a UDP checksum of zero stays zero). */
+static __always_inline int sl_xdp_rewrite(struct xdp_md *ctx, const struct sl_pkt *p, int src,
+					  __be32 addr, __be16 port, const struct bpf_fib_lookup *fib)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *iph = data + SL_XDP_L3;
-	__u8 *l4 = data + SL_XDP_L4;
 	__be16 *pp, old_ttl, new_ttl;
 	__sum16 *csum;
+	__be32 *ap;
 
-	if (l4 + 8 > (__u8 *)end)
+	if ((void *)(iph + 1) > end || sl_xdp_fields(ctx, p, src, &ap, &pp, &csum))
 		return -1;
-	if (p->proto == IPPROTO_TCP) {
-		if (l4 + sizeof(struct tcphdr) > (__u8 *)end)
-			return -1;
-		pp = (__be16 *)(l4 + 2);
-		csum = &((struct tcphdr *)l4)->check;
-	} else if (p->proto == IPPROTO_UDP) {
-		pp = (__be16 *)(l4 + 2);
-		csum = &((struct udphdr *)l4)->check;
-	} else {
-		pp = (__be16 *)(l4 + 4);	/* the echo identifier: no pseudo-header */
-		csum = &((struct icmphdr *)l4)->checksum;
-	}
 	if (p->proto != IPPROTO_UDP || *csum) {
 		__sum16 c = *csum;
 
 		if (p->proto != IPPROTO_ICMP)
-			c = sl_csum32(c, iph->daddr, addr);
+			c = sl_csum32(c, *ap, addr);
 		c = sl_csum16(c, *pp, port);
 		if (p->proto == IPPROTO_UDP && !c)
 			c = (__sum16)0xffff;
 		*csum = c;
 	}
 	*pp = port;
-	iph->check = sl_csum32(iph->check, iph->daddr, addr);
-	iph->daddr = addr;
+	iph->check = sl_csum32(iph->check, *ap, addr);
+	*ap = addr;
 	old_ttl = *(__be16 *)&iph->ttl;		/* TTL and protocol: one checksum word */
 	iph->ttl--;
 	new_ttl = *(__be16 *)&iph->ttl;
@@ -220,7 +292,7 @@ static __always_inline int sl_nat_xdp_in(struct xdp_md *ctx)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
 	struct sl_nat_stats *st = sl_nat_stats_get();
-	struct sl_nat_xdp_stats *xs;
+	const int dir = SL_NAT_FAST_DIR_IN;
 	const struct sl_nat_rule *r = NULL;
 	struct bpf_fib_lookup fib;
 	struct sl_nat_ct *ct, in;
@@ -232,39 +304,32 @@ static __always_inline int sl_nat_xdp_in(struct xdp_md *ctx)
 
 	if (!cfg)
 		return XDP_PASS;
-	why = sl_xdp_parse(ctx, cfg, &p, &r, &tos);
+	why = sl_xdp_parse_in(ctx, cfg, &p, &r, &tos);
 	if (why >= 0)
-		return sl_xdp_pass(why);
+		return sl_xdp_pass(dir, why);
 	now = bpf_ktime_get_ns();
 	ct = sl_xdp_flow(&p, now, &in);
-	if (!ct) {
-		xs = sl_xdp_stats();
-		if (xs)
-			xs->no_flow++;
-		return XDP_PASS;
-	}
+	if (!ct)
+		return sl_xdp_no_flow(dir);
 	q = p;
 	q.daddr = in.addr;
 	q.dport = in.port;
-	why = sl_fast_fib_reason(sl_xdp_route(ctx, &q, tos, &fib), SL_NAT_FAST_DIR_IN);
+	why = sl_fast_fib_reason(sl_xdp_route(ctx, &q, tos, &fib), dir);
 	if (why >= 0)
-		return sl_xdp_pass(why);
+		return sl_xdp_pass(dir, why);
 	dp = sl_fast_in_port(q.daddr, fib.dmac);
 	/* Only an XDP port's peer takes redirected frames (it has NAPI): tc ports get them
 	 * from tc ingress by bpf_redirect_peer. */
 	if (!dp || !(dp->flags & SL_PORT_F_XDP_TX) || !bpf_map_lookup_elem(&sl_tx, &dp->ifindex))
-		return sl_xdp_pass(SL_NAT_SLOW_NO_PORT);
+		return sl_xdp_pass(dir, SL_NAT_SLOW_NO_PORT);
 	sl_ct_update(ct, &p, 1, cfg, now);
-	if (sl_xdp_rewrite(ctx, &p, in.addr, in.port, &fib)) {
+	if (sl_xdp_rewrite(ctx, &p, 0, in.addr, in.port, &fib)) {
 		sl_nat_count_drop(st, SL_NAT_DROP_REWRITE);
 		return XDP_DROP;
 	}
 	if (st)
 		st->dnat_packets++;
-	sl_fast_count(SL_NAT_FAST_DIR_IN);
-	xs = sl_xdp_stats();
-	if (xs)
-		xs->fast++;
+	sl_xdp_count_fast(dir);
 	sl_count_tx(dp, ctx->data_end - ctx->data);
 	return bpf_redirect_map(&sl_tx, dp->ifindex, 0);
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The NAT's XDP uplink (`nat add ... xdp native`): replies translated at up0's XDP hook and
-# redirected into XDP container ports, the rest handed on to tc (a tc port's container, the
-# host's own traffic), with ICMP, UDP and a 1 GiB TCP transfer each way checked end to end.
+# redirected into XDP container ports, an XDP port's packets of live connections sent to up0
+# from XDP, the rest handed on to tc (a tc port's container, new connections, the host's own
+# traffic), with ICMP, UDP and a 1 GiB TCP transfer each way checked end to end.
 # modes: tc
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +23,8 @@ topology() {
 	# XDP sees the sender's partial checksum on a veth and cannot finish it: a NIC
 	# uplink has no such sender. Off on the outside's end, as the README says.
 	in_ns out ethtool -K o0 tx off >/dev/null &&
+	# XDP frames redirected into a veth need NAPI on its peer: GRO gives it one.
+	in_ns out ethtool -K o0 gro on >/dev/null &&
 	# A device that refuses native XDP (veth over about 3.5k MTU).
 	ip -n "$HOST" link add big0 mtu 9000 type veth peer name big1 netns "$PFX-out" &&
 	ip -n "$PFX-out" link set big1 mtu 9000 up && ip -n "$HOST" link set big0 up
@@ -46,14 +49,16 @@ print(r); sys.exit(0 if r == {'m0': 'native'} else 1)" &&
 }
 check "$T.nat_show_says_xdp_native_and_up0_has_it" show_mode
 
+# Both ways in XDP: requests from c1's XDP port (after the first, which opens the
+# connection on tc's fast path), replies at up0's XDP hook.
 ping_is_xdp() {
-	local i
-	i=$(xdp in_packets)
+	local i o
+	i=$(xdp in_packets) o=$(xdp out_packets)
 	ping_n c1 $SRV 5 || return 1
-	echo "xdp in_packets $i -> $(xdp in_packets)"
-	[ "$(xdp in_packets)" -ge $((i + 5)) ]
+	echo "xdp in_packets $i -> $(xdp in_packets), out_packets $o -> $(xdp out_packets)"
+	[ "$(xdp in_packets)" -ge $((i + 5)) ] && [ "$(xdp out_packets)" -ge $((o + 4)) ]
 }
-check "$T.echo_replies_delivered_from_xdp" ping_is_xdp
+check "$T.echo_both_ways_in_xdp" ping_is_xdp
 
 udp_is_xdp() {
 	local i out
@@ -68,10 +73,10 @@ check "$T.udp_flows_answered_through_xdp_seen_as_external_address" udp_is_xdp
 # The container on a tc port: XDP hands its replies on (no_port), tc delivers them.
 tc_port_passes() {
 	local n
-	n=$(xdp pass no_port)
+	n=$(xdp pass_in no_port)
 	ping_n c2 $SRV 3 || return 1
-	echo "pass no_port $n -> $(xdp pass no_port)"
-	[ "$(xdp pass no_port)" -ge $((n + 3)) ]
+	echo "pass_in no_port $n -> $(xdp pass_in no_port)"
+	[ "$(xdp pass_in no_port)" -ge $((n + 3)) ]
 }
 check "$T.tc_port_container_replies_pass_to_tc_and_arrive" tc_port_passes
 
@@ -96,22 +101,22 @@ xfer_sum() {
 	[ "$(cut -d' ' -f1 /tmp/$PFX-sent$port)" = "$(cut -d' ' -f1 /tmp/$PFX-got$port)" ]
 }
 
-# Upload: the ACKs come back through XDP. Download: the data does (the server sends
-# into the connection the container opened: socat listens in c1's reverse direction).
+# Upload: data out of c1's XDP port, ACKs back through up0's XDP hook; download the other
+# way round (the server sends into the connection the container opened).
 gib_both_ways() {
-	local i
-	i=$(xdp in_packets)
+	local i o
+	i=$(xdp in_packets) o=$(xdp out_packets)
 	SECONDS=0
 	xfer_sum c1 out $SRV 9100 $((1 << 30)) || return 1
 	bg_ns out timeout 120 bash -c "$(declare -f stream); stream $((1 << 30)) | tee >(sha256sum > /tmp/$PFX-sent2) | socat -u - TCP-LISTEN:9101,reuseaddr"
 	for _ in $(seq 100); do in_ns out ss -ltn | grep -q ':9101 ' && break; sleep 0.1; done
 	in_ns c1 timeout 120 socat -u TCP:$SRV:9101 - | sha256sum > "/tmp/$PFX-got2"
 	sleep 0.5
-	echo "download: sent $(cut -c1-16 "/tmp/$PFX-sent2"), received $(cut -c1-16 "/tmp/$PFX-got2"); ${SECONDS}s; xdp in_packets +$(($(xdp in_packets) - i))"
+	echo "download: sent $(cut -c1-16 "/tmp/$PFX-sent2"), received $(cut -c1-16 "/tmp/$PFX-got2"); ${SECONDS}s; xdp in +$(($(xdp in_packets) - i)), out +$(($(xdp out_packets) - o))"
 	[ "$(cut -d' ' -f1 "/tmp/$PFX-sent2")" = "$(cut -d' ' -f1 "/tmp/$PFX-got2")" ] &&
-	[ "$(xdp in_packets)" -gt $((i + 100000)) ]
+	[ "$(xdp in_packets)" -gt $((i + 100000)) ] && [ "$(xdp out_packets)" -gt $((o + 100000)) ]
 }
-check "$T.tcp_1GiB_each_way_same_sha256_replies_through_xdp" gib_both_ways
+check "$T.tcp_1GiB_each_way_same_sha256_both_directions_in_xdp" gib_both_ways
 
 csum_errors() {
 	local ns
@@ -136,10 +141,10 @@ fails "$T.bad_input_xdp_mode_differs_on_one_uplink" 'uplink up0 has xdp native [
 	sl nat add m3 src 10.97.0.0/24 out up0
 
 upgrade_keeps_xdp() {
-	local i
+	local i o
 	sl upgrade || return 1
-	i=$(xdp in_packets)
-	ping_n c1 $SRV 3 && [ "$(xdp in_packets)" -ge $((i + 3)) ]
+	i=$(xdp in_packets) o=$(xdp out_packets)
+	ping_n c1 $SRV 3 && [ "$(xdp in_packets)" -ge $((i + 3)) ] && [ "$(xdp out_packets)" -ge $((o + 2)) ]
 }
 check "$T.upgrade_swaps_the_xdp_program_traffic_stays_on_it" upgrade_keeps_xdp
 

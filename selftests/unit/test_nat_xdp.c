@@ -16,10 +16,14 @@
 #include "nat_fixture.h"
 #include "nat_tc.skel.h"
 #include "nat_xdp.skel.h"
+#include "switch_xdp.skel.h"
 
 #define SYN	0x02
 #define ACK	0x10
 #define SMALL_MTU	ipv4(10, 0, 0, 12)
+#define OUT		SL_NAT_FAST_DIR_OUT
+#define IN		SL_NAT_FAST_DIR_IN
+#define RTR_MAC		((const __u8[]){ 0x02, 0x00, 0x00, 0x00, 0x00, 0x0c })
 
 static const char *const slow_names[SL_NAT_SLOW_MAX] = SL_NAT_SLOW_NAMES;
 
@@ -39,8 +43,8 @@ static void sh(const char *cmd)
 }
 
 /* The runner's netns as the host: ut0 the uplink (NAT_EXT), ut2p the gateway's host leg
- * (10.0.0.1/24, NAT_IN1 known at MAC_A, SMALL_MTU behind a 1280-byte route): what
- * test_nat_fast sets, plus that route. */
+ * (10.0.0.1/24, NAT_IN1 known at MAC_A, SMALL_MTU behind a 1280-byte route), NAT_REM
+ * beyond a router (RTR_MAC) on ut0: what test_nat_fast sets, plus the SMALL_MTU route. */
 static void topology(void)
 {
 	static bool done;
@@ -50,6 +54,8 @@ static void topology(void)
 	done = true;
 	sh("sysctl -qw net.ipv4.ip_forward=1");
 	sh("ip addr replace 192.0.2.1/24 dev ut0");
+	sh("ip neigh replace 192.0.2.254 lladdr 02:00:00:00:00:0c nud permanent dev ut0");
+	sh("ip route replace 198.51.100.0/24 via 192.0.2.254");
 	sh("ip addr replace 10.0.0.1/24 dev ut2p");
 	sh("ip neigh replace 10.0.0.10 lladdr 02:00:00:00:00:0a nud permanent dev ut2p");
 	sh("ip route replace 10.0.0.12/32 dev ut2p mtu lock 1280");
@@ -77,7 +83,9 @@ static void xup_close(void *arg)
 static struct xup *xup_open(void)
 {
 	struct xup *x = calloc(1, sizeof(*x));
+	__u32 slot = SL_NAT_FAST_OUT;
 	struct bpf_map *m;
+	int fd;
 
 	if (!x)
 		runner_fail(__FILE__, __LINE__, "out of memory");
@@ -92,7 +100,8 @@ static struct xup *xup_open(void)
 		struct bpf_map *o = bpf_object__find_map_by_name(x->n->skel->obj, name);
 
 		bpf_map__set_pin_path(m, NULL);
-		if (bpf_map__is_internal(m) || !strcmp(name, SL_NAT_XDP_STATS_MAP))
+		if (bpf_map__is_internal(m) || !strcmp(name, SL_NAT_XDP_STATS_MAP) ||
+		    !strcmp(name, SL_NAT_XDP_TX_MAP))
 			continue;	/* its own */
 		if (!o || bpf_map__reuse_fd(m, bpf_map__fd(o)))
 			runner_fail(__FILE__, __LINE__, "share map %s", name);
@@ -100,6 +109,14 @@ static struct xup *xup_open(void)
 	if (nat_xdp__load(x->skel))
 		runner_fail(__FILE__, __LINE__, "nat_xdp__load: %s (-v for the log)", strerror(errno));
 	x->xstats = bpf_map__fd(x->skel->maps.sl_nat_xdp_stats);
+	/* As `nat add ... xdp native` leaves it: ut0 a redirect target, the outbound program
+	 * in the XDP ports' slot. */
+	fd = bpf_program__fd(x->skel->progs.sl_nat_xdp_out);
+	if (bpf_map_update_elem(bpf_map__fd(x->sw->xdp->maps.sl_gw_xdp_prog), &slot, &fd, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(x->skel->maps.sl_nat_xdp_tx), &x->n->uplink,
+				&x->n->uplink, BPF_ANY))
+		runner_fail(__FILE__, __LINE__, "XDP slot or uplink devmap: %s", strerror(errno));
+	nat_rule_ports(x->n, SL_NAT_PORT_LO, SL_NAT_PORT_HI, SL_NAT_F_XDP_NATIVE);
 	topology();
 	mac_of("ut2p", x->gw_mac);
 	mac_of("ut0", x->up_mac);
@@ -120,15 +137,15 @@ static struct sl_nat_xdp_stats xdp_stats(struct xup *x)
 	return s;
 }
 
-/* Only pass reason WHY moved, once (WHY = MAX: none). */
-static void check_pass(struct xup *x, int why, const char *file, int line)
+/* Only pass reason WHY of direction DIR moved, once (WHY = MAX: none). */
+static void check_pass(struct xup *x, int dir, int why, const char *file, int line)
 {
 	struct sl_nat_xdp_stats s = xdp_stats(x);
 
-	drops_check(s.pass, slow_names, SL_NAT_SLOW_MAX, why, why < SL_NAT_SLOW_MAX, "xdp_pass",
-		    file, line);
+	drops_check(s.pass[dir], slow_names, SL_NAT_SLOW_MAX, why, why < SL_NAT_SLOW_MAX,
+		    dir == OUT ? "xdp pass_out" : "xdp pass_in", file, line);
 }
-#define ASSERT_PASS(x, why) check_pass(x, why, __FILE__, __LINE__)
+#define ASSERT_PASS(x, dir, why) check_pass(x, dir, why, __FILE__, __LINE__)
 
 static struct run xdp_in(struct xup *x, const struct pkt *p)
 {
@@ -179,8 +196,8 @@ TEST(nat_xdp_udp_reply_translated_and_redirected_to_container)
 	pkt_udp4(&want, NAT_REM, NAT_IN1, 53, 5000, 30);
 	ttl_set(&want, 63);
 	ASSERT_FAST(x, reply, want);
-	ASSERT_EQ(xdp_stats(x).fast, 1);
-	ASSERT_PASS(x, SL_NAT_SLOW_MAX);
+	ASSERT_EQ(xdp_stats(x).fast[IN], 1);
+	ASSERT_PASS(x, IN, SL_NAT_SLOW_MAX);
 	ASSERT_EQ(sw_stats(x->sw, 1).tx_packets, 1);	/* sent by the container's port */
 	ASSERT_EQ(nat_stats(x->n).dnat_packets, 1);
 	ASSERT_NAT_NO_DROPS(x->n);
@@ -219,8 +236,8 @@ TEST(nat_xdp_tcp_and_echo_replies_keep_checksums_right)
 	want.data[want.l3 + 20] = 0;
 	ttl_set(&want, 63);
 	ASSERT_FAST(x, reply, want);
-	ASSERT_EQ(xdp_stats(x).fast, 2);
-	ASSERT_PASS(x, SL_NAT_SLOW_MAX);
+	ASSERT_EQ(xdp_stats(x).fast[IN], 2);
+	ASSERT_PASS(x, IN, SL_NAT_SLOW_MAX);
 }
 
 /* Builders of replies the XDP hook hands on to tc. */
@@ -317,7 +334,7 @@ TEST(nat_xdp_exceptions_pass_to_tc_unchanged_by_reason)
 		struct run r;
 
 		/* One fixture (the TCG guest loads each for most of a minute): reset it. */
-		nat_rule_ports(x->n, SL_NAT_PORT_LO, SL_NAT_PORT_HI, 0);
+		nat_rule_ports(x->n, SL_NAT_PORT_LO, SL_NAT_PORT_HI, SL_NAT_F_XDP_NATIVE);
 		PORT(x->sw, 1, .pvid = 1);
 		if (bpf_map_update_elem(x->xstats, &(__u32){ 0 }, zero, BPF_ANY))
 			runner_fail(__FILE__, __LINE__, "zero counters: %s", strerror(errno));
@@ -329,8 +346,8 @@ TEST(nat_xdp_exceptions_pass_to_tc_unchanged_by_reason)
 			runner_fail(__FILE__, __LINE__, "%s: verdict %d, expected XDP_PASS", where,
 				    r.ret);
 		runner_check_mem(__FILE__, __LINE__, where, r.out, r.len, p.data, p.len);
-		check_pass(x, cases[i].why, __FILE__, __LINE__);
-		ASSERT_EQ(xdp_stats(x).fast, 0);
+		check_pass(x, IN, cases[i].why, __FILE__, __LINE__);
+		ASSERT_EQ(xdp_stats(x).fast[IN], 0);
 	}
 	free(zero);
 }
@@ -345,7 +362,69 @@ TEST(nat_xdp_reply_without_connection_passes_as_no_flow)
 	pkt_udp4(&p, NAT_REM, NAT_EXT, 53, 5000, 30);
 	r = xdp_in(x, &p);
 	ASSERT_EQ(r.ret, XDP_PASS);
-	ASSERT_EQ(xdp_stats(x).no_flow, 1);
-	ASSERT_PASS(x, SL_NAT_SLOW_MAX);
+	ASSERT_EQ(xdp_stats(x).no_flow[IN], 1);
+	ASSERT_PASS(x, IN, SL_NAT_SLOW_MAX);
 	ASSERT_EQ(nat_stats(x->n).dnat_packets, 0);
+}
+
+/* A container's frame to its gateway, from its XDP port. */
+static struct pkt c_udp(struct xup *x, __u16 sp)
+{
+	struct pkt p;
+
+	pkt_eth(&p, x->gw_mac, MAC_A);
+	pkt_udp4(&p, NAT_IN1, NAT_REM, sp, 53, 21);
+	return p;
+}
+
+TEST(nat_xdp_out_live_flow_translated_and_redirected_to_xdp_uplink)
+{
+	struct xup *x = xup_open();
+	struct pkt c, p = c_udp(x, 5000), want;
+	struct run r;
+
+	pkt_eth(&c, x->up_mac, MAC_A);
+	pkt_udp4(&c, NAT_IN1, NAT_REM, 5000, 53, 21);
+	flow_open(x, &c);
+	r = sw_run_xdp(x->sw, 1, &p);
+	/* Source translated, TTL 63, the router's MAC from the FIB, ut0's as source. */
+	pkt_eth(&want, RTR_MAC, x->up_mac);
+	pkt_udp4(&want, NAT_EXT, NAT_REM, 5000, 53, 21);
+	ttl_set(&want, 63);
+	ASSERT_EQ(r.ret, XDP_REDIRECT);
+	ASSERT_CSUM_OK(r.out, r.len);
+	ASSERT_MEM_EQ(r.out, r.len, want.data, want.len);
+	ASSERT_EQ(xdp_stats(x).fast[OUT], 1);
+	ASSERT_PASS(x, OUT, SL_NAT_SLOW_MAX);
+	ASSERT_EQ(nat_stats(x->n).snat_packets, 2);
+	ASSERT_EQ(sw_stats(x->sw, 1).rx_packets, 1);
+	ASSERT_EQ(sw_stats(x->sw, 2).tx_packets, 0);	/* never crossed the gateway */
+}
+
+TEST(nat_xdp_out_new_flow_and_tc_uplink_pass_to_tc)
+{
+	struct xup *x = xup_open();
+	struct pkt c, p = c_udp(x, 6000);
+	struct run r;
+
+	/* No connection yet: tc's fast path makes it (port allocation, four inserts). */
+	r = sw_run_xdp(x->sw, 1, &p);
+	ASSERT_EQ(r.ret, XDP_PASS);
+	ASSERT_MEM_EQ(r.out, r.len, p.data, p.len);
+	ASSERT_EQ(xdp_stats(x).no_flow[OUT], 1);
+	/* A live connection, but the rule's uplink has no XDP hook. */
+	pkt_eth(&c, x->up_mac, MAC_A);
+	pkt_udp4(&c, NAT_IN1, NAT_REM, 6000, 53, 21);
+	flow_open(x, &c);
+	nat_rule_ports(x->n, SL_NAT_PORT_LO, SL_NAT_PORT_HI, 0);
+	r = sw_run_xdp(x->sw, 1, &p);
+	ASSERT_EQ(r.ret, XDP_PASS);
+	ASSERT_MEM_EQ(r.out, r.len, p.data, p.len);
+	ASSERT_PASS(x, OUT, SL_NAT_SLOW_NO_RULE);
+	ASSERT_EQ(xdp_stats(x).fast[OUT], 0);
+	/* TTL 1: the host sends Time Exceeded. */
+	nat_rule_ports(x->n, SL_NAT_PORT_LO, SL_NAT_PORT_HI, SL_NAT_F_XDP_NATIVE);
+	ttl_set(&p, 1);
+	ASSERT_EQ(sw_run_xdp(x->sw, 1, &p).ret, XDP_PASS);
+	ASSERT_EQ(xdp_stats(x).pass[OUT][SL_NAT_SLOW_TTL], 1);
 }
