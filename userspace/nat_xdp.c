@@ -35,7 +35,7 @@ const char *nat_xdp_mode_name(__u32 flags)
 	       "generic" : "off";
 }
 
-/* Put program PROG (fd) into the XDP ports' slot, where the switch has one. */
+/* Put program PROG (fd) into the XDP ports' slot, where the switch has one; -1: empty it. */
 static int slot_set(struct ctl *c, int prog)
 {
 	__u32 slot = SL_NAT_FAST_OUT;
@@ -46,15 +46,53 @@ static int slot_set(struct ctl *c, int prog)
 	pa = bpf_obj_get(path);
 	if (pa < 0)
 		return 0;	/* switch programs of an older build: `sluice upgrade` brings it */
-	ret = bpf_map_update_elem(pa, &slot, &prog, BPF_ANY) ? -errno : 0;
+	if (prog < 0)
+		ret = bpf_map_delete_elem(pa, &slot) && errno != ENOENT ? -errno : 0;
+	else
+		ret = bpf_map_update_elem(pa, &slot, &prog, BPF_ANY) ? -errno : 0;
 	close(pa);
 	if (ret)
 		return err("map %s: %s", path, strerror(-ret));
 	return 0;
 }
 
-/* Load the programs on the instance's maps (its counters and uplink devmap created), pin
- * them, and put the outbound one into the XDP ports' slot. */
+/* Some uplink has an XDP hook: only then do XDP ports tail-call the outbound program (else
+ * each frame to a gateway would pay a FIB lookup for nothing before tc's fast path). */
+static bool xdp_uplinks(struct ctl *c)
+{
+	char path[PATH_MAX];
+	__u32 key;
+	int fd;
+	bool any;
+
+	pin_path(c, path, SL_NAT_XDP_TX_MAP);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	any = bpf_map_get_next_key(fd, NULL, &key) == 0;
+	close(fd);
+	return any;
+}
+
+/* The slot holds the pinned outbound program while some uplink has an XDP hook. */
+static int slot_sync(struct ctl *c)
+{
+	char path[PATH_MAX];
+	int prog, ret;
+
+	if (!xdp_uplinks(c))
+		return slot_set(c, -1);
+	pin_path(c, path, SL_PIN_PROG_NAT_XDP_OUT);
+	prog = bpf_obj_get(path);
+	if (prog < 0)
+		return err("program %s: %s", path, strerror(errno));
+	ret = slot_set(c, prog);
+	close(prog);
+	return ret;
+}
+
+/* Load the programs on the instance's maps (its counters and uplink devmap created) and
+ * pin them. */
 int nat_xdp_load(struct ctl *c)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = c->root);
@@ -75,7 +113,7 @@ int nat_xdp_load(struct ctl *c)
 	pin_path(c, path, SL_PIN_PROG_NAT_XDP_OUT);
 	if (bpf_program__pin(skel->progs.sl_nat_xdp_out, path))
 		goto pin_fail;
-	ret = slot_set(c, bpf_program__fd(skel->progs.sl_nat_xdp_out));
+	ret = 0;
 	goto out;
 pin_fail:
 	err("pin %s: %s", path, strerror(errno));
@@ -89,17 +127,13 @@ out:
 int nat_xdp_sync(struct ctl *c)
 {
 	char path[PATH_MAX];
-	int prog, ret;
 
 	if (!nat_loaded(c))
 		return 0;
 	pin_path(c, path, SL_PIN_PROG_NAT_XDP_OUT);
-	prog = bpf_obj_get(path);
-	if (prog < 0)
-		return nat_xdp_load(c);
-	ret = slot_set(c, prog);
-	close(prog);
-	return ret;
+	if (access(path, F_OK) && nat_xdp_load(c))
+		return -1;
+	return slot_sync(c);
 }
 
 /* Empty the ports' slot first: from then on no frame enters the program being unpinned. */
@@ -184,7 +218,8 @@ int nat_xdp_attach(struct ctl *c, int ifindex, const char *dev, __u32 flags)
 	close(fd);	/* unpinned, the link goes with its last fd */
 	if (ret)
 		return err("pin %s: %s", path, strerror(-ret));
-	if (tx_set(c, ifindex, true)) {
+	if (tx_set(c, ifindex, true) || slot_sync(c)) {
+		tx_set(c, ifindex, false);
 		unlink(path);
 		return -1;
 	}
@@ -196,6 +231,7 @@ void nat_xdp_detach(struct ctl *c, int ifindex)
 	char path[PATH_MAX];
 
 	tx_set(c, ifindex, false);
+	slot_sync(c);	/* the last XDP uplink: XDP ports stop calling in */
 	link_path(c, path, ifindex);
 	unlink(path);
 }
