@@ -48,6 +48,7 @@ print(r); sys.exit(0 if r == {'m0': 'native'} else 1)" &&
 	ip -n "$HOST" link show up0 | grep -q 'xdp'
 }
 check "$T.nat_show_says_xdp_native_and_up0_has_it" show_mode
+check "$T.save_keeps_the_xdp_mode" eval 'sl save | grep -q "^nat add m0 .* xdp native"'
 
 # Both ways in XDP: requests from c1's XDP port (after the first, which opens the
 # connection on tc's fast path), replies at up0's XDP hook.
