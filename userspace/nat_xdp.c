@@ -200,6 +200,9 @@ int nat_xdp_attach(struct ctl *c, int ifindex, const char *dev, __u32 flags)
 	char path[PATH_MAX];
 	int prog, fd, ret;
 
+	link_path(c, path, ifindex);
+	if (access(path, F_OK) == 0)
+		return 0;	/* hooked already (another rule of this uplink came back first) */
 	pin_path(c, path, SL_PIN_PROG_NAT_XDP);
 	if (access(path, F_OK) && nat_xdp_load(c))	/* NAT loaded by an older build */
 		return -1;

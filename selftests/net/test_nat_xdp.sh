@@ -10,21 +10,25 @@ T=nat_xdp
 PEERS=$ROOT/selftests/net/nat_peers.py
 SRV=203.0.113.10 UP=203.0.113.2
 
+# The uplink pair and what the outside end needs (see the README's veth caveats).
+uplink_make() {
+	ip -n "$HOST" link add up0 type veth peer name o0 netns "$PFX-out" &&
+	ip -n "$HOST" addr add $UP/24 dev up0 && ip -n "$HOST" link set up0 up &&
+	ip -n "$PFX-out" addr add $SRV/24 dev o0 && ip -n "$PFX-out" link set o0 up &&
+	ip -n "$HOST" route replace default via $SRV &&
+	# XDP sees the sender's partial checksum on a veth and cannot finish it: a NIC
+	# uplink has no such sender. Off on the outside's end, as the README says.
+	in_ns out ethtool -K o0 tx off >/dev/null &&
+	# XDP frames redirected into a veth need NAPI on its peer: GRO gives it one.
+	in_ns out ethtool -K o0 gro on >/dev/null
+}
+
 topology() {
 	in_ns host sysctl -qw net.ipv4.ip_forward=1 &&
 	sl switch add sw0 addr 10.30.0.1/24 &&
 	container_add c1 sw0 10.30.0.11/24 gw 10.30.0.1 xdp native &&
 	container_add c2 sw0 10.30.0.12/24 gw 10.30.0.1 &&
-	ns_add out &&
-	ip -n "$HOST" link add up0 type veth peer name o0 netns "$PFX-out" &&
-	ip -n "$HOST" addr add $UP/24 dev up0 && ip -n "$HOST" link set up0 up &&
-	ip -n "$PFX-out" addr add $SRV/24 dev o0 && ip -n "$PFX-out" link set o0 up &&
-	ip -n "$HOST" route add default via $SRV &&
-	# XDP sees the sender's partial checksum on a veth and cannot finish it: a NIC
-	# uplink has no such sender. Off on the outside's end, as the README says.
-	in_ns out ethtool -K o0 tx off >/dev/null &&
-	# XDP frames redirected into a veth need NAPI on its peer: GRO gives it one.
-	in_ns out ethtool -K o0 gro on >/dev/null &&
+	ns_add out && uplink_make &&
 	# A device that refuses native XDP (veth over about 3.5k MTU).
 	ip -n "$HOST" link add big0 mtu 9000 type veth peer name big1 netns "$PFX-out" &&
 	ip -n "$PFX-out" link set big1 mtu 9000 up && ip -n "$HOST" link set big0 up
@@ -140,6 +144,22 @@ fails "$T.bad_input_xdp_mode" 'xdp "offload": expected native or generic' \
 	sl nat add m2 src 10.98.0.0/24 out up0 xdp offload
 fails "$T.bad_input_xdp_mode_differs_on_one_uplink" 'uplink up0 has xdp native [(]rule m0[)]' \
 	sl nat add m3 src 10.97.0.0/24 out up0
+
+# The uplink is deleted and made again: the daemon hooks the new device, XDP included.
+daemon_rehooks_xdp() {
+	local i o
+	ip -n "$HOST" link del up0 && uplink_make || return 1
+	for _ in $(seq 50); do
+		ip -n "$HOST" link show up0 | grep -q xdp && ping_ok c1 $SRV && break
+		sleep 0.2
+	done
+	i=$(xdp in_packets) o=$(xdp out_packets)
+	ping_n c1 $SRV 3 || return 1
+	echo "$(sl nat show); xdp in $i -> $(xdp in_packets), out $o -> $(xdp out_packets)"
+	[ "$(xdp in_packets)" -ge $((i + 3)) ] && [ "$(xdp out_packets)" -ge $((o + 2)) ]
+}
+daemon_start --interval 60
+check "$T.daemon_rehooks_a_remade_uplink_with_xdp" daemon_rehooks_xdp
 
 upgrade_keeps_xdp() {
 	local i o
