@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The NAT's XDP uplink: a reply to a masqueraded connection translated at the uplink's XDP
- * hook and sent by devmap into the container's XDP port; anything else goes on to tc. */
+/* The NAT in XDP: parsing, incremental checksums and rewrites on the frame itself, shared by
+ * both directions, and the uplink's hook: a reply to a masqueraded connection translated and
+ * sent by devmap into the container's XDP port; anything else goes on to tc. */
 #ifndef SL_NAT_XDP_H
 #define SL_NAT_XDP_H
 
