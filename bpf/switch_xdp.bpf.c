@@ -5,6 +5,16 @@
 #include <bpf/bpf_helpers.h>
 #include "lib/switch.h"
 #include "lib/events_l2.h"
+#include "sluice_nat_fast.h"
+
+/* The NAT's XDP outbound path, filled while NAT rules exist: empty, the call falls through. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, SL_NAT_FAST_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_gw_xdp_prog SEC(".maps");
 
 /* Add, rewrite or remove the 802.1Q tag in the frame's data. */
 static __always_inline int sl_xdp_vlan_set(struct xdp_md *ctx, struct sl_frame *f, int want_tag)
@@ -76,6 +86,10 @@ int sl_xdp_ingress(struct xdp_md *ctx)
 	dp = sl_unicast_dest(port, &f, l2.eth->h_dest, &why);
 	if (why >= 0)
 		goto drop;
+	/* An untagged IPv4 frame for the host to route: the NAT may send it on in XDP. */
+	if (dp && (dp->flags & SL_PORT_F_GATEWAY) && l2.proto == bpf_htons(ETH_P_IP) &&
+	    !f.has_tag && !sl_vlan_egress_tagged(dp, f.vid))
+		bpf_tail_call(ctx, &sl_gw_xdp_prog, SL_NAT_FAST_OUT);
 	if (!dp || !(dp->flags & SL_PORT_F_XDP_TX))
 		goto pass;
 	if (sl_xdp_vlan_set(ctx, &f, sl_vlan_egress_tagged(dp, f.vid))) {

@@ -64,4 +64,28 @@ struct sl_nat_fast_stats {
 	__u64 slow[2][SL_NAT_SLOW_MAX];		/* by direction and reason */
 };
 
+/* Rule flags: the uplink's XDP hook (replies translated before the stack sees them), in the
+ * driver (native) or in the stack's generic XDP. Neither: tc only. */
+#define SL_NAT_F_XDP_NATIVE	(1u << 17)
+#define SL_NAT_F_XDP_GENERIC	(1u << 18)
+#define SL_NAT_F_XDP		(SL_NAT_F_XDP_NATIVE | SL_NAT_F_XDP_GENERIC)
+#define SL_PIN_PROG_NAT_XDP	"prog_nat_xdp"
+#define SL_NAT_XDP_STATS_MAP	"sl_nat_xdp_stats"
+
+/* sl_gw_xdp_prog: PROG_ARRAY of the switch's XDP program, tail-called for frames to a
+ * gateway; slot SL_NAT_FAST_OUT holds the NAT's XDP outbound program while NAT rules exist.
+ * sl_nat_xdp_tx: DEVMAP_HASH of the uplinks with an XDP hook (key and value the ifindex). */
+#define SL_GW_XDP_PROG_MAP	"sl_gw_xdp_prog"
+#define SL_NAT_XDP_TX_MAP	"sl_nat_xdp_tx"
+#define SL_PIN_PROG_NAT_XDP_OUT	"prog_nat_xdp_out"
+
+/* sl_nat_xdp_stats: per-CPU ARRAY of one. What the NAT's XDP programs did with each frame,
+ * by enum sl_nat_fast_dir (out: at an XDP container port, in: at an XDP uplink): sent on in
+ * XDP, or handed on to tc (and the host) and why. */
+struct sl_nat_xdp_stats {
+	__u64 fast[2];				/* translated and redirected */
+	__u64 no_flow[2];			/* no live connection (tc makes or judges it) */
+	__u64 pass[2][SL_NAT_SLOW_MAX];		/* handed on to tc, by enum sl_nat_slow */
+};
+
 #endif

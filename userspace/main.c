@@ -73,7 +73,7 @@ static void usage(FILE *f)
 		"         del SWITCH MAC [vlan VID] | flush [switch SW] [port P] [vlan VID] [dynamic]\n"
 		"  vlan   add SWITCH VID addr CIDR [name IF] | del SWITCH VID | show [SWITCH]\n"
 		"  nat    add NAME src CIDR out DEV [to ADDR] [ports LO-HI] [random] [conntrack FLOWS]\n"
-		"             [fastpath on|off]\n"
+		"             [fastpath on|off] [xdp native|generic]\n"
 		"         del NAME | show | ct show | ct flush | stats | timeouts [NAME SECONDS]...\n"
 		"  stats  [PORT]\n"
 		"  daemon [--fdb-ageing SECONDS] [--interval SECONDS] [--metrics ADDR:PORT]\n"

@@ -339,6 +339,36 @@ static void nat_fast_render(struct scrape *s)
 	close(fd);
 }
 
+/* What the NAT's XDP programs sent themselves and handed on to tc, by direction (and reason). */
+static void nat_xdp_render(struct scrape *s)
+{
+	static const char *const dir[2] = { [SL_NAT_FAST_DIR_OUT] = "out",
+					    [SL_NAT_FAST_DIR_IN] = "in" };
+	int fd = pin_fd(s, SL_NAT_XDP_STATS_MAP);
+	struct sl_nat_xdp_stats xs;
+
+	if (fd < 0)
+		return;		/* no NAT, or one loaded by a build without the XDP uplink */
+	if (percpu_read(fd, 0, &xs, sizeof(xs)) == 0) {
+		family(s, "sluice_nat_xdp_packets_total", "counter",
+		       "Packets the NAT's XDP programs translated and redirected, by direction.");
+		for (int d = 0; d < 2; d++)
+			fprintf(s->f, "sluice_nat_xdp_packets_total{direction=\"%s\"} %llu\n",
+				dir[d], (unsigned long long)xs.fast[d]);
+		family(s, "sluice_nat_xdp_passed_total", "counter",
+		       "Packets the NAT's XDP programs handed on to tc, by direction and reason.");
+		for (int d = 0; d < 2; d++) {
+			fprintf(s->f, "sluice_nat_xdp_passed_total{direction=\"%s\",reason=\"no_flow\"}"
+				" %llu\n", dir[d], (unsigned long long)xs.no_flow[d]);
+			for (int r = 0; r < SL_NAT_SLOW_MAX; r++)
+				fprintf(s->f, "sluice_nat_xdp_passed_total{direction=\"%s\","
+					"reason=\"%s\"} %llu\n", dir[d], slow_names[r],
+					(unsigned long long)xs.pass[d][r]);
+		}
+	}
+	close(fd);
+}
+
 /* Published ports (each port of a range counts) against the table's capacity. */
 static void nat_pub_render(struct scrape *s)
 {
@@ -403,6 +433,7 @@ int metrics_render(const char *instance, FILE *f)
 	fdb_render(s);
 	nat_render(s);
 	nat_fast_render(s);
+	nat_xdp_render(s);
 	nat_pub_render(s);
 	events_render(s);
 	free(s->ports);

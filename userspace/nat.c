@@ -22,7 +22,7 @@
 #include "parse.h"
 
 #define NAT_USAGE "usage: sluice nat add NAME src CIDR out DEV [to ADDR] [ports LO-HI] [random] " \
-		  "[conntrack FLOWS] [fastpath on|off] [direct allow|deny] | del NAME | show | " \
+		  "[conntrack FLOWS] [fastpath on|off] [xdp native|generic] [direct allow|deny] | del NAME | show | " \
 		  "ct show|count|del [FILTERS] | ct flush | stats [rules [NAME]] | publish add|del|show ... | " \
 		  "timeouts [NAME SECONDS]..."
 
@@ -129,6 +129,24 @@ static bool uplink_in_use(struct nat *n, __u32 ifindex, int except)
 	for (int s = 0; s < SL_NAT_RULES_MAX; s++)
 		if (s != except && n->rule[s].used && n->rule[s].out_ifindex == ifindex)
 			return true;
+	return false;
+}
+
+/* The rules of one uplink share its hooks: a rule R asking for another XDP mode than
+ * the uplink's other rules is refused. */
+static bool uplink_xdp_clash(struct nat *n, const struct sl_nat_rule *r)
+{
+	for (int s = 0; s < SL_NAT_RULES_MAX; s++) {
+		const struct sl_nat_rule *o = &n->rule[s];
+
+		if (!o->used || o->out_ifindex != r->out_ifindex ||
+		    (o->flags & SL_NAT_F_XDP) == (r->flags & SL_NAT_F_XDP))
+			continue;
+		err("nat %s: uplink %s has xdp %s (rule %s); its rules share one hook, so this "
+		    "one needs xdp %s too", r->name, r->out_name, nat_xdp_mode_name(o->flags),
+		    o->name, nat_xdp_mode_name(o->flags));
+		return true;
+	}
 	return false;
 }
 
@@ -330,6 +348,11 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 				return err("fastpath \"%s\": expected on or off", v);
 			if (!strcmp(v, "off"))
 				r.flags |= SL_NAT_F_SLOWPATH;
+		} else if (!strcmp(argv[i], "xdp") && v) {
+			/* For NIC uplinks: replies translated before the stack allocates an skb. */
+			if (strcmp(v, "native") && strcmp(v, "generic"))
+				return err("xdp \"%s\": expected native or generic", v);
+			r.flags |= !strcmp(v, "native") ? SL_NAT_F_XDP_NATIVE : SL_NAT_F_XDP_GENERIC;
 		} else {
 			return err("nat add: unexpected \"%s\" (%s)", argv[i], NAT_USAGE);
 		}
@@ -423,6 +446,8 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 			err("nat %s: all %d rule slots are in use", name, SL_NAT_RULES_MAX);
 			goto undo;
 		}
+		if (uplink_xdp_clash(&n, &r))
+			goto undo;
 		if (has_flows && ct_flows(&n) != flows) {
 			err("nat %s: the connection table holds %u connections; conntrack is set "
 			    "by the first rule only", name, ct_flows(&n));
@@ -439,8 +464,14 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 	 * is hooked (and marked so for the guard) before the rule exists. */
 	if (nat_local_sync(c))
 		goto undo;
-	if (!uplink_in_use(&n, ifx, slot) && nat_uplink_attach(c, ifx, dev))
-		goto undo;
+	if (!uplink_in_use(&n, ifx, slot)) {
+		if (nat_uplink_attach(c, ifx, dev))
+			goto undo;
+		if ((r.flags & SL_NAT_F_XDP) && nat_xdp_attach(c, ifx, dev, r.flags)) {
+			nat_uplink_detach(c, ifx);
+			goto undo;
+		}
+	}
 	/* The IPv6 half first: the datapath reads it only once the common half is used. */
 	if (((r.flags & SL_NAT_F_IPV6) && nat6_rule_put(c, slot, &r6)) || rule_put(&n, slot, &r)) {
 		if (!uplink_in_use(&n, ifx, slot))
@@ -567,6 +598,7 @@ static int nat_show(struct ctl *c, int argc, char **argv)
 			jadd_str(o, "uplink", uplink_state(c, r));
 			jadd_bool(o, "random", !!(r->flags & SL_NAT_F_RANDOM));
 			jadd_bool(o, "fastpath", !(r->flags & SL_NAT_F_SLOWPATH));
+			jadd_str(o, "xdp", nat_xdp_mode_name(r->flags));
 			jadd_str(o, "direct", r->flags & SL_NAT_F_DIRECT ? "allow" : "deny");
 			json_object_array_add(arr, o);
 		}
@@ -654,7 +686,7 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 		jadd_int(d, drop_names[i], s.drops[i]);
 	json_object_object_add(o, "drops", d);
 	nat_close(&n);
-	if (nat_fast_stats_add(c, o)) {
+	if (nat_fast_stats_add(c, o) || nat_xdp_stats_add(c, o)) {
 		json_object_put(o);
 		return -1;
 	}

@@ -85,7 +85,7 @@ int nat_load(struct ctl *c, uint32_t flows)
 	pin_path(c, path, SL_PIN_PROG_NAT_INGRESS);
 	if (bpf_program__pin(skel->progs.sl_nat_ingress, path))
 		goto pin_fail;
-	if (nat_fast_load(c))
+	if (nat_fast_load(c) || nat_xdp_load(c))
 		goto unpin;
 	pin_path(c, path, SL_PIN_PROG_NAT_GUARD);
 	if (bpf_program__pin(skel->progs.sl_nat_guard, path))
@@ -108,6 +108,7 @@ void nat_unload(struct ctl *c)
 	char path[PATH_MAX];
 
 	nat_fast_unload(c);
+	nat_xdp_unload(c);
 	pin_path(c, path, SL_PIN_PROG_NAT_EGRESS);
 	unlink(path);
 	pin_path(c, path, SL_PIN_PROG_NAT_INGRESS);
@@ -171,6 +172,7 @@ int nat_uplink_attach(struct ctl *c, int ifindex, const char *dev)
 void nat_uplink_detach(struct ctl *c, int ifindex)
 {
 	nat_uplink_mark(c, ifindex, false);
+	nat_xdp_detach(c, ifindex);
 	hook_detach_nat(c, ifindex, false);
 	hook_detach_nat(c, ifindex, true);
 }

@@ -48,6 +48,17 @@ int nat_fast_sync(struct ctl *c);
 void nat_fast_unload(struct ctl *c);
 void nat_fast_unpin_slot(struct ctl *c);
 int nat_fast_stats_add(struct ctl *c, struct json_object *o);
+/* The NAT's XDP programs (nat_xdp.c): loaded and pinned with the NAT (or on first use), the
+ * outbound one in the XDP ports' slot (re-pointed after an upgrade); a pinned XDP link per
+ * uplink in the mode of a rule's SL_NAT_F_XDP_* flags (an attach the device refuses prints
+ * its extack) and the uplink in the XDP ports' devmap; the counters in `nat stats`. */
+int nat_xdp_load(struct ctl *c);
+int nat_xdp_sync(struct ctl *c);
+void nat_xdp_unload(struct ctl *c);
+int nat_xdp_attach(struct ctl *c, int ifindex, const char *dev, __u32 flags);
+void nat_xdp_detach(struct ctl *c, int ifindex);
+int nat_xdp_stats_add(struct ctl *c, struct json_object *o);
+const char *nat_xdp_mode_name(__u32 flags);
 /* nat.c: every key of map FD (KSIZE bytes each), malloc'ed; the count or -errno. */
 long keys_collect(int fd, size_t ksize, void **out);
 /* nat_ct.c: `nat ct show|count|del [FILTERS]`, `nat stats rules [NAME]`; a connection's

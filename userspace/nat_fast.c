@@ -113,6 +113,8 @@ void nat_fast_unpin_slot(struct ctl *c)
 
 	pin_path(c, path, SL_GW_PROG_MAP);
 	unlink(path);
+	pin_path(c, path, SL_GW_XDP_PROG_MAP);
+	unlink(path);
 }
 
 static json_object *slow_json(const __u64 *slow)

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "nat_ctl.h"
 #include "hook.h"
+#include "sluice_nat_fast.h"
 #include "netlink.h"
 
 
@@ -206,6 +207,9 @@ void nat_uplinks_follow(struct ctl *c)
 			continue;	/* still gone */
 		if (!nat_uplink_hooked(c, ifx, r->out_name) && nat_uplink_attach(c, ifx, r->out_name))
 			continue;
+		if ((r->flags & SL_NAT_F_XDP) && nat_xdp_attach(c, ifx, r->out_name, r->flags))
+			fprintf(stderr, "sluice daemon: nat %s: uplink %s is back without its XDP "
+				"hook (tc only)\n", r->name, r->out_name);
 		nat_uplink_mark(c, ifx, true);
 		r->out_ifindex = ifx;
 		if (bpf_map_update_elem(fd, &s, r, BPF_EXIST)) {

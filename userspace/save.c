@@ -20,6 +20,7 @@
 #include "nat6.h"
 #include "netlink.h"
 #include "parse.h"
+#include "sluice_nat_fast.h"
 
 static void put_cidr(FILE *f, const char *key, uint32_t addr, int plen)
 {
@@ -292,6 +293,10 @@ static int nat_save(struct ctl *c, FILE *f)
 			fprintf(f, " ports %u-%u", r.port_lo, r.port_hi);
 		if (r.flags & SL_NAT_F_RANDOM)
 			fputs(" random", f);
+		if (r.flags & SL_NAT_F_SLOWPATH)
+			fputs(" fastpath off", f);
+		if (r.flags & SL_NAT_F_XDP)
+			fprintf(f, " xdp %s", nat_xdp_mode_name(r.flags));
 		/* one connection = two table entries (nat_load sizes the table that way) */
 		if (info.max_entries != SL_NAT_FLOWS_DEFAULT * 2)
 			fprintf(f, " conntrack %u", info.max_entries / 2);

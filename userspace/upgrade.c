@@ -20,6 +20,7 @@
 #include "switch_xdp.skel.h"
 #include "nat_tc.skel.h"
 #include "nat_fast.skel.h"
+#include "nat_xdp.skel.h"
 #include "lan_tc.skel.h"
 #include "port.h"
 #include "identity.h"
@@ -138,12 +139,13 @@ static int new_optional_progs_load(struct ctl *c, struct upgrade *u, const char 
 
 static int new_nat_lan_progs_load(struct ctl *c, struct upgrade *u)
 {
-	size_t nat_sz, fast_sz, lan_sz;
+	size_t nat_sz, fast_sz, xdp_sz, lan_sz;
 	const void *nat = nat_tc__elf_bytes(&nat_sz), *lan = lan_tc__elf_bytes(&lan_sz);
-	const void *fast = nat_fast__elf_bytes(&fast_sz);
+	const void *fast = nat_fast__elf_bytes(&fast_sz), *xdp = nat_xdp__elf_bytes(&xdp_sz);
 
 	return new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_tc", nat, nat_sz) ||
 	       new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_fast", fast, fast_sz) ||
+	       new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_xdp", xdp, xdp_sz) ||
 	       new_optional_progs_load(c, u, SL_PIN_PROG_LAN "_egress", "lan_tc", lan, lan_sz) ?
 	       -1 : 0;
 }
@@ -499,7 +501,8 @@ int cmd_upgrade(struct ctl *c, int argc, char **argv)
 		goto unstage;
 	}
 	swaps_release(&u);
-	if (nat_fast_sync(c))	/* the ports' slot: the program just pinned, or a first one */
+	/* the ports' slots: the programs just pinned, or first ones */
+	if (nat_fast_sync(c) || nat_xdp_sync(c))
 		goto out;
 	build_record(c);	/* the programs already run: a failed record is only reported */
 	o = json_object_new_object();

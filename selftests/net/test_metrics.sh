@@ -59,6 +59,8 @@ check "$T.nat_allocations" eq 'sluice_nat_port_allocations_total' 1
 # The UDP flow's datagrams took the NAT fast path at c1's port (tc ports have it).
 check "$T.nat_fastpath_out_counted" ge 'sluice_nat_fastpath_packets_total{direction="out"}' 1
 check "$T.nat_slowpath_reasons_listed" eq 'sluice_nat_slowpath_packets_total{direction="in",reason="ttl_expiring"}' 0
+# No XDP uplink here: the XDP counters are listed, at zero.
+check "$T.nat_xdp_counters_listed" eq 'sluice_nat_xdp_passed_total{direction="out",reason="no_flow"}' 0
 check "$T.nat_published_ports_capacity" eq 'sluice_nat_published_ports_capacity' 4096
 check "$T.other_paths_are_404" bash -c "[ \"\$(ip netns exec $HOST curl -s -o /dev/null -w '%{http_code}' http://$ADDR/other)\" = 404 ]"
 

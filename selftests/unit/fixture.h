@@ -71,9 +71,10 @@ struct run {
 	__u32 len;
 };
 
-/* PROG (a tc program) once on P, with IFINDEX as the device in the context. */
+/* PROG (a tc or XDP program) once on P, with IFINDEX as the (ingress) device in the context. */
 struct bpf_program;
 struct run run_skb(struct bpf_program *prog, int ifindex, const struct pkt *p);
+struct run run_xdp_prog(struct bpf_program *prog, int ifindex, const struct pkt *p);
 /* Run P through a hook as if it arrived on port N. */
 struct run sw_run_tc(struct sw *sw, int n, const struct pkt *p);
 struct run sw_run_xdp(struct sw *sw, int n, const struct pkt *p);
