@@ -101,7 +101,7 @@ struct sl_fdb_key {
 struct sl_fdb_entry {
 	__u32 ifindex;
 	__u32 flags;		/* SL_FDB_F_* */
-	__u64 last_seen;	/* bpf_ktime_get_ns() == CLOCK_MONOTONIC */
+	__u64 last_seen;	/* bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC, jiffy resolution */
 };
 
 /* flood: ports of one (switch, VLAN); untagged members first, then tagged */

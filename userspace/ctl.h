@@ -16,6 +16,7 @@ struct ctl {
 	int ports, switches, fdb, flood, stats, tx;	/* map fds */
 	int prog_tc, prog_xdp;
 	const char *netns_spec;	/* --netns as given (NULL: the caller's netns) */
+	bool read_only;		/* a query: shared lock, no recovery writes */
 };
 
 /* Print "sluice: <message>" on stderr; returns -1 for `return err(...)`. */
@@ -26,6 +27,9 @@ int instance_open(struct ctl *c, bool create);
 void instance_close(struct ctl *c);
 /* For queries: 1 (nothing printed) when the instance does not exist, else instance_open. */
 int instance_open_query(struct ctl *c);
+/* instance_open_query for commands that only read: they share the lock with each other
+ * (two `fdb show` run side by side) and wait only for a command that changes things. */
+int instance_open_read(struct ctl *c);
 /* Unpin everything when the last switch is gone. */
 int instance_remove(struct ctl *c);
 /* lan.c: unpin the LAN hook's programs and map (instance_remove). */

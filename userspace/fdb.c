@@ -123,17 +123,99 @@ static int parse_filter(struct ctl *c, int argc, char **argv, struct fdb_filter 
 	return 0;
 }
 
+/* ifindex -> port name and switch id -> name, cached: a 10k-entry table has few of each. */
+struct name_cache {
+	struct { uint32_t id; char name[SL_NAME_LEN]; } port[64], sw[16];
+	int nport, nsw;
+};
+
+static const char *cached_port_name(struct ctl *c, struct name_cache *nc, uint32_t ifx)
+{
+	struct sl_port p;
+	int i;
+
+	for (i = 0; i < nc->nport; i++)
+		if (nc->port[i].id == ifx)
+			return nc->port[i].name;
+	i = nc->nport < 64 ? nc->nport++ : 63;
+	nc->port[i].id = ifx;
+	snprintf(nc->port[i].name, SL_NAME_LEN, "?");
+	if (!bpf_map_lookup_elem(c->ports, &ifx, &p))
+		memcpy(nc->port[i].name, p.name, SL_NAME_LEN);
+	return nc->port[i].name;
+}
+
+static const char *cached_switch_name(struct ctl *c, struct name_cache *nc, uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < nc->nsw; i++)
+		if (nc->sw[i].id == id)
+			return nc->sw[i].name;
+	i = nc->nsw < 16 ? nc->nsw++ : 15;
+	nc->sw[i].id = id;
+	return switch_name_of(c, id, nc->sw[i].name);
+}
+
+static void fdb_show_one(struct ctl *c, struct name_cache *nc, const struct sl_fdb_key *k,
+			 const struct sl_fdb_entry *e, uint64_t now)
+{
+	json_object *o = json_object_new_object();
+	char mac[18];
+
+	format_mac(k->mac, mac);
+	jadd_str(o, "mac", mac);
+	jadd_str(o, "switch", cached_switch_name(c, nc, k->switch_id));
+	jadd_int(o, "vlan", k->vid);
+	jadd_str(o, "port", cached_port_name(c, nc, e->ifindex));
+	jadd_str(o, "type", e->flags & SL_FDB_F_STATIC ? "static" : "learned");
+	if (!(e->flags & SL_FDB_F_STATIC))
+		jadd_int(o, "age", now > e->last_seen ? (now - e->last_seen) / 1000000000ULL : 0);
+	if (SL_FDB_REMOTE(e->flags)) {
+		char ip[16];
+
+		vxlan_remote_format(c, e->ifindex, SL_FDB_REMOTE(e->flags), ip);
+		jadd_str(o, "remote", ip);
+	}
+	output_stream_item(o);
+}
+
+#define FDB_CHUNK 1024
+
+/* Entries are read FDB_CHUNK at a time (bpf_map_lookup_batch) and printed as they come,
+ * instead of two syscalls per entry and one json-c tree of the whole table. */
+static int fdb_show_entries(struct ctl *c, const struct fdb_filter *f)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	static struct sl_fdb_key keys[FDB_CHUNK];
+	static struct sl_fdb_entry vals[FDB_CHUNK];
+	struct name_cache nc = {};
+	uint64_t now = now_ns();
+	uint32_t batch, n;
+	void *in = NULL;
+	int ret;
+
+	output_stream_begin();
+	do {
+		n = FDB_CHUNK;
+		ret = bpf_map_lookup_batch(c->fdb, in, &batch, keys, vals, &n, &opts);
+		if (ret && errno != ENOENT) {
+			output_stream_end();
+			return err("map sl_fdb: batch read: %s", strerror(errno));
+		}
+		for (uint32_t i = 0; i < n; i++)
+			if (filter_match(&keys[i], &vals[i], f))
+				fdb_show_one(c, &nc, &keys[i], &vals[i], now);
+		in = &batch;
+	} while (!ret);
+	output_stream_end();
+	return 0;
+}
+
 static int fdb_show(struct ctl *c, int argc, char **argv)
 {
 	struct fdb_filter f = {};
-	json_object *arr;
-	struct sl_fdb_key k, next;
-	struct sl_fdb_entry e;
-	bool first = true;
-	uint64_t now;
-	/* ifindex -> port name, cached: a 10k-entry table has few ports */
-	struct { uint32_t ifx; char name[SL_NAME_LEN]; } cache[64];
-	int ncache = 0, q = instance_open_query(c);
+	int q = instance_open_read(c);
 
 	if (q == 1 && argc == 0) {
 		output_print(json_object_new_array());
@@ -143,50 +225,7 @@ static int fdb_show(struct ctl *c, int argc, char **argv)
 		return instance_open(c, false);
 	if (q < 0 || parse_filter(c, argc, argv, &f))
 		return -1;
-	arr = json_object_new_array();
-	now = now_ns();
-	while (bpf_map_get_next_key(c->fdb, first ? NULL : &k, &next) == 0) {
-		char mac[18], sw[SL_NAME_LEN], pname[SL_NAME_LEN] = "?";
-		json_object *o;
-		int i;
-
-		first = false;
-		k = next;
-		if (bpf_map_lookup_elem(c->fdb, &next, &e) || !filter_match(&next, &e, &f))
-			continue;
-		for (i = 0; i < ncache && cache[i].ifx != e.ifindex; i++)
-			;
-		if (i < ncache) {
-			memcpy(pname, cache[i].name, sizeof(pname));
-		} else {
-			struct sl_port p;
-
-			if (!bpf_map_lookup_elem(c->ports, &e.ifindex, &p))
-				memcpy(pname, p.name, sizeof(pname));
-			if (ncache < 64) {
-				cache[ncache].ifx = e.ifindex;
-				memcpy(cache[ncache++].name, pname, sizeof(pname));
-			}
-		}
-		format_mac(next.mac, mac);
-		o = json_object_new_object();
-		jadd_str(o, "mac", mac);
-		jadd_str(o, "switch", switch_name_of(c, next.switch_id, sw));
-		jadd_int(o, "vlan", next.vid);
-		jadd_str(o, "port", pname);
-		jadd_str(o, "type", e.flags & SL_FDB_F_STATIC ? "static" : "learned");
-		if (!(e.flags & SL_FDB_F_STATIC))
-			jadd_int(o, "age", now > e.last_seen ? (now - e.last_seen) / 1000000000ULL : 0);
-		if (SL_FDB_REMOTE(e.flags)) {
-			char ip[16];
-
-			vxlan_remote_format(c, e.ifindex, SL_FDB_REMOTE(e.flags), ip);
-			jadd_str(o, "remote", ip);
-		}
-		json_object_array_add(arr, o);
-	}
-	output_print(arr);
-	return 0;
+	return fdb_show_entries(c, &f);
 }
 
 /* fdb add|del SWITCH MAC [port PORT] [vlan VID] */

@@ -55,14 +55,17 @@ static int check_bpffs(void)
 	return 0;
 }
 
-/* Serialise commands of one instance: the lock lives on the pin root itself. */
+/* Serialise commands of one instance: the lock lives on the pin root itself. Queries
+ * take it shared: they exclude writers, not each other. */
 static int lock_root(struct ctl *c)
 {
+	int how = c->read_only ? LOCK_SH : LOCK_EX;
+
 	c->lock_fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->lock_fd < 0)
 		return -errno;
 	for (int i = 0; i < 300; i++) {	/* up to 30 s */
-		if (flock(c->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(c->lock_fd, how | LOCK_NB) == 0)
 			return 0;
 		usleep(100 * 1000);
 	}
@@ -210,7 +213,8 @@ int instance_open(struct ctl *c, bool create)
 	c->prog_xdp = bpf_obj_get(path);
 	if (c->prog_tc < 0 || c->prog_xdp < 0)
 		return err("programs under %s: %s", c->root, strerror(errno));
-	intents_recover(c);	/* what a killed `port add` left */
+	if (!c->read_only)
+		intents_recover(c);	/* what a killed `port add` left; a query leaves it */
 	return 0;
 }
 
@@ -227,6 +231,12 @@ int instance_open_query(struct ctl *c)
 	return instance_open(c, false);
 }
 
+int instance_open_read(struct ctl *c)
+{
+	c->read_only = true;
+	return instance_open_query(c);
+}
+
 void instance_close(struct ctl *c)
 {
 	int *fds[] = { &c->ports, &c->switches, &c->fdb, &c->flood, &c->stats, &c->tx,
@@ -241,6 +251,7 @@ void instance_close(struct ctl *c)
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);	/* also drops the lock */
 	c->lock_fd = -1;
+	c->read_only = false;	/* a batch's next command decides for itself */
 }
 
 int instance_remove(struct ctl *c)

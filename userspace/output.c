@@ -111,6 +111,46 @@ void output_print(json_object *doc)
 	json_object_put(doc);
 }
 
+static json_object *stream_doc;	/* pretty JSON: the array being collected */
+static size_t stream_n;
+
+void output_stream_begin(void)
+{
+	stream_n = 0;
+	if (out_json && out_pretty)
+		stream_doc = json_object_new_array();
+	else if (out_json)
+		putchar('[');
+}
+
+void output_stream_item(json_object *item)
+{
+	if (stream_doc) {
+		json_object_array_add(stream_doc, item);
+		return;
+	}
+	if (out_json) {
+		fputs(stream_n ? "," : "", stdout);
+		fputs(json_object_to_json_string_ext(item, JSON_C_TO_STRING_PLAIN |
+							   JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
+	} else {
+		print_object(item, 0);
+		putchar('\n');
+	}
+	stream_n++;
+	json_object_put(item);
+}
+
+void output_stream_end(void)
+{
+	if (stream_doc) {
+		output_print(stream_doc);
+		stream_doc = NULL;
+	} else if (out_json) {
+		puts("]");
+	}
+}
+
 int err(const char *fmt, ...)
 {
 	va_list ap;

@@ -476,7 +476,7 @@ static int port_show(struct ctl *c, int argc, char **argv)
 	bool first = true;
 	const char *only = argc > 0 ? argv[0] : NULL;
 
-	int q = instance_open_query(c);
+	int q = instance_open_read(c);
 
 	if (q < 0 || (q && only)) {
 		json_object_put(arr);

@@ -90,7 +90,7 @@ int cmd_stats(struct ctl *c, int argc, char **argv)
 
 	if (argc > 1)
 		return err("usage: sluice stats [PORT]");
-	q = instance_open_query(c);
+	q = instance_open_read(c);
 	if (q < 0 || (q && only))
 		return q < 0 ? -1 : err("port %s does not exist", only);
 	if (q) {

@@ -248,7 +248,7 @@ static int switch_show(struct ctl *c, int argc, char **argv)
 	json_object *arr;
 	struct sl_switch sw;
 	bool first = true;
-	int q = instance_open_query(c);
+	int q = instance_open_read(c);
 
 	if (q < 0 || (q && argc > 0))
 		return q < 0 ? -1 : err("switch %s does not exist", argv[0]);

@@ -316,7 +316,7 @@ static int vlan_show(struct ctl *c, int argc, char **argv)
 		err("usage: sluice vlan show [SWITCH]");
 		goto out;
 	}
-	q = instance_open_query(c);
+	q = instance_open_read(c);
 	if (q == 1 && argc == 1) {
 		err("switch %s does not exist", argv[0]);
 		goto out;

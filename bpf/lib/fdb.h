@@ -14,21 +14,31 @@ static __always_inline void sl_fdb_key(struct sl_fdb_key *k, __u32 sw, __u16 vid
 	__builtin_memcpy(k->mac, mac, ETH_ALEN);
 }
 
-/* Learn MAC on IFINDEX with FLAGS (a VXLAN port's remote, SL_FDB_REMOTE_SHIFT). Refreshes
- * at most once a second to keep the entry's cache line quiet; static entries never move. */
+/* The FDB's clock: CLOCK_MONOTONIC at jiffy resolution (kernel >= 5.11, so 6.1 too). It
+ * reads a cached value where bpf_ktime_get_ns reads the clocksource: ageing counts in
+ * seconds, and the per-packet read was a fifth of the XDP program's run time (docs/datapath.md). */
+static __always_inline __u64 sl_fdb_now(void)
+{
+	return bpf_ktime_get_coarse_ns();
+}
+
+/* Learn MAC on IFINDEX with FLAGS (a VXLAN port's remote, SL_FDB_REMOTE_SHIFT). Writes only
+ * when the port or flags change or the stamp is a second old, so the entry's cache line stays
+ * shared between CPUs; static entries never move. */
 static __always_inline void sl_fdb_learn_flags(__u32 sw, __u16 vid, const __u8 *mac,
 					       __u32 ifindex, __u32 flags,
 					       struct sl_port_stats *s)
 {
 	struct sl_fdb_key k;
 	struct sl_fdb_entry *e, n = {};
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now;
 
 	sl_fdb_key(&k, sw, vid, mac);
 	e = bpf_map_lookup_elem(&sl_fdb, &k);
 	if (e) {
 		if (e->flags & SL_FDB_F_STATIC)
 			return;
+		now = sl_fdb_now();
 		if (e->ifindex == ifindex && e->flags == flags &&
 		    now - e->last_seen < SL_FDB_REFRESH_NS)
 			return;
@@ -39,7 +49,7 @@ static __always_inline void sl_fdb_learn_flags(__u32 sw, __u16 vid, const __u8 *
 	}
 	n.ifindex = ifindex;
 	n.flags = flags;
-	n.last_seen = now;
+	n.last_seen = sl_fdb_now();
 	if (bpf_map_update_elem(&sl_fdb, &k, &n, BPF_NOEXIST) == 0) {
 		if (s)
 			s->learned++;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Commands racing on one instance are serialised by the lock on its pin root: many
 # `port add`/`port del` (plus an upgrade and fdb changes) at once all succeed or fail
-# with one clear line, and ports, links and flood lists come out consistent.
+# with one clear line, and ports, links and flood lists come out consistent. Queries share
+# the lock with each other, never with a change.
 # modes: tc
 . "$(dirname "$0")/lib.sh"
 
@@ -98,5 +99,50 @@ for i in 1 2 3; do ( sl port show >/dev/null; sl stats >/dev/null ) & pids+=($!)
 wait "${pids[@]}"
 check race.parallel_port_dels_leave_only_the_gateway consistent 1
 check race.no_veth_left test -z "$(ip -n "$HOST" -o link show | grep -E 'p-(c[0-9]|dup)')"
+
+# hold_lock SH|EX SECONDS: hold the instance lock (an flock on the pin root) as a command
+# does; returns once it is held (at most 10 s), with HOLDER the holder's PID.
+hold_lock() {
+	local i held=/tmp/$PFX-held
+	rm -f "$held"
+	python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+fcntl.flock(fd, fcntl.LOCK_SH if sys.argv[2] == "SH" else fcntl.LOCK_EX)
+open(sys.argv[4], "w").close()
+time.sleep(float(sys.argv[3]))' "/sys/fs/bpf/sluice/$PFX" "$1" "$2" "$held" &
+	HOLDER=$!
+	for i in $(seq 100); do [ -e "$held" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+# Queries run while another query holds the lock: they share it (two `fdb show` at once).
+queries_share_the_lock() {
+	local t0 rc=0
+	hold_lock SH 20 || return 1
+	t0=$EPOCHREALTIME
+	sl fdb show >/dev/null && sl -j fdb show >/dev/null && sl port show >/dev/null &&
+		sl stats >/dev/null && sl switch show >/dev/null && sl vlan show >/dev/null || rc=1
+	kill "$HOLDER"; wait "$HOLDER" 2>/dev/null
+	echo "queries took $(awk "BEGIN { print $EPOCHREALTIME - $t0 }") s beside a shared holder"
+	[ $rc = 0 ] && awk "BEGIN { exit !($EPOCHREALTIME - $t0 < 15) }"
+}
+check lock.queries_run_beside_another_query queries_share_the_lock
+
+# A change still waits for every query to finish, and a query for a change.
+changes_wait_for_queries() {
+	local t0 t1 t2
+	hold_lock SH 2 || return 1
+	t0=$EPOCHREALTIME
+	sl fdb add sw0 02:00:00:00:33:02 port sw0-gw || return 1
+	t1=$EPOCHREALTIME
+	wait "$HOLDER"
+	hold_lock EX 2 || return 1
+	t2=$EPOCHREALTIME
+	sl fdb show | grep -q 02:00:00:00:33:02 || return 1
+	wait "$HOLDER"
+	echo "fdb add waited $(awk "BEGIN { print $t1 - $t0 }") s, fdb show $(awk "BEGIN { print $EPOCHREALTIME - $t2 }") s"
+	awk "BEGIN { exit !($t1 - $t0 >= 1.5 && $EPOCHREALTIME - $t2 >= 1.5) }"
+}
+check lock.changes_and_queries_exclude_each_other changes_wait_for_queries
 
 summary

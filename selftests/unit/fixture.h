@@ -88,5 +88,7 @@ void sw_check_drops(struct sw *sw, int n, enum sl_drop why, __u64 count,
 #define ASSERT_NO_DROPS(sw, n) sw_check_drops(sw, n, SL_DROP_MAX, 0, __FILE__, __LINE__)
 
 __u64 now_ns(void);
+/* The FDB stamps with the coarse clock: a lower bound for a stamp made after this call. */
+__u64 coarse_now_ns(void);
 
 #endif

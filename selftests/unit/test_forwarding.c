@@ -41,7 +41,7 @@ TEST(tc_learning_writes_fdb)
 	struct sw *sw = three_ports();
 	struct pkt p = udp_frame(MAC_BCAST, MAC_A);
 	struct sl_fdb_entry e;
-	__u64 before = now_ns();
+	__u64 before = coarse_now_ns();
 
 	sw_run_tc(sw, 0, &p);
 	ASSERT_TRUE(sw_fdb_get(sw, 1, 1, MAC_A, &e));
@@ -56,7 +56,7 @@ TEST(xdp_learning_writes_fdb)
 	struct sw *sw = three_ports();
 	struct pkt p = udp_frame(MAC_BCAST, MAC_A);
 	struct sl_fdb_entry e;
-	__u64 before = now_ns();
+	__u64 before = coarse_now_ns();
 
 	sw_run_xdp(sw, 1, &p);
 	ASSERT_TRUE(sw_fdb_get(sw, 1, 1, MAC_A, &e));
@@ -91,7 +91,7 @@ TEST(learning_restamps_an_entry_at_most_once_a_second)
 	ASSERT_EQ(e.last_seen, first.last_seen);
 	e.last_seen -= 2 * SL_FDB_REFRESH_NS;
 	sw_fdb_put(sw, 1, 1, MAC_A, &e);
-	before = now_ns();
+	before = coarse_now_ns();
 	sw_run_tc(sw, 0, &p);
 	ASSERT_TRUE(sw_fdb_get(sw, 1, 1, MAC_A, &e));
 	ASSERT_IN_RANGE(e.last_seen, before, now_ns());

@@ -11,6 +11,7 @@ LABELS = {
     "sluice-tc": "sluice, tc ports (default)",
     "sluice-xdp": "sluice, XDP ports",
     "xdp-redirect": "minimal XDP redirect (ceiling)",
+    "tc-redirect": "minimal tc bpf_redirect_peer (tc ceiling)",
     "iptables": "bridge + iptables MASQUERADE (iptables-nft, Debian's default)",
     "iptables-legacy": "bridge + iptables-legacy MASQUERADE",
     "nft": "bridge + nftables masquerade",
@@ -24,7 +25,7 @@ LABELS = {
 }
 SHORT = {
     "bridge": "bridge", "sluice-tc": "sluice tc", "sluice-xdp": "sluice XDP",
-    "xdp-redirect": "XDP ceiling", "iptables": "iptables", "iptables-legacy": "ipt-legacy",
+    "xdp-redirect": "XDP ceiling", "tc-redirect": "tc ceiling", "iptables": "iptables", "iptables-legacy": "ipt-legacy",
     "nft": "nftables", "sluice": "sluice NAT", "sluice-slow": "sluice NAT slow",
     "bridge-vxlan": "bridge+vxlan", "sluice-vxlan": "sluice VXLAN",
 }
@@ -97,7 +98,7 @@ def section_l2(r):
            "| path | UDP 64 B, Mpps | vs bridge | TCP 1 stream, Gbit/s | vs bridge "
            "| TCP 8 streams, Gbit/s | vs bridge | ping under load p50 / p99, µs |",
            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for p in ("bridge", "sluice-tc", "sluice-xdp", "xdp-redirect"):
+    for p in ("bridge", "sluice-tc", "sluice-xdp", "xdp-redirect", "tc-redirect"):
         rtt = "-"
         if r.values.get(("l2", "rtt_p50", p)):
             rtt = (f"{r.cell('l2', 'rtt_p50', p, fmt='{:.0f}')} / "
@@ -245,6 +246,9 @@ def section_goals(r):
     xc = r.ratio("l2", "pps", "sluice-xdp", "l2", "xdp-redirect")
     rows.append(("L2 sluice XDP ≥ 85% of the minimal XDP redirect", fmt_ratio(xc, True),
                  verdict(xc, 0.85)))
+    tcc = r.ratio("l2", "pps", "sluice-tc", "l2", "tc-redirect")
+    rows.append(("L2 sluice tc ≥ 85% of the minimal tc bpf_redirect_peer", fmt_ratio(tcc, True),
+                 verdict(tcc, 0.85)))
     nb = r.ratio("nat", "pps", "sluice", "nat", "iptables")
     rows.append(("NAT sluice ≥ 3× iptables MASQUERADE packets/s", fmt_ratio(nb), verdict(nb, 3.0)))
     nf = r.ratio("nat", "newflows", "sluice", "nat", "iptables")
@@ -300,7 +304,7 @@ def section_nat6(r):
 
 def write_plot_data(r, path):
     """label, median, min, max in Mpps, colour index: one bar per path that has figures."""
-    groups = (("l2", ("bridge", "sluice-tc", "sluice-xdp", "xdp-redirect"), "L2", 1),
+    groups = (("l2", ("bridge", "sluice-tc", "sluice-xdp", "xdp-redirect", "tc-redirect"), "L2", 1),
               ("vlan", ("bridge", "sluice-tc", "sluice-xdp"), "VLAN", 2),
               ("nat", NAT_PATHS, "NAT", 3),
               ("overlay", ("bridge-vxlan", "sluice-vxlan"), "overlay", 4))

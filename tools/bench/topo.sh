@@ -47,7 +47,8 @@ bridge_has_vlan_filtering() {
 	return $ok
 }
 
-# topo_l2 PATH [vlan]: c1 -> c2 through PATH (bridge, sluice-tc, sluice-xdp, xdp-redirect).
+# topo_l2 PATH [vlan]: c1 -> c2 through PATH (bridge, sluice-tc, sluice-xdp, xdp-redirect,
+# tc-redirect).
 # With "vlan", c1 is an access port of VLAN 10 and c2 a trunk carrying 10: every frame gets
 # tagged on the way. Returns 1 on a setup failure.
 topo_l2() {
@@ -76,6 +77,13 @@ topo_l2() {
 		TOPO_PIDS+=("$BG_PID")
 		sleep 0.3
 		kill -0 "$BG_PID" 2>/dev/null || { cat "$WORK/xdpfwd.log" >&2; return 1; } ;;
+	tc-redirect)	# the tc ceiling: what sluice's tc ports do, minus the switch
+		veth_to_host "$SRC" h1 $SRC_IP/24 && veth_to_host "$DST" h2 $DST_IP/24 || return 1
+		bg_ns "$HOST" "$WORK/xdpfwd.log" "$BUILD/xdpfwd" tcredirect h1 h2
+		TOPO_PIDS+=("$BG_PID")
+		sleep 0.3
+		kill -0 "$BG_PID" 2>/dev/null || { cat "$WORK/xdpfwd.log" >&2; return 1; }
+		GEN_GRO_DEV=h1 SINK_MODE=generic ;;
 	sluice-tc|sluice-xdp)
 		[ "$path" = sluice-xdp ] && xdp=(xdp native)
 		[ -n "$vlan" ] && a=(vlan 10) b=(trunk 10)
@@ -92,7 +100,7 @@ topo_l2() {
 		bridge) ip netns exec "$HOST" bridge fdb add "$DST_MAC" dev h2 master static vlan 10 ;;
 		sluice-*) sl fdb add sw0 "$DST_MAC" port h2 vlan 10 ;;
 		esac || return 1
-	elif [ "$path" != xdp-redirect ]; then
+	elif [ "${path%-redirect}" = "$path" ]; then
 		# Learn both MACs, and prove the path forwards before measuring it.
 		ip netns exec "$SRC" ping -c 2 -i 0.2 -W 1 -q "$DST_IP" >/dev/null ||
 			{ echo "topo_l2 $path: c1 cannot ping c2" >&2; return 1; }

@@ -19,6 +19,7 @@ static const struct {
 } commands[] = {
 	{ "redirect", cmd_redirect },
 	{ "sink", cmd_sink },
+	{ "tcredirect", cmd_tcredirect },
 };
 
 static void print_usage(FILE *f)
@@ -26,7 +27,10 @@ static void print_usage(FILE *f)
 	fprintf(f,
 		"usage: xdpfwd redirect IN OUT [--generic] [--any-netns]\n"
 		"       xdpfwd sink IF [-t SECONDS] [--generic] [-j] [--any-netns]\n"
+		"       xdpfwd tcredirect IN OUT [--any-netns]\n"
 		"redirect: every frame arriving on IN leaves by OUT (DEVMAP), until SIGINT/SIGTERM.\n"
+		"tcredirect: every frame at IN's tc ingress goes into OUT's veth peer\n"
+		"          (bpf_redirect_peer): the tc ceiling, until SIGINT/SIGTERM.\n"
 		"sink:     count and drop every frame arriving on IF for SECONDS (default 10),\n"
 		"          then print frames and pps and detach.\n"
 		"Runs only inside a named netns (ip netns exec NS xdpfwd ...) unless --any-netns.\n"
@@ -135,6 +139,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1) ? 1 : 0;
-	fprintf(stderr, "xdpfwd: unknown command '%s' (want redirect or sink)\n", argv[1]);
+	fprintf(stderr, "xdpfwd: unknown command '%s' (want redirect, tcredirect or sink)\n", argv[1]);
 	return 2;
 }
