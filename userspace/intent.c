@@ -146,6 +146,17 @@ void intents_recover(struct ctl *c)
 	close(fd);
 }
 
+bool intents_pending(struct ctl *c)
+{
+	char key[SL_NAME_LEN];
+	int fd = intents_map(c, false);
+	bool ret = fd >= 0 && bpf_map_get_next_key(fd, NULL, key) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 void intents_unpin(struct ctl *c)
 {
 	char path[PATH_MAX];

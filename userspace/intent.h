@@ -4,6 +4,7 @@
 #ifndef SLUICE_INTENT_H
 #define SLUICE_INTENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "ctl.h"
 
@@ -21,6 +22,8 @@ void intent_made(struct ctl *c, const char *name, uint32_t ifindex);
 void intent_end(struct ctl *c, const char *name);
 /* Roll back every intent left behind (instance_open, with the lock held). */
 void intents_recover(struct ctl *c);
+/* Whether a dead command left intents (a query must not show its half-made port). */
+bool intents_pending(struct ctl *c);
 void intents_unpin(struct ctl *c);
 
 #endif

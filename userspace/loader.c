@@ -213,8 +213,15 @@ int instance_open(struct ctl *c, bool create)
 	c->prog_xdp = bpf_obj_get(path);
 	if (c->prog_tc < 0 || c->prog_xdp < 0)
 		return err("programs under %s: %s", c->root, strerror(errno));
-	if (!c->read_only)
-		intents_recover(c);	/* what a killed `port add` left; a query leaves it */
+	if (!c->read_only) {
+		intents_recover(c);	/* what a killed `port add` left */
+	} else if (intents_pending(c)) {
+		/* A query must not show a half-made port: roll it back under the exclusive
+		 * lock (queries beside us finish first), then share again. */
+		if (flock(c->lock_fd, LOCK_EX) == 0)
+			intents_recover(c);
+		flock(c->lock_fd, LOCK_SH);
+	}
 	return 0;
 }
 
