@@ -15,7 +15,8 @@ conntrack_obj_bytes() {
 ct_map_path() {
 	local f
 	for f in "/sys/fs/bpf/sluice/$INST"/*; do
-		case ${f##*/} in *ct*|*conn*) ;; *) continue ;; esac
+		# The IPv4 table (sl_nat_ct), not NAT66's sl_nat6_ct, which sorts first.
+		case ${f##*/} in *nat6*) continue ;; *ct*|*conn*) ;; *) continue ;; esac
 		bpftool -j map show pinned "$f" 2>/dev/null | grep -q '"type":"lru_hash"' &&
 			{ echo "$f"; return 0; }
 	done
