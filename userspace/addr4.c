@@ -28,12 +28,12 @@ int addr4_more_add(struct addr4_more *m, uint32_t first, uint32_t addr, int plen
 
 	format_ipv4(addr, a);
 	if (addr == first)
-		return err("addr %s is given twice", a);
+		return errf("addr %s is given twice", a);
 	for (int i = 0; i < m->n; i++)
 		if (m->addr[i] == addr)
-			return err("addr %s is given twice", a);
+			return errf("addr %s is given twice", a);
 	if (m->n == SL_ADDR4_EXTRA_MAX)
-		return err("addr %s: a port takes at most %d IPv4 addresses", a, SL_ADDR4_PORT_MAX);
+		return errf("addr %s: a port takes at most %d IPv4 addresses", a, SL_ADDR4_PORT_MAX);
 	m->addr[m->n] = addr;
 	m->plen[m->n++] = plen;
 	return 0;
@@ -86,7 +86,7 @@ int addr4_install(struct ctl *c, struct sl_port *p, int first_plen, const struct
 		return 0;	/* one address, as ever: sl_port4 is not touched */
 	fd = port4_open(c);
 	if (fd < 0)
-		return m->n ? err("instance %s has no map sl_port4 (loaded by an older build): "
+		return m->n ? errf("instance %s has no map sl_port4 (loaded by an older build): "
 				  "run sluice upgrade", c->instance) : 0;
 	memcpy(v.addr, m->addr, sizeof(v.addr));
 	v.plen[0] = first_plen;
@@ -99,7 +99,7 @@ int addr4_install(struct ctl *c, struct sl_port *p, int first_plen, const struct
 	    (!m->n && bpf_map_update_elem(fd, &slot, &v, BPF_ANY))) {
 		p->flags = flags;
 		close(fd);
-		return err("port %s: maps sl_port4, sl_ports: %s", p->name, strerror(errno));
+		return errf("port %s: maps sl_port4, sl_ports: %s", p->name, strerror(errno));
 	}
 	close(fd);
 	return 0;

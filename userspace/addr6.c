@@ -32,7 +32,7 @@ int maps6_open(struct ctl *c, struct maps6 *m, bool quiet)
 	m->addr = m->port = -1;
 	if (quiet)
 		return -1;
-	return err("instance %s has no IPv6 maps (loaded by an older build): run sluice upgrade",
+	return errf("instance %s has no IPv6 maps (loaded by an older build): run sluice upgrade",
 		   c->instance);
 }
 
@@ -124,15 +124,15 @@ static int opt_addr(struct addr6_req *a, enum addr6_for what, const char *v)
 	int plen;
 
 	if (parse_ip6(v, addr, &plen) || !ip6_is_ownable(addr))
-		return err("addr \"%s\" is not an IPv6 unicast CIDR such as fd00::11/64", v);
+		return errf("addr \"%s\" is not an IPv6 unicast CIDR such as fd00::11/64", v);
 	if (what == ADDR6_GATEWAY && (ip6_is_ll(addr) || plen > 127))
-		return err("addr %s: a gateway's IPv6 address is a global or ULA prefix, such as "
+		return errf("addr %s: a gateway's IPv6 address is a global or ULA prefix, such as "
 			   "fd00::1/64", v);
 	if (a->n == SL_ADDR6_PORT_MAX)
-		return err("addr %s: at most %d IPv6 addresses", v, SL_ADDR6_PORT_MAX);
+		return errf("addr %s: at most %d IPv6 addresses", v, SL_ADDR6_PORT_MAX);
 	for (int i = 0; i < a->n; i++)
 		if (!memcmp(a->addr[i], addr, 16))
-			return err("addr %s is given twice", v);
+			return errf("addr %s is given twice", v);
 	memcpy(a->addr[a->n], addr, 16);
 	a->plen[a->n++] = plen;
 	return 1;
@@ -144,13 +144,13 @@ int addr6_opt(struct addr6_req *a, enum addr6_for what, const char *k, const cha
 		return opt_addr(a, what, v);
 	if (!strcmp(k, "gw6") && what != ADDR6_GATEWAY) {
 		if (!v || parse_ip6(v, a->gw6, NULL) || !ip6_is_ownable(a->gw6))
-			return err("gw6 \"%s\" is not an IPv6 unicast address", v ? v : "");
+			return errf("gw6 \"%s\" is not an IPv6 unicast address", v ? v : "");
 		a->has_gw6 = true;
 		return 1;
 	}
 	if (!strcmp(k, "trusted") && what != ADDR6_GATEWAY) {
 		if (!v || (strcmp(v, "on") && strcmp(v, "off")))
-			return err("trusted \"%s\": expected on or off", v ? v : "");
+			return errf("trusted \"%s\": expected on or off", v ? v : "");
 		a->trusted = !strcmp(v, "on");
 		return 1;
 	}
@@ -186,7 +186,7 @@ int addr6_taken(struct ctl *c, struct maps6 *m, uint32_t switch_id, uint32_t sel
 	for (int i = 0; i < a->n; i++) {
 		memcpy(k.addr, a->addr[i], 16);
 		if (!bpf_map_lookup_elem(m->addr, &k, &v) && v.slot != self)
-			return err("address %s is already port %s's on this switch",
+			return errf("address %s is already port %s's on this switch",
 				   fmt6(a->addr[i], -1, s), slot_name(c, v.slot, name));
 	}
 	return 0;
@@ -198,7 +198,7 @@ int addr6_port_check(struct ctl *c, uint32_t switch_id, struct addr6_req *a)
 	int ret;
 
 	if (a->has_gw6 && !a->n)
-		return err("gw6: the port needs an IPv6 \"addr\" to reach its gateway from");
+		return errf("gw6: the port needs an IPv6 \"addr\" to reach its gateway from");
 	if (!a->n && a->trusted < 0)
 		return 0;
 	if (maps6_open(c, &m, false))
@@ -255,7 +255,7 @@ int addr6_gateway_check(struct ctl *c, const struct addr6_req *a)
 			int plen = v.plen < a->plen[i] ? v.plen : a->plen[i];
 
 			if (prefix_eq(next.addr, a->addr[i], plen))
-				ret = err("addr %s overlaps gateway %s's %s",
+				ret = errf("addr %s overlaps gateway %s's %s",
 					  fmt6(a->addr[i], a->plen[i], mine),
 					  slot_name(c, v.slot, name), fmt6(next.addr, v.plen, theirs));
 		}
@@ -273,10 +273,10 @@ int ipv6_enable(const char *ifname)
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return err("%s: cannot enable IPv6 (%s): %s", ifname, path, strerror(errno));
+		return errf("%s: cannot enable IPv6 (%s): %s", ifname, path, strerror(errno));
 	ok = write(fd, "0\n", 2) == 2;
 	close(fd);
-	return ok ? 0 : err("%s: cannot enable IPv6: %s", ifname, strerror(errno));
+	return ok ? 0 : errf("%s: cannot enable IPv6: %s", ifname, strerror(errno));
 }
 
 int addr6_peer_setup(const struct addr6_req *a, int ifindex, const char *ifname)
@@ -317,7 +317,7 @@ static int owners_write(struct maps6 *m, const struct sl_port *p, const struct a
 	}
 	return 0;
 fail:
-	err("port %s: address %s: map sl_addr6: %s", p->name, fmt6(a->addr[i], -1, s),
+	errf("port %s: address %s: map sl_addr6: %s", p->name, fmt6(a->addr[i], -1, s),
 	    errno == EEXIST ? "already taken" : strerror(errno));
 	while (i-- > 0) {
 		memcpy(k.addr, a->addr[i], 16);
@@ -342,7 +342,7 @@ int addr6_install(struct ctl *c, const struct sl_port *p, const struct addr6_req
 	if (owners_write(&m, p, a, 0))
 		goto out;
 	if (bpf_map_update_elem(m.port, &slot, &v, BPF_ANY)) {
-		err("port %s: map sl_port6: %s", p->name, strerror(errno));
+		errf("port %s: map sl_port6: %s", p->name, strerror(errno));
 		maps6_close(&m);
 		addr6_uninstall(c, p);
 		return -1;
@@ -401,7 +401,7 @@ int addr6_gateway_add(struct ctl *c, const char *host, const struct addr6_req *a
 	snprintf(port, sizeof(port), "%s-gw", host);
 	hostx = nl_link_index(host);
 	if (hostx < 0 || port_get_by_name(c, port, &p))
-		return err("gateway %s: its devices are gone", host);
+		return errf("gateway %s: its devices are gone", host);
 	if (ipv6_enable(host))
 		return -1;
 	for (int i = 0; i < a->n; i++)

@@ -19,9 +19,9 @@ int addr6_port_set_check(struct ctl *c, const struct sl_port *p, struct addr6_re
 	if (!a->n && !a->has_gw6)
 		return 0;
 	if (!a->n)
-		return err("port %s: gw6 comes with the port's IPv6 \"addr\" list", p->name);
+		return errf("port %s: gw6 comes with the port's IPv6 \"addr\" list", p->name);
 	if (!(p->flags & (SL_PORT_F_PEER | SL_PORT_F_ENDPOINT)) || !p->netns[0])
-		return err("port %s: IPv6 addresses are for container ports", p->name);
+		return errf("port %s: IPv6 addresses are for container ports", p->name);
 	if (maps6_open(c, &m, false))
 		return -1;
 	ret = addr6_taken(c, &m, p->switch_id, p->slot, a);
@@ -64,7 +64,7 @@ static int peer_readdr(const struct addr6_req *old, const struct addr6_req *new,
 	char ifname[IF_NAMESIZE];
 
 	if (!if_indextoname(ifx, ifname))
-		return err("device ifindex %d is gone from the container", ifx);
+		return errf("device ifindex %d is gone from the container", ifx);
 	if (ipv6_enable(ifname))
 		return -1;
 	for (int i = 0; i < new->n; i++)
@@ -102,7 +102,7 @@ static int port_readdr(struct ctl *c, const struct sl_port *p, const struct addr
 	if (!(p->flags & SL_PORT_F_ENDPOINT))	/* a veth: its peer's ifindex in there */
 		ifx = nl_link_get(p->ifindex, &li) ? -1 : li.peer_ifindex;
 	if (ifx <= 0)
-		return err("port %s: its container device is gone", p->name);
+		return errf("port %s: its container device is gone", p->name);
 	if (netns_run(p->netns, peer_readdr_here, &(struct readdr_q){ &old, a, ifx }))
 		return -1;
 	for (int i = 0; i < old.n; i++) {
@@ -115,7 +115,7 @@ static int port_readdr(struct ctl *c, const struct sl_port *p, const struct addr
 		v.plen = a->plen[i];
 		v.flags = ip6_is_ll(k.addr) ? SL_ADDR6_F_LINKLOCAL : 0;
 		if (bpf_map_update_elem(m->addr, &k, &v, BPF_ANY))
-			return err("port %s: map sl_addr6: %s", p->name, strerror(errno));
+			return errf("port %s: map sl_addr6: %s", p->name, strerror(errno));
 	}
 	return 0;
 }
@@ -144,7 +144,7 @@ int addr6_port_set(struct ctl *c, const struct sl_port *p, const struct addr6_re
 			memcpy(v.gw6, a->gw6, 16);
 	}
 	if (!ret && bpf_map_update_elem(m.port, &slot, &v, BPF_ANY))
-		ret = err("port %s: map sl_port6: %s", p->name, strerror(errno));
+		ret = errf("port %s: map sl_port6: %s", p->name, strerror(errno));
 	maps6_close(&m);
 	return ret;
 }

@@ -182,17 +182,17 @@ static void snapshot_restore(const struct batch_ops *ops, const char *instance, 
 		nc = text_lines(text, &cur);
 		for (int i = 0; i < ns; i++)
 			if (!line_in(s[i], cur, nc) && ++left)
-				err("-batch: not restored: %s", s[i]);
+				errf("-batch: not restored: %s", s[i]);
 		for (int i = 0; i < nc; i++)
 			if (!line_in(cur[i], s, ns) && ++left)
-				err("-batch: left changed: %s", cur[i]);
+				errf("-batch: left changed: %s", cur[i]);
 		free(cur);
 	} else {
 		left = 1;
-		err("-batch: cannot read instance %s back after the rollback", instance);
+		errf("-batch: cannot read instance %s back after the rollback", instance);
 	}
 	if (!left)
-		err("-batch: instance %s is as it was before the batch", instance);
+		errf("-batch: instance %s is as it was before the batch", instance);
 	free(text);
 	free(s);
 }
@@ -219,7 +219,7 @@ static int lines_read(const struct batch_ops *ops, FILE *f, const char *name,
 		int e = words_split(line, &one);
 
 		if (e) {
-			err("-batch %s:%d: %s", name, lineno, e == -E2BIG ? "too many words" :
+			errf("-batch %s:%d: %s", name, lineno, e == -E2BIG ? "too many words" :
 			    "unterminated quote");
 			goto fail;
 		}
@@ -230,13 +230,13 @@ static int lines_read(const struct batch_ops *ops, FILE *f, const char *name,
 			continue;
 		}
 		if (!ops->object_name(one.argv[0])) {
-			err("-batch %s:%d: unknown object \"%s\"", name, lineno, one.argv[0]);
+			errf("-batch %s:%d: unknown object \"%s\"", name, lineno, one.argv[0]);
 			goto fail;
 		}
 		bl = realloc(bl, (n + 1) * sizeof(*bl));
 		keep = realloc(keep, (n + 1) * sizeof(*keep));
 		if (!bl || !keep) {
-			err("-batch: out of memory");
+			errf("-batch: out of memory");
 			goto fail;
 		}
 		bl[n] = one;
@@ -266,7 +266,7 @@ int batch_run(struct ctl *c, const char *file, const struct batch_ops *ops)
 	int n, i, ret = 0;
 
 	if (!f)
-		return err("-batch %s: %s", file, strerror(errno));
+		return errf("-batch %s: %s", file, strerror(errno));
 	n = lines_read(ops, f, name, &bl, &bufs);	/* all of it first: a bad word changes nothing */
 	if (f != stdin)
 		fclose(f);
@@ -274,7 +274,7 @@ int batch_run(struct ctl *c, const char *file, const struct batch_ops *ops)
 		return -1;
 	/* What the instance was, to put back what del, set and timeouts lines change. */
 	if (save_to_memory(c->instance, &snap))
-		err("-batch: cannot take a snapshot of instance %s first: if a line fails, only "
+		errf("-batch: cannot take a snapshot of instance %s first: if a line fails, only "
 		    "the add lines before it are undone", c->instance);
 	for (i = 0; i < n; i++)
 		if (run_one(ops, c->instance, bl[i].argc, bl[i].argv))
@@ -282,7 +282,7 @@ int batch_run(struct ctl *c, const char *file, const struct batch_ops *ops)
 	if (i < n) {
 		int undone = 0;
 
-		err("-batch %s:%d: \"%s %s\" failed; undoing the %d line(s) before it", name,
+		errf("-batch %s:%d: \"%s %s\" failed; undoing the %d line(s) before it", name,
 		    bl[i].lineno, bl[i].argv[0], bl[i].argc > 1 ? bl[i].argv[1] : "", i);
 		while (i-- > 0) {
 			int k = undo_of(ops, &bl[i], undo);

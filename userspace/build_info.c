@@ -32,13 +32,13 @@ int build_record(struct ctl *c)
 		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sl_build", sizeof(key), sizeof(val), 1,
 				    NULL);
 		if (fd < 0)
-			return err("create the build record: %s", strerror(errno));
+			return errf("create the build record: %s", strerror(errno));
 		if (bpf_obj_pin(fd, path))
-			ret = err("pin %s: %s", path, strerror(errno));
+			ret = errf("pin %s: %s", path, strerror(errno));
 	}
 	snprintf(val, sizeof(val), "%s", build_id());
 	if (!ret && bpf_map_update_elem(fd, &key, val, BPF_ANY))
-		ret = err("write %s: %s", path, strerror(errno));
+		ret = errf("write %s: %s", path, strerror(errno));
 	close(fd);
 	return ret;
 }

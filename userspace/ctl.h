@@ -19,8 +19,8 @@ struct ctl {
 	bool read_only;		/* a query: shared lock, no recovery writes */
 };
 
-/* Print "sluice: <message>" on stderr; returns -1 for `return err(...)`. */
-int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "sluice: <message>" on stderr; returns -1 for `return errf(...)`. */
+int errf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* loader.c: the instance's pinned objects */
 int instance_open(struct ctl *c, bool create);

@@ -63,15 +63,15 @@ static int daemon_claim(struct ctl *c)
 	int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "sluice-daemon/%s", c->instance);
 
 	if (fd < 0)
-		return err("daemon: socket: %s", strerror(errno));
+		return errf("daemon: socket: %s", strerror(errno));
 	if (bind(fd, (struct sockaddr *)&a, offsetof(struct sockaddr_un, sun_path) + 1 + n)) {
 		int e = errno;
 
 		close(fd);
 		if (e == EADDRINUSE)
-			return err("a daemon already runs for instance %s (in this network "
+			return errf("a daemon already runs for instance %s (in this network "
 				   "namespace): not starting a second", c->instance);
-		return err("daemon: bind: %s", strerror(e));
+		return errf("daemon: bind: %s", strerror(e));
 	}
 	return fd;
 }
@@ -135,14 +135,14 @@ int cmd_daemon(struct ctl *c, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--fdb-ageing") && i + 1 < argc) {
 			if (parse_u32(argv[++i], 1, 1000000, &ageing))
-				return err("--fdb-ageing \"%s\": expected seconds (1-1000000)", argv[i]);
+				return errf("--fdb-ageing \"%s\": expected seconds (1-1000000)", argv[i]);
 		} else if (!strcmp(argv[i], "--interval") && i + 1 < argc) {
 			if (parse_u32(argv[++i], 1, 3600, &interval))
-				return err("--interval \"%s\": expected seconds (1-3600)", argv[i]);
+				return errf("--interval \"%s\": expected seconds (1-3600)", argv[i]);
 		} else if (!strcmp(argv[i], "--metrics") && i + 1 < argc) {
 			metrics_addr = argv[++i];
 		} else {
-			return err("usage: sluice daemon [--fdb-ageing SECONDS] [--interval SECONDS] "
+			return errf("usage: sluice daemon [--fdb-ageing SECONDS] [--interval SECONDS] "
 				   "[--metrics ADDR:PORT]");
 		}
 	}

@@ -25,16 +25,16 @@ int endpoint_progs_load(struct ctl *c, uint32_t key, int *in_fd, int *out_fd)
 	int ret = -1;
 
 	if (!skel)
-		return err("open the endpoint's BPF object: %s", strerror(errno));
+		return errf("open the endpoint's BPF object: %s", strerror(errno));
 	skel->rodata->sl_ep_key = key;
 	if (maps_reuse_pins(c, skel->obj) || endpoint_tc__load(skel)) {
-		err("load the endpoint's BPF programs: %s (run with LIBBPF_LOG=1 for the "
+		errf("load the endpoint's BPF programs: %s (run with LIBBPF_LOG=1 for the "
 		    "verifier log)", strerror(errno));
 		goto out;
 	}
 	*in_fd = dup(bpf_program__fd(skel->progs.sl_ep_ingress));
 	*out_fd = dup(bpf_program__fd(skel->progs.sl_ep_egress));
-	ret = *in_fd < 0 || *out_fd < 0 ? err("endpoint programs: %s", strerror(errno)) : 0;
+	ret = *in_fd < 0 || *out_fd < 0 ? errf("endpoint programs: %s", strerror(errno)) : 0;
 out:
 	endpoint_tc__destroy(skel);
 	return ret;
@@ -154,7 +154,7 @@ static int ep_probe_here(struct ctl *c, const struct sl_port *p, void *arg)
 
 	(void)c;
 	if (ifx < 0)
-		return err("macvlan %s vanished from netns %s", r->ifname, r->netns);
+		return errf("macvlan %s vanished from netns %s", r->ifname, r->netns);
 	q->ep_ifindex = ifx;
 	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) || nl_link_get(ifx, &li))
 		return -1;
@@ -169,7 +169,7 @@ static int ep_free_here(struct ctl *c, const struct sl_port *p, void *arg)
 	(void)c;
 	(void)p;
 	if (nl_link_index(r->ifname) > 0)
-		return err("device %s already exists in netns %s", r->ifname, r->netns);
+		return errf("device %s already exists in netns %s", r->ifname, r->netns);
 	return 0;
 }
 
@@ -189,11 +189,11 @@ int endpoint_add(struct ctl *c, const struct port_req *r, struct sl_port *p)
 	bool made = false, installed = false;
 
 	if (r->hook != SL_HOOK_TC)
-		return err("port %s: xdp is not for macvlan endpoints (their frames never "
+		return errf("port %s: xdp is not for macvlan endpoints (their frames never "
 			   "reach a sluice port's ingress)", r->name);
 	parent = nl_link_index(r->parent);
 	if (parent < 0 || nl_link_get(parent, &li))
-		return err("parent %s does not exist in the host netns", r->parent);
+		return errf("parent %s does not exist in the host netns", r->parent);
 	if (in_netns(r->netns, ep_free_here, c, p, (void *)r))
 		return -1;
 	ns = netns_open(r->netns);
@@ -272,10 +272,10 @@ static bool ep_wants(const struct port_req *r)
 static int ep_check(const struct port_req *r)
 {
 	if (!r->parent)
-		return err("port %s: macvlan needs \"parent DEV\", the host device it sits on",
+		return errf("port %s: macvlan needs \"parent DEV\", the host device it sits on",
 			   r->name);
 	if (r->dev)
-		return err("port %s: give either \"dev\" or \"macvlan\"", r->name);
+		return errf("port %s: give either \"dev\" or \"macvlan\"", r->name);
 	return 0;
 }
 

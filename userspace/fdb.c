@@ -100,24 +100,24 @@ static int parse_filter(struct ctl *c, int argc, char **argv, struct fdb_filter 
 			continue;
 		}
 		if (strcmp(k, "switch") && strcmp(k, "port") && strcmp(k, "vlan"))
-			return err("fdb: unknown option \"%s\" (switch SW, port P, vlan VID, dynamic)",
+			return errf("fdb: unknown option \"%s\" (switch SW, port P, vlan VID, dynamic)",
 				   k);
 		if (!v)
-			return err("fdb: \"%s\" needs a value", k);
+			return errf("fdb: \"%s\" needs a value", k);
 		i++;
 		if (!strcmp(k, "switch")) {
 			if (switch_get(c, v, &sw))
-				return err("switch %s does not exist", v);
+				return errf("switch %s does not exist", v);
 			f->switch_id = sw.id;
 		} else if (!strcmp(k, "port")) {
 			if (port_get_by_name(c, v, &p))
-				return err("port %s does not exist", v);
+				return errf("port %s does not exist", v);
 			f->ifindex = p.ifindex;
 		} else if (!strcmp(k, "vlan")) {
 			if (parse_vid(v, &f->vid))
-				return err("vlan \"%s\" is not a VLAN id (1-4094)", v);
+				return errf("vlan \"%s\" is not a VLAN id (1-4094)", v);
 		} else {
-			return err("fdb: unknown option \"%s\"", k);
+			return errf("fdb: unknown option \"%s\"", k);
 		}
 	}
 	return 0;
@@ -201,7 +201,7 @@ static int fdb_show_entries(struct ctl *c, const struct fdb_filter *f)
 		ret = bpf_map_lookup_batch(c->fdb, in, &batch, keys, vals, &n, &opts);
 		if (ret && errno != ENOENT) {
 			output_stream_end();
-			return err("map sl_fdb: batch read: %s", strerror(errno));
+			return errf("map sl_fdb: batch read: %s", strerror(errno));
 		}
 		for (uint32_t i = 0; i < n; i++)
 			if (filter_match(&keys[i], &vals[i], f))
@@ -241,71 +241,71 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	int ridx;
 
 	if (argc < 2)
-		return err("usage: sluice fdb %s SWITCH MAC %s[vlan VID]", add ? "add" : "del",
+		return errf("usage: sluice fdb %s SWITCH MAC %s[vlan VID]", add ? "add" : "del",
 			   add ? "port PORT [remote IP] " : "");
 	if (parse_mac(argv[1], k.mac))
-		return err("mac \"%s\" is not a MAC address such as 02:00:00:00:00:01", argv[1]);
+		return errf("mac \"%s\" is not a MAC address such as 02:00:00:00:00:01", argv[1]);
 	if (k.mac[0] & 1)
-		return err("mac %s is a multicast address: the FDB holds unicast MACs", argv[1]);
+		return errf("mac %s is a multicast address: the FDB holds unicast MACs", argv[1]);
 	if (add && !memcmp(k.mac, "\0\0\0\0\0\0", 6))
-		return err("mac %s is the zero address: no frame comes from it", argv[1]);
+		return errf("mac %s is the zero address: no frame comes from it", argv[1]);
 	for (int i = 2; i < argc; i++) {
 		if (i + 1 >= argc)
-			return err("fdb: \"%s\" needs a value", argv[i]);
+			return errf("fdb: \"%s\" needs a value", argv[i]);
 		if (!strcmp(argv[i], "port") && add)
 			port = argv[++i];
 		else if (!strcmp(argv[i], "remote") && add) {
 			remote = argv[++i];
 			if (parse_ipv4(remote, &raddr))
-				return err("remote \"%s\" is not an IPv4 address", remote);
+				return errf("remote \"%s\" is not an IPv4 address", remote);
 		}
 		else if (!strcmp(argv[i], "vlan")) {
 			if (parse_vid(argv[++i], &vid))
-				return err("vlan \"%s\" is not a VLAN id (1-4094)", argv[i]);
+				return errf("vlan \"%s\" is not a VLAN id (1-4094)", argv[i]);
 		} else
-			return err("fdb: unknown option \"%s\"", argv[i]);
+			return errf("fdb: unknown option \"%s\"", argv[i]);
 	}
 	if (add && !port)
-		return err("fdb add: which port? (port PORT)");
+		return errf("fdb add: which port? (port PORT)");
 	if (instance_open(c, false))
 		return -1;
 	if (switch_get(c, argv[0], &sw))
-		return err("switch %s does not exist", argv[0]);
+		return errf("switch %s does not exist", argv[0]);
 	k.switch_id = sw.id;
 	k.vid = vid ? vid : SL_VLAN_DEFAULT;
 	if (!add) {
 		if (bpf_map_delete_elem(c->fdb, &k))
-			return err("fdb: %s vlan %u is not in switch %s", argv[1], k.vid, argv[0]);
+			return errf("fdb: %s vlan %u is not in switch %s", argv[1], k.vid, argv[0]);
 		return 0;
 	}
 	if (port_get_by_name(c, port, &p))
-		return err("port %s does not exist", port);
+		return errf("port %s does not exist", port);
 	if (p.switch_id != sw.id)
-		return err("port %s is not on switch %s", port, argv[0]);
+		return errf("port %s is not on switch %s", port, argv[0]);
 	if (p.flags & SL_PORT_F_ENDPOINT)
-		return err("port %s is a macvlan endpoint: the switch reaches its MACs through its "
+		return errf("port %s is a macvlan endpoint: the switch reaches its MACs through its "
 			   "parent's LAN port", port);
 	if ((p.flags & SL_PORT_F_VXLAN) && !remote)
-		return err("port %s is a VXLAN port: which host has %s? (remote IP)", port, argv[1]);
+		return errf("port %s is a VXLAN port: which host has %s? (remote IP)", port, argv[1]);
 	if (!(p.flags & SL_PORT_F_VXLAN) && remote)
-		return err("remote %s: port %s is not a VXLAN port", remote, port);
+		return errf("remote %s: port %s is not a VXLAN port", remote, port);
 	if (remote) {
 		ridx = vxlan_remote_index(c, p.ifindex, raddr);
 		if (ridx < 0)
-			return err("remote %s is not a remote of port %s", remote, port);
+			return errf("remote %s is not a remote of port %s", remote, port);
 		e.flags |= (uint32_t)ridx << SL_FDB_REMOTE_SHIFT;
 	}
 	if (!vid && (p.flags & SL_PORT_F_VXLAN) && !p.pvid)
 		vid = SL_VLAN_DEFAULT;	/* an overlay port's VNI carries VLAN 1 unless mapped */
 	if (!vid && p.mode == SL_MODE_TRUNK && !p.pvid)
-		return err("fdb add: port %s is a trunk without a native VLAN: give vlan VID", port);
+		return errf("fdb add: port %s is a trunk without a native VLAN: give vlan VID", port);
 	k.vid = vid ? vid : p.pvid;	/* an access port's VLAN, a trunk's native one */
 	if (!(p.mode == SL_MODE_ACCESS ? p.pvid == k.vid :
 	      p.pvid == k.vid || (p.vids[k.vid / 64] >> (k.vid % 64) & 1)))
-		return err("fdb add: port %s is not in VLAN %u", port, k.vid);
+		return errf("fdb add: port %s is not in VLAN %u", port, k.vid);
 	e.ifindex = p.ifindex;
 	if (bpf_map_update_elem(c->fdb, &k, &e, BPF_ANY))
-		return err("fdb add %s: map sl_fdb: %s", argv[1], strerror(errno));
+		return errf("fdb add %s: map sl_fdb: %s", argv[1], strerror(errno));
 	return 0;
 }
 
@@ -329,5 +329,5 @@ int cmd_fdb(struct ctl *c, int argc, char **argv)
 		return fdb_change(c, argc - 1, argv + 1, false);
 	if (matches(argv[0], "flush"))
 		return fdb_flush(c, argc - 1, argv + 1);
-	return err("fdb: unknown command \"%s\" (show, add, del, flush)", argv[0]);
+	return errf("fdb: unknown command \"%s\" (show, add, del, flush)", argv[0]);
 }

@@ -30,7 +30,7 @@ static int ports_read_all(struct ctl *c, struct sl_port *ports, uint32_t *keys)
 			break;
 		ret = bpf_map_lookup_batch(c->ports, in, &batch, keys + n, ports + n, &got, &opts);
 		if (ret && errno != ENOENT)
-			return err("map sl_ports: batch read: %s", strerror(errno));
+			return errf("map sl_ports: batch read: %s", strerror(errno));
 		n += got;
 		in = &batch;
 	} while (!ret);
@@ -91,7 +91,7 @@ static int flood_write(struct ctl *c, uint32_t switch_id, struct sl_flood *fl,
 
 			k = (struct sl_flood_key){ .switch_id = switch_id, .vid = v };
 			if (bpf_map_update_elem(c->flood, &k, &fl[v], BPF_ANY))
-				return err("map sl_flood: %s", strerror(errno));
+				return errf("map sl_flood: %s", strerror(errno));
 		}
 	}
 	while (bpf_map_get_next_key(c->flood, first ? NULL : &k, &next) == 0) {
@@ -117,7 +117,7 @@ int flood_rebuild(struct ctl *c, uint32_t switch_id)
 	int n, ret = -1;
 
 	if (!fl || !ports || !keys) {
-		err("flood lists: out of memory");
+		errf("flood lists: out of memory");
 		goto out;
 	}
 	n = ports_read_all(c, ports, keys);

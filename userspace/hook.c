@@ -104,17 +104,17 @@ int hook_attach(struct ctl *c, enum hook_kind k, int ifindex, uint32_t id, int p
 		hook_link_path(c, path, k, id);
 		ret = bpf_obj_pin(fd, path) ? -errno : 0;
 		close(fd);
-		return ret ? err("pin %s: %s", path, strerror(-ret)) : 0;
+		return ret ? errf("pin %s: %s", path, strerror(-ret)) : 0;
 	}
 	/* No tcx (kernel < 6.6): a clsact direct-action filter, which persists by itself. */
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST)
-		return err("%s: create clsact: %s", what, strerror(-ret));
+		return errf("%s: create clsact: %s", what, strerror(-ret));
 	if (ret == 0 && !d->endpoint)	/* ours: destroyed with the last filter */
 		qdisc_mark(c, ifindex);
 	ret = bpf_tc_attach(&hook, &tco);
 	if (ret) {
-		err("%s: attach tc %s program: %s", what, d->name, strerror(-ret));
+		errf("%s: attach tc %s program: %s", what, d->name, strerror(-ret));
 		hook_detach(c, k, ifindex, id);	/* the qdisc, if this made it */
 		return -1;
 	}

@@ -22,7 +22,7 @@ int netns_self_id(struct netns_id *id)
 	struct stat st;
 
 	if (stat("/proc/self/ns/net", &st))
-		return err("stat /proc/self/ns/net: %s", strerror(errno));
+		return errf("stat /proc/self/ns/net: %s", strerror(errno));
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;
 	return 0;
@@ -46,15 +46,15 @@ int pin_dir_check(const char *path)
 	struct stat st;
 
 	if (lstat(path, &st))
-		return errno == ENOENT ? 0 : err("%s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : errf("%s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return err("%s is not a directory (remove it: rm %s)", path, path);
+		return errf("%s is not a directory (remove it: rm %s)", path, path);
 	if (st.st_uid != geteuid())
-		return err("%s belongs to uid %u, not to uid %u: someone else made it; remove it "
+		return errf("%s belongs to uid %u, not to uid %u: someone else made it; remove it "
 			   "(rm -r %s) after checking what it holds", path, st.st_uid, geteuid(),
 			   path);
 	if ((st.st_mode & 07777) != 0700 && chmod(path, 0700))
-		return err("%s has mode %04o and cannot be set to 0700: %s", path,
+		return errf("%s has mode %04o and cannot be set to 0700: %s", path,
 			   st.st_mode & 07777, strerror(errno));
 	return 0;
 }
@@ -75,9 +75,9 @@ static int identity_write(struct ctl *c, const struct netns_id *me)
 	identity_path(c, path);
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, SL_PIN_IDENTITY, sizeof(zero), sizeof(v), 1, NULL);
 	if (fd < 0)
-		return err("create map %s: %s", SL_PIN_IDENTITY, strerror(errno));
+		return errf("create map %s: %s", SL_PIN_IDENTITY, strerror(errno));
 	ret = bpf_map_update_elem(fd, &zero, &v, BPF_ANY) || bpf_obj_pin(fd, path) ?
-	      err("pin %s: %s", path, strerror(errno)) : 0;
+	      errf("pin %s: %s", path, strerror(errno)) : 0;
 	close(fd);
 	return ret;
 }
@@ -96,14 +96,14 @@ int identity_check(struct ctl *c)
 	fd = bpf_obj_get(path);
 	if (fd < 0)	/* a new instance, or one made by a build before identities: adopt */
 		return errno == ENOENT ? identity_write(c, &me) :
-		       err("map %s: %s", path, strerror(errno));
+		       errf("map %s: %s", path, strerror(errno));
 	ret = bpf_map_lookup_elem(fd, &zero, &v);
 	close(fd);
 	if (ret)
-		return err("read map %s: %s", path, strerror(errno));
+		return errf("read map %s: %s", path, strerror(errno));
 	if (v.ns_dev == me.dev && v.ns_ino == me.ino)
 		return 0;
-	return err("instance %s manages another network namespace (%s%s%s, inode %llu), not this "
+	return errf("instance %s manages another network namespace (%s%s%s, inode %llu), not this "
 		   "one (inode %llu): run it with --netns of that namespace", c->instance,
 		   *v.netns ? "--netns " : "", *v.netns ? v.netns : "the one it was made in",
 		   "", (unsigned long long)v.ns_ino, (unsigned long long)me.ino);
@@ -145,11 +145,11 @@ int port_ns_record(struct ctl *c, uint32_t key, const char *spec, int fd)
 	int map, nsid;
 
 	if (strlen(spec) >= sizeof(v.path))
-		return err("netns \"%.40s...\" is longer than %d characters", spec,
+		return errf("netns \"%.40s...\" is longer than %d characters", spec,
 			   PORT_NS_PATH_MAX - 1);
 	snprintf(v.path, sizeof(v.path), "%s", spec);	/* as given: netns_open() resolves it */
 	if (fstat(fd, &st))
-		return err("netns %s: %s", spec, strerror(errno));
+		return errf("netns %s: %s", spec, strerror(errno));
 	v.dev = st.st_dev;
 	v.ino = st.st_ino;
 	nsid = nl_nsid_of(fd);
@@ -158,10 +158,10 @@ int port_ns_record(struct ctl *c, uint32_t key, const char *spec, int fd)
 	v.nsid = nsid;
 	map = port_ns_map(c, true);
 	if (map < 0)
-		return err("map %s: %s", SL_PIN_PORT_NS, strerror(errno));
+		return errf("map %s: %s", SL_PIN_PORT_NS, strerror(errno));
 	nsid = bpf_map_update_elem(map, &key, &v, BPF_ANY);
 	close(map);
-	return nsid ? err("write map %s: %s", SL_PIN_PORT_NS, strerror(errno)) : 0;
+	return nsid ? errf("write map %s: %s", SL_PIN_PORT_NS, strerror(errno)) : 0;
 }
 
 int port_ns_get(struct ctl *c, uint32_t key, struct port_ns *v)

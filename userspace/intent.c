@@ -61,10 +61,10 @@ int intent_begin(struct ctl *c, enum intent_kind kind, const char *name, const c
 		return -1;
 	fd = intents_map(c, true);
 	if (fd < 0)
-		return err("map %s: %s", SL_PIN_INTENTS, strerror(errno));
+		return errf("map %s: %s", SL_PIN_INTENTS, strerror(errno));
 	intent_key(name, key);
 	ret = bpf_map_update_elem(fd, key, &v, BPF_ANY) ?
-	      err("write map %s: %s", SL_PIN_INTENTS, strerror(errno)) : 0;
+	      errf("write map %s: %s", SL_PIN_INTENTS, strerror(errno)) : 0;
 	close(fd);
 	return ret;
 }

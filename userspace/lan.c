@@ -40,9 +40,9 @@ static int lan_load(struct ctl *c)
 		return 0;
 	skel = lan_tc__open_opts(&opts);
 	if (!skel)
-		return err("open the LAN hook's BPF object: %s", strerror(errno));
+		return errf("open the LAN hook's BPF object: %s", strerror(errno));
 	if (maps_reuse_pins(c, skel->obj) || lan_tc__load(skel)) {
-		err("load the LAN hook's BPF programs: %s (run with LIBBPF_LOG=1 for the "
+		errf("load the LAN hook's BPF programs: %s (run with LIBBPF_LOG=1 for the "
 		    "verifier log)", strerror(errno));
 		goto out;
 	}
@@ -60,7 +60,7 @@ static int lan_load(struct ctl *c)
 	ret = 0;
 	goto out;
 pin_fail:
-	err("pin %s: %s", path, strerror(errno));
+	errf("pin %s: %s", path, strerror(errno));
 out:
 	lan_tc__destroy(skel);
 	return ret;
@@ -74,7 +74,7 @@ static int lan_hook(struct ctl *c, const struct sl_port *p, const char *dev, boo
 	lan_path(c, path, prog_pin(egress));
 	prog = bpf_obj_get(path);
 	if (prog < 0)
-		return err("program %s: %s", path, strerror(errno));
+		return errf("program %s: %s", path, strerror(errno));
 	snprintf(what, sizeof(what), "parent %s", dev);
 	ret = hook_attach(c, egress ? HOOK_LAN_OUT : HOOK_LAN_IN, p->parent, p->parent, prog, what);
 	close(prog);
@@ -92,7 +92,7 @@ int lan_vlan_check(const struct sl_port *p)
 {
 	if (!p->pvid || p->pvid == SL_LAN_NATIVE_VID)
 		return 0;
-	return err("port %s: untagged frames on a macvlan parent's wire are VLAN %u: a LAN port "
+	return errf("port %s: untagged frames on a macvlan parent's wire are VLAN %u: a LAN port "
 		   "is in VLAN %u, or a trunk with native %u or none", p->name, SL_LAN_NATIVE_VID,
 		   SL_LAN_NATIVE_VID, SL_LAN_NATIVE_VID);
 }
@@ -105,7 +105,7 @@ static int lan_map(struct ctl *c)
 	lan_path(c, path, LAN_MAP);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		err("map %s: %s", path, strerror(errno));
+		errf("map %s: %s", path, strerror(errno));
 	return fd;
 }
 
@@ -128,12 +128,12 @@ int lan_attach(struct ctl *c, struct sl_port *p)
 	if (bpf_map_lookup_elem(map, &parent, &other) == 0) {
 		if (bpf_map_lookup_elem(c->ports, &other, &o))
 			snprintf(o.name, sizeof(o.name), "ifindex %u", other);
-		err("port %s: the LAN of %s already joins a switch through port %s", p->name, dev,
+		errf("port %s: the LAN of %s already joins a switch through port %s", p->name, dev,
 		    o.name);
 		goto out;
 	}
 	if (bpf_map_update_elem(map, &parent, &p->ifindex, BPF_NOEXIST)) {
-		err("port %s: map %s: %s", p->name, LAN_MAP, strerror(errno));
+		errf("port %s: map %s: %s", p->name, LAN_MAP, strerror(errno));
 		goto out;
 	}
 	if (lan_hook(c, p, dev, false) || lan_hook(c, p, dev, true))

@@ -51,7 +51,7 @@ static int check_bpffs(void)
 	struct statfs st;
 
 	if (statfs("/sys/fs/bpf", &st) || st.f_type != BPF_FS_MAGIC)
-		return err("bpffs is not mounted at /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf)");
+		return errf("bpffs is not mounted at /sys/fs/bpf (mount -t bpf bpf /sys/fs/bpf)");
 	return 0;
 }
 
@@ -69,7 +69,7 @@ static int lock_root(struct ctl *c)
 			return 0;
 		usleep(100 * 1000);
 	}
-	return err("instance %s is locked by another sluice command (waited 30 s)", c->instance);
+	return errf("instance %s is locked by another sluice command (waited 30 s)", c->instance);
 }
 
 /* Point OBJ's maps at the instance's pinned ones. libbpf 1.1's own pin reuse
@@ -89,7 +89,7 @@ int maps_reuse_pins(struct ctl *c, struct bpf_object *obj)
 			continue;	/* first load: libbpf creates and pins it */
 		if (bpf_map__reuse_fd(m, fd) || bpf_map__set_pin_path(m, NULL)) {
 			close(fd);
-			return err("map %s: cannot reuse the pinned map", path);
+			return errf("map %s: cannot reuse the pinned map", path);
 		}
 		close(fd);	/* reuse_fd took its own copy */
 	}
@@ -105,7 +105,7 @@ int switch_objs_load(struct ctl *c, struct switch_objs *o, const char *suspect)
 	o->tc = switch_tc__open_opts(&opts);
 	o->xdp = switch_xdp__open_opts(&opts);
 	if (!o->tc || !o->xdp) {
-		err("open BPF objects: %s", strerror(errno));
+		errf("open BPF objects: %s", strerror(errno));
 		goto fail;
 	}
 	if (!maps_reuse_pins(c, o->tc->obj) && !switch_tc__load(o->tc) &&
@@ -113,12 +113,12 @@ int switch_objs_load(struct ctl *c, struct switch_objs *o, const char *suspect)
 		return 0;
 	e = errno;
 	if (suspect)
-		err("load BPF programs: %s (%s run with LIBBPF_LOG=1 for the verifier log)",
+		errf("load BPF programs: %s (%s run with LIBBPF_LOG=1 for the verifier log)",
 		    strerror(e), suspect);
 	else if ((lacks = prereq_kernel_missing()))
-		err("load BPF programs: this kernel lacks %s", lacks);
+		errf("load BPF programs: this kernel lacks %s", lacks);
 	else
-		err("load BPF programs: %s (run with LIBBPF_LOG=1 for the verifier log)",
+		errf("load BPF programs: %s (run with LIBBPF_LOG=1 for the verifier log)",
 		    strerror(e));
 fail:
 	switch_objs_destroy(o);
@@ -150,7 +150,7 @@ static int load_programs(struct ctl *c)
 	ret = build_record(c);
 	goto out;
 pin_fail:
-	err("pin %s: %s", path, strerror(errno));
+	errf("pin %s: %s", path, strerror(errno));
 out:
 	switch_objs_destroy(&o);
 	return ret;
@@ -163,17 +163,17 @@ int instance_open(struct ctl *c, bool create)
 	if (check_bpffs())
 		return -1;
 	if (snprintf(c->root, sizeof(c->root), "%s/%s", SL_PIN_BASE, c->instance) >= PATH_MAX)
-		return err("instance name too long");
+		return errf("instance name too long");
 	if (access(c->root, F_OK)) {
 		if (!create)
-			return err("instance %s has no switch (no pins under %s)", c->instance,
+			return errf("instance %s has no switch (no pins under %s)", c->instance,
 				   c->root);
 		if (mkdir(SL_PIN_BASE, 0700) && errno != EEXIST)
-			return err("create %s: %s", SL_PIN_BASE, strerror(errno));
+			return errf("create %s: %s", SL_PIN_BASE, strerror(errno));
 		if (pin_dir_check(SL_PIN_BASE))	/* before anything is made inside it */
 			return -1;
 		if (mkdir(c->root, 0700) && errno != EEXIST)
-			return err("create %s: %s", c->root, strerror(errno));
+			return errf("create %s: %s", c->root, strerror(errno));
 	}
 	if (pin_dir_check(SL_PIN_BASE) || pin_dir_check(c->root))
 		return -1;
@@ -183,7 +183,7 @@ int instance_open(struct ctl *c, bool create)
 	if (access(path, F_OK)) {
 		if (!create) {
 			instance_close(c);
-			return err("instance %s has no switch (no pins under %s)", c->instance,
+			return errf("instance %s has no switch (no pins under %s)", c->instance,
 				   c->root);
 		}
 		if (load_programs(c)) {
@@ -198,21 +198,21 @@ int instance_open(struct ctl *c, bool create)
 	}
 	path_of(c, path, SL_PIN_LINKS);
 	if (mkdir(path, 0700) && errno != EEXIST)
-		return err("create %s: %s", path, strerror(errno));
+		return errf("create %s: %s", path, strerror(errno));
 	if (pin_dir_check(path))
 		return -1;
 	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
 		path_of(c, path, map_names[i]);
 		*map_fd_slot(c, i) = bpf_obj_get(path);
 		if (*map_fd_slot(c, i) < 0)
-			return err("map %s: %s", path, strerror(errno));
+			return errf("map %s: %s", path, strerror(errno));
 	}
 	path_of(c, path, SL_PIN_PROG_TC);
 	c->prog_tc = bpf_obj_get(path);
 	path_of(c, path, SL_PIN_PROG_XDP);
 	c->prog_xdp = bpf_obj_get(path);
 	if (c->prog_tc < 0 || c->prog_xdp < 0)
-		return err("programs under %s: %s", c->root, strerror(errno));
+		return errf("programs under %s: %s", c->root, strerror(errno));
 	if (!c->read_only) {
 		intents_recover(c);	/* what a killed `port add` left */
 	} else if (intents_pending(c)) {
@@ -289,7 +289,7 @@ int instance_remove(struct ctl *c)
 	path_of(c, path, SL_PIN_LINKS);
 	rmdir(path);
 	if (rmdir(c->root) && errno != ENOENT)
-		return err("remove %s: %s", c->root, strerror(errno));
+		return errf("remove %s: %s", c->root, strerror(errno));
 	rmdir(SL_PIN_BASE);	/* only when no other instance is left */
 	return 0;
 }
@@ -316,7 +316,7 @@ int port_attach_xdp(struct ctl *c, int ifindex, const char *name, int hook)
 
 	fd = bpf_link_create(c->prog_xdp, ifindex, BPF_XDP, &opts);
 	if (fd < 0)
-		return err("port %s: attach XDP (%s): %s%s", name,
+		return errf("port %s: attach XDP (%s): %s%s", name,
 			   hook == SL_HOOK_XDP_NATIVE ? "native" : "generic", strerror(errno),
 			   hook == SL_HOOK_XDP_NATIVE && errno == EOPNOTSUPP ?
 			   " (its driver has no native XDP: use xdp generic)" :
@@ -327,7 +327,7 @@ int port_attach_xdp(struct ctl *c, int ifindex, const char *name, int hook)
 	ret = bpf_obj_pin(fd, path) ? -errno : 0;
 	close(fd);
 	if (ret)
-		return err("pin %s: %s", path, strerror(-ret));
+		return errf("pin %s: %s", path, strerror(-ret));
 	return 0;
 }
 

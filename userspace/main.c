@@ -44,7 +44,7 @@ static int cmd_dispatch(struct ctl *c, int argc, char **argv)
 	for (size_t o = 0; o < sizeof(objects) / sizeof(objects[0]); o++)
 		if (matches(argv[0], objects[o].name))
 			return objects[o].run(c, argc - 1, argv + 1);
-	return err("unknown object \"%s\" (sluice --help lists them)", argv[0]);
+	return errf("unknown object \"%s\" (sluice --help lists them)", argv[0]);
 }
 
 static void usage(FILE *f)
@@ -161,7 +161,7 @@ static int command_check(int o, const char *cmd)
 		if (matches(cmd, w))
 			return 0;
 	near = nearest(cmd, objects[o].commands, buf);
-	return err("%s: unknown command \"%s\"%s%s%s (sluice %s help lists them)", objects[o].name,
+	return errf("%s: unknown command \"%s\"%s%s%s (sluice %s help lists them)", objects[o].name,
 		   cmd, near ? ": did you mean \"" : "", near ? near : "", near ? "\"?" : "",
 		   objects[o].name);
 }
@@ -179,7 +179,7 @@ static int object_find(const char *word)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s ",
 			 objects[o].name);
 	near = nearest(word, names, buf);
-	return err("unknown object \"%s\"%s%s%s (sluice --help lists them)", word,
+	return errf("unknown object \"%s\"%s%s%s (sluice --help lists them)", word,
 		   near ? ": did you mean \"" : "", near ? near : "", near ? "\"?" : "");
 }
 
@@ -212,12 +212,12 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else {
-			err("unknown option \"%s\" (sluice --help lists them)", argv[i]);
+			errf("unknown option \"%s\" (sluice --help lists them)", argv[i]);
 			return 1;
 		}
 	}
 	if (batch && i < argc) {
-		err("-batch %s: no command after it (the file holds them)", batch);
+		errf("-batch %s: no command after it (the file holds them)", batch);
 		return 1;
 	}
 	if (i >= argc && !batch) {
@@ -241,7 +241,7 @@ int main(int argc, char **argv)
 	}
 	/* bpffs refuses dots in names: "rt.x" would pass here and fail with EPERM later. */
 	if (!name_valid(c.instance, 64) || strchr(c.instance, '.')) {
-		err("instance name \"%s\" is invalid (1-64 of A-Z a-z 0-9 _ -; bpffs forbids "
+		errf("instance name \"%s\" is invalid (1-64 of A-Z a-z 0-9 _ -; bpffs forbids "
 		    "dots)", c.instance);
 		return 1;
 	}

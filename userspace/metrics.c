@@ -85,7 +85,7 @@ struct metrics *metrics_start(const char *instance, const char *addr_port)
 	struct metrics *m;
 
 	if (parse_addr_port(addr_port, &sin)) {
-		err("--metrics \"%s\": expected IPv4ADDR:PORT, e.g. 127.0.0.1:9108", addr_port);
+		errf("--metrics \"%s\": expected IPv4ADDR:PORT, e.g. 127.0.0.1:9108", addr_port);
 		return NULL;
 	}
 	m = calloc(1, sizeof(*m));
@@ -98,7 +98,7 @@ struct metrics *metrics_start(const char *instance, const char *addr_port)
 	if (!m->d) {
 		int e = errno;
 
-		err("--metrics %s: cannot listen: %s", addr_port, strerror(e ? e : EADDRNOTAVAIL));
+		errf("--metrics %s: cannot listen: %s", addr_port, strerror(e ? e : EADDRNOTAVAIL));
 		free(m);
 		return NULL;
 	}

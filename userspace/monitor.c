@@ -152,27 +152,27 @@ static int parse_args(struct ctl *c, struct monitor *m, int argc, char **argv)
 		else if (strcmp(argv[i], "port") && strcmp(argv[i], "switch") &&
 			 strcmp(argv[i], "vlan") && strcmp(argv[i], "--pcap") &&
 			 strcmp(argv[i], "count") && strcmp(argv[i], "timeout"))
-			return err("monitor: unknown argument \"%s\" (" MONITOR_USAGE ")", argv[i]);
+			return errf("monitor: unknown argument \"%s\" (" MONITOR_USAGE ")", argv[i]);
 		else if (!v)
-			return err("monitor: \"%s\" needs a value (" MONITOR_USAGE ")", argv[i]);
+			return errf("monitor: \"%s\" needs a value (" MONITOR_USAGE ")", argv[i]);
 		else if (!strcmp(argv[i], "port"))
 			port = argv[++i];
 		else if (!strcmp(argv[i], "switch"))
 			sw = argv[++i];
 		else if (!strcmp(argv[i], "vlan")) {
 			if (parse_vid(v, &m->vid))
-				return err("monitor: vlan \"%s\": expected a VLAN id (1-4094)", v);
+				return errf("monitor: vlan \"%s\": expected a VLAN id (1-4094)", v);
 			i++;
 		} else if (!strcmp(argv[i], "--pcap")) {
 			m->pcap_path = argv[++i];
 		} else if (!strcmp(argv[i], "count")) {
 			if (parse_u32(v, 1, UINT32_MAX, &n))
-				return err("monitor: count \"%s\": expected a number of events (1-)", v);
+				return errf("monitor: count \"%s\": expected a number of events (1-)", v);
 			m->count = n;
 			i++;
 		} else if (!strcmp(argv[i], "timeout")) {
 			if (parse_u32(v, 1, 86400, &m->timeout))
-				return err("monitor: timeout \"%s\": expected seconds (1-86400)", v);
+				return errf("monitor: timeout \"%s\": expected seconds (1-86400)", v);
 			i++;
 		}
 	}
@@ -186,13 +186,13 @@ static int parse_args(struct ctl *c, struct monitor *m, int argc, char **argv)
 		else if ((idx = if_nametoindex(port)))
 			m->port_key = idx;	/* an uplink */
 		else
-			return err("monitor: port %s: no such port or device", port);
+			return errf("monitor: port %s: no such port or device", port);
 	}
 	if (sw) {
 		struct sl_switch s;
 
 		if (switch_get(c, sw, &s))
-			return err("monitor: switch %s does not exist", sw);
+			return errf("monitor: switch %s does not exist", sw);
 		m->switch_id = s.id;
 	}
 	return 0;
@@ -208,22 +208,22 @@ static int monitor_open(struct ctl *c, struct monitor *m, struct ev_maps *ev, in
 	if (parse_args(c, m, argc, argv))
 		return -1;
 	if (ev_open(c->root, ev))
-		return err("instance %s has no event ring: its programs predate `sluice monitor` "
+		return errf("instance %s has no event ring: its programs predate `sluice monitor` "
 			   "(run `sluice upgrade`)", c->instance);
 	snprintf(path, sizeof(path), "%s/sl_ports", c->root);
 	m->ports = bpf_obj_get(path);
 	snprintf(path, sizeof(path), "%s/sl_switches", c->root);
 	m->switches = bpf_obj_get(path);
 	if (m->ports < 0 || m->switches < 0)
-		return err("maps under %s: %s", c->root, strerror(errno));
+		return errf("maps under %s: %s", c->root, strerror(errno));
 	for (int i = 0; i < 20; i++) {	/* the daemon probes the lock now and then */
 		int ret = ev_lock(c->root, ev);
 
 		if (ret != -EBUSY)
-			return ret ? err("lock %s: %s", c->root, strerror(-ret)) : 0;
+			return ret ? errf("lock %s: %s", c->root, strerror(-ret)) : 0;
 		usleep(50 * 1000);
 	}
-	return err("another sluice monitor is reading instance %s's events", c->instance);
+	return errf("another sluice monitor is reading instance %s's events", c->instance);
 }
 
 static int monitor_run(struct monitor *m, struct ev_maps *ev, const char *instance)
@@ -233,13 +233,13 @@ static int monitor_run(struct monitor *m, struct ev_maps *ev, const char *instan
 	int ret = 0;
 
 	if (!rb)
-		return err("ring buffer: %s", strerror(errno));
+		return errf("ring buffer: %s", strerror(errno));
 	m->discard = true;
 	ring_buffer__consume(rb);	/* what a monitor before us left unread */
 	m->discard = false;
 	if ((ret = ev_mask_set(ev, m->mask))) {
 		ring_buffer__free(rb);
-		return err("switch events on: %s", strerror(-ret));
+		return errf("switch events on: %s", strerror(-ret));
 	}
 	fprintf(stderr, "sluice monitor: listening on instance %s (drops%s%s)\n", instance,
 		m->mask & (1u << SL_EV_TRACE) ? ", trace" : "",
@@ -249,7 +249,7 @@ static int monitor_run(struct monitor *m, struct ev_maps *ev, const char *instan
 	while (!stopping && (!deadline || (uint64_t)time(NULL) < deadline)) {
 		ret = ring_buffer__poll(rb, 100);
 		if (ret < 0 && ret != -EINTR) {
-			err("ring buffer: %s", strerror(-ret));
+			errf("ring buffer: %s", strerror(-ret));
 			break;
 		}
 		ret = 0;
@@ -274,7 +274,7 @@ int cmd_monitor(struct ctl *c, int argc, char **argv)
 		goto out;
 	instance_close(c);	/* other commands go on while we listen */
 	if (m.pcap_path && !(m.pcap = pcap_create(m.pcap_path, SL_EV_SNAP + 4))) {
-		err("monitor: --pcap %s: %s", m.pcap_path, strerror(errno));
+		errf("monitor: --pcap %s: %s", m.pcap_path, strerror(errno));
 		goto out;
 	}
 	m.realtime_off = realtime_offset();

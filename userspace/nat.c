@@ -62,7 +62,7 @@ static int nat_open(struct ctl *c, struct nat *n)
 		snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[i]);
 		n->fd[i] = bpf_obj_get(path);
 		if (n->fd[i] < 0) {
-			err("map %s: %s", path, strerror(errno));
+			errf("map %s: %s", path, strerror(errno));
 			nat_close(n);
 			return -1;
 		}
@@ -77,7 +77,7 @@ static int cfg_get(struct nat *n, struct sl_nat_cfg *cfg)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(n->fd[NAT_CFG], &zero, cfg) ? err("read map sl_nat_cfg: %s",
+	return bpf_map_lookup_elem(n->fd[NAT_CFG], &zero, cfg) ? errf("read map sl_nat_cfg: %s",
 								     strerror(errno)) : 0;
 }
 
@@ -86,7 +86,7 @@ static int cfg_put(struct nat *n, const struct sl_nat_cfg *cfg)
 	__u32 zero = 0;
 
 	return bpf_map_update_elem(n->fd[NAT_CFG], &zero, cfg, BPF_ANY) ?
-	       err("write map sl_nat_cfg: %s", strerror(errno)) : 0;
+	       errf("write map sl_nat_cfg: %s", strerror(errno)) : 0;
 }
 
 /* Write slot S; the datapath scans slots up to the last used one. Enlarge before
@@ -104,7 +104,7 @@ static int rule_put(struct nat *n, __u32 s, const struct sl_nat_rule *r)
 			return -1;
 	}
 	if (bpf_map_update_elem(n->fd[NAT_RULES], &s, r, BPF_ANY))
-		return err("write map sl_nat_rules: %s", strerror(errno));
+		return errf("write map sl_nat_rules: %s", strerror(errno));
 	n->rule[s] = *r;
 	for (__u32 i = 0; i < SL_NAT_RULES_MAX; i++)
 		if (n->rule[i].used)
@@ -142,7 +142,7 @@ static bool uplink_xdp_clash(struct nat *n, const struct sl_nat_rule *r)
 		if (!o->used || o->out_ifindex != r->out_ifindex ||
 		    (o->flags & SL_NAT_F_XDP) == (r->flags & SL_NAT_F_XDP))
 			continue;
-		err("nat %s: uplink %s has xdp %s (rule %s); its rules share one hook, so this "
+		errf("nat %s: uplink %s has xdp %s (rule %s); its rules share one hook, so this "
 		    "one needs xdp %s too", r->name, r->out_name, nat_xdp_mode_name(o->flags),
 		    o->name, nat_xdp_mode_name(o->flags));
 		return true;
@@ -298,24 +298,24 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 	int ifx, plen, slot = -1;
 
 	if (argc < 1)
-		return err(NAT_USAGE);
+		return errf(NAT_USAGE);
 	name = argv[0];
 	if (!name_valid(name, SL_NAME_LEN - 1))
-		return err("nat name \"%s\" is invalid (1-%d of A-Z a-z 0-9 _ . -)", name,
+		return errf("nat name \"%s\" is invalid (1-%d of A-Z a-z 0-9 _ . -)", name,
 			   SL_NAME_LEN - 1);
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(argv[i], "src") && v && strchr(v, ':')) {
 			if (nat6_parse_cidr(v, &r6))
-				return err("src \"%s\" is not an IPv6 CIDR such as fd00::/64", v);
+				return errf("src \"%s\" is not an IPv6 CIDR such as fd00::/64", v);
 			r.flags |= SL_NAT_F_IPV6;	/* IPv4 fields that match nothing */
 			r.src_addr = SL_NAT6_V4_SRC;
 			r.src_mask = SL_NAT6_V4_MASK;
 			has_src = true;
 		} else if (!strcmp(argv[i], "src") && v) {
 			if (parse_cidr(v, &r.src_addr, &plen))
-				return err("src \"%s\" is not an IPv4 CIDR such as 10.20.0.0/24 "
+				return errf("src \"%s\" is not an IPv4 CIDR such as 10.20.0.0/24 "
 					   "or an IPv6 one such as fd00::/64", v);
 			r.src_mask = mask_of(plen);
 			r.src_addr &= r.src_mask;
@@ -327,17 +327,17 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 			has_to = true;
 		} else if (!strcmp(argv[i], "ports") && v) {
 			if (parse_ports(v, &r.port_lo, &r.port_hi))
-				return err("ports \"%s\": expected LO-HI within 1-65535, LO <= HI", v);
+				return errf("ports \"%s\": expected LO-HI within 1-65535, LO <= HI", v);
 			r.flags |= SL_NAT_F_PORTS;
 		} else if (!strcmp(argv[i], "conntrack") && v) {
 			if (parse_u32(v, SL_NAT_FLOWS_MIN, SL_NAT_FLOWS_MAX, &flows))
-				return err("conntrack \"%s\": expected connections (%u-%u)", v,
+				return errf("conntrack \"%s\": expected connections (%u-%u)", v,
 					   SL_NAT_FLOWS_MIN, SL_NAT_FLOWS_MAX);
 			has_flows = true;
 		} else if (!strcmp(argv[i], "direct") && v) {
 			/* Docker's allow-direct-routing: the uplink side may route to the subnet. */
 			if (strcmp(v, "allow") && strcmp(v, "deny"))
-				return err("direct \"%s\": expected allow or deny", v);
+				return errf("direct \"%s\": expected allow or deny", v);
 			if (!strcmp(v, "allow"))
 				r.flags |= SL_NAT_F_DIRECT;
 		} else if (!strcmp(argv[i], "random")) {
@@ -345,31 +345,31 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 			continue;
 		} else if (!strcmp(argv[i], "fastpath") && v) {
 			if (strcmp(v, "on") && strcmp(v, "off"))
-				return err("fastpath \"%s\": expected on or off", v);
+				return errf("fastpath \"%s\": expected on or off", v);
 			if (!strcmp(v, "off"))
 				r.flags |= SL_NAT_F_SLOWPATH;
 		} else if (!strcmp(argv[i], "xdp") && v) {
 			/* For NIC uplinks: replies translated before the stack allocates an skb. */
 			if (strcmp(v, "native") && strcmp(v, "generic"))
-				return err("xdp \"%s\": expected native or generic", v);
+				return errf("xdp \"%s\": expected native or generic", v);
 			r.flags |= !strcmp(v, "native") ? SL_NAT_F_XDP_NATIVE : SL_NAT_F_XDP_GENERIC;
 		} else {
-			return err("nat add: unexpected \"%s\" (%s)", argv[i], NAT_USAGE);
+			return errf("nat add: unexpected \"%s\" (%s)", argv[i], NAT_USAGE);
 		}
 		i++;
 	}
 	if (!has_src || !dev)
-		return err(NAT_USAGE);
+		return errf(NAT_USAGE);
 	if (has_to && !(r.flags & SL_NAT_F_IPV6) && (parse_ipv4(to, &r.ext_addr) || !r.ext_addr))
-		return err("to \"%s\" is not an IPv4 address (src is IPv4)", to);
+		return errf("to \"%s\" is not an IPv4 address (src is IPv4)", to);
 	if (has_to && (r.flags & SL_NAT_F_IPV6) && (inet_pton(AF_INET6, to, r6.ext) != 1 ||
 						    !(r6.ext[0] | r6.ext[1] | r6.ext[2] | r6.ext[3])))
-		return err("to \"%s\" is not an IPv6 address (src is IPv6)", to);
+		return errf("to \"%s\" is not an IPv6 address (src is IPv6)", to);
 	if ((r.flags & SL_NAT_F_IPV6) && (r.flags & SL_NAT_F_DIRECT))
-		return err("nat %s: direct allow is IPv4 only for now", name);
+		return errf("nat %s: direct allow is IPv4 only for now", name);
 	ifx = nl_link_index(dev);
 	if (ifx < 0)
-		return err("nat %s: device %s does not exist in the host netns", name, dev);
+		return errf("nat %s: device %s does not exist in the host netns", name, dev);
 	r.out_ifindex = ifx;
 	snprintf(r.name, sizeof(r.name), "%s", name);
 	snprintf(r.out_name, sizeof(r.out_name), "%s", dev);
@@ -380,18 +380,18 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 		return -1;
 	loaded = nat_loaded(c);
 	if (bpf_map_lookup_elem(c->ports, &(__u32){ ifx }, &(struct sl_port){}) == 0) {
-		err("nat %s: device %s is a switch port: a switch port cannot be an uplink "
+		errf("nat %s: device %s is a switch port: a switch port cannot be an uplink "
 		    "(masquerade needs a routed uplink)", name, dev);
 		goto undo_instance;
 	}
 	if (nat_gateway_leg(c, ifx)) {
-		err("nat %s: device %s is a switch's gateway: it cannot be an uplink (masquerade "
+		errf("nat %s: device %s is a switch's gateway: it cannot be an uplink (masquerade "
 		    "needs a routed uplink)", name, dev);
 		goto undo_instance;
 	}
 	if (!has_to && (r.flags & SL_NAT_F_IPV6)) {
 		if (nat6_uplink_addr(ifx, r6.ext)) {
-			err("nat %s: device %s has no global IPv6 address (add one, or give to ADDR6)",
+			errf("nat %s: device %s has no global IPv6 address (add one, or give to ADDR6)",
 			    name, dev);
 			goto undo_instance;
 		}
@@ -400,7 +400,7 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 		int dplen;
 
 		if (nl_addr_first(ifx, &r.ext_addr, &dplen)) {
-			err("nat %s: device %s has no IPv4 address (add one, or give to ADDR)", name,
+			errf("nat %s: device %s has no IPv4 address (add one, or give to ADDR)", name,
 			    dev);
 			goto undo_instance;
 		}
@@ -410,7 +410,7 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 		if (nat_open(c, &n))
 			goto undo_instance;
 		if (rule_find(&n, name) >= 0) {
-			err("nat rule %s already exists", name);
+			errf("nat rule %s already exists", name);
 			goto undo;
 		}
 		for (int s = 0; s < SL_NAT_RULES_MAX; s++) {
@@ -432,24 +432,24 @@ static int nat_add(struct ctl *c, int argc, char **argv)
 					goto undo;
 				if (!nat6_overlap(&o6, &r6))
 					continue;
-				err("nat %s: src overlaps rule %s", name, o->name);
+				errf("nat %s: src overlaps rule %s", name, o->name);
 				goto undo;
 			}
 			if ((o->src_addr & m) != (r.src_addr & m))
 				continue;
 			format_cidr(r.src_addr, r.src_mask, a);
 			format_cidr(o->src_addr, o->src_mask, b);
-			err("nat %s: src %s overlaps rule %s (%s)", name, a, o->name, b);
+			errf("nat %s: src %s overlaps rule %s (%s)", name, a, o->name, b);
 			goto undo;
 		}
 		if (slot < 0) {
-			err("nat %s: all %d rule slots are in use", name, SL_NAT_RULES_MAX);
+			errf("nat %s: all %d rule slots are in use", name, SL_NAT_RULES_MAX);
 			goto undo;
 		}
 		if (uplink_xdp_clash(&n, &r))
 			goto undo;
 		if (has_flows && ct_flows(&n) != flows) {
-			err("nat %s: the connection table holds %u connections; conntrack is set "
+			errf("nat %s: the connection table holds %u connections; conntrack is set "
 			    "by the first rule only", name, ct_flows(&n));
 			goto undo;
 		}
@@ -495,7 +495,7 @@ static int nat_open_existing(struct ctl *c, struct nat *n)
 	if (instance_open(c, false))
 		return -1;
 	if (!nat_loaded(c))
-		return err("instance %s has no NAT rules", c->instance);
+		return errf("instance %s has no NAT rules", c->instance);
 	return nat_open(c, n);
 }
 
@@ -518,13 +518,13 @@ static int nat_del(struct ctl *c, int argc, char **argv)
 	int s;
 
 	if (argc != 1)
-		return err("usage: sluice nat del NAME");
+		return errf("usage: sluice nat del NAME");
 	if (nat_open_existing(c, &n))
 		return -1;
 	s = rule_find(&n, argv[0]);
 	if (s < 0) {
 		nat_close(&n);
-		return err("nat rule %s does not exist", argv[0]);
+		return errf("nat rule %s does not exist", argv[0]);
 	}
 	ifx = n.rule[s].out_ifindex;
 	if (rule_put(&n, s, &(struct sl_nat_rule){})) {
@@ -565,7 +565,7 @@ static int nat_show(struct ctl *c, int argc, char **argv)
 	int q;
 
 	if (argc)
-		return err("usage: sluice nat show");
+		return errf("usage: sluice nat show");
 	q = nat_open_query(c, &n);
 	if (q < 0)
 		return -1;
@@ -642,7 +642,7 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	int q;
 
 	if (argc)
-		return err("usage: sluice nat stats");
+		return errf("usage: sluice nat stats");
 	q = nat_open_query(c, &n);
 	if (q < 0)
 		return -1;
@@ -654,7 +654,7 @@ static int nat_stats(struct ctl *c, int argc, char **argv)
 	if (!per || (!q && bpf_map_lookup_elem(n.fd[NAT_STATS], &zero, per))) {
 		free(per);
 		nat_close(&n);
-		return err("read map sl_nat_stats: %s", strerror(errno));
+		return errf("read map sl_nat_stats: %s", strerror(errno));
 	}
 	for (int i = 0; i < ncpu; i++)
 		for (size_t w = 0; w < sizeof(s) / sizeof(__u64); w++)
@@ -703,7 +703,7 @@ static int nat_timeouts(struct ctl *c, int argc, char **argv)
 	int ret = 0, q;
 
 	if (argc % 2)
-		return err("usage: sluice nat timeouts [NAME SECONDS]...");
+		return errf("usage: sluice nat timeouts [NAME SECONDS]...");
 	for (int i = 0; i < argc; i += 2) {
 		int st;
 		uint32_t v;
@@ -711,18 +711,18 @@ static int nat_timeouts(struct ctl *c, int argc, char **argv)
 		for (st = 0; st < SL_NAT_ST_MAX && strcmp(argv[i], timeout_names[st]); st++)
 			;
 		if (st == SL_NAT_ST_MAX)
-			return err("timeouts: unknown \"%s\" (tcp_syn_sent, tcp_syn_recv, "
+			return errf("timeouts: unknown \"%s\" (tcp_syn_sent, tcp_syn_recv, "
 				   "tcp_established, tcp_fin_wait, tcp_close_wait, tcp_last_ack, "
 				   "tcp_time_wait, tcp_close, udp, udp_stream, icmp)", argv[i]);
 		if (parse_u32(argv[i + 1], 1, 10000000, &v))
-			return err("timeouts %s \"%s\": expected seconds (1-10000000)", argv[i],
+			return errf("timeouts %s \"%s\": expected seconds (1-10000000)", argv[i],
 				   argv[i + 1]);
 	}
 	q = nat_open_query(c, &n);
 	if (q < 0)
 		return -1;
 	if (q && argc)
-		return err("instance %s has no NAT rules: timeouts belong to a NAT (nat add first)",
+		return errf("instance %s has no NAT rules: timeouts belong to a NAT (nat add first)",
 			   c->instance);
 	if (q) {	/* what a NAT made now would start with */
 		const __u32 defaults[SL_NAT_ST_MAX] = SL_NAT_TIMEOUT_DEFAULTS;
@@ -882,8 +882,8 @@ int cmd_nat(struct ctl *c, int argc, char **argv)
 		return nat_timeouts(c, argc - 1, argv + 1);
 	if (matches(argv[0], "ct") || matches(argv[0], "conntrack")) {
 		if (argc >= 2 && matches(argv[1], "flush"))
-			return argc > 2 ? err("usage: sluice nat ct flush") : nat_ct_flush(c);
+			return argc > 2 ? errf("usage: sluice nat ct flush") : nat_ct_flush(c);
 		return nat_ct_cmd(c, argc - 1, argv + 1);
 	}
-	return err("nat: unknown command \"%s\" (add, del, show, ct, stats, publish, timeouts)", argv[0]);
+	return errf("nat: unknown command \"%s\" (add, del, show, ct, stats, publish, timeouts)", argv[0]);
 }

@@ -76,11 +76,11 @@ int nat6_rule_get(struct ctl *c, __u32 slot, struct sl_nat6_rule *r6)
 	int fd = map_fd(c, "sl_nat6_rules"), ret;
 
 	if (fd < 0)
-		return err("map sl_nat6_rules: %s (an instance loaded before NAT66: sluice upgrade)",
+		return errf("map sl_nat6_rules: %s (an instance loaded before NAT66: sluice upgrade)",
 			   strerror(errno));
 	ret = bpf_map_lookup_elem(fd, &slot, r6);
 	close(fd);
-	return ret ? err("read map sl_nat6_rules: %s", strerror(errno)) : 0;
+	return ret ? errf("read map sl_nat6_rules: %s", strerror(errno)) : 0;
 }
 
 int nat6_rule_put(struct ctl *c, __u32 slot, const struct sl_nat6_rule *r6)
@@ -88,11 +88,11 @@ int nat6_rule_put(struct ctl *c, __u32 slot, const struct sl_nat6_rule *r6)
 	int fd = map_fd(c, "sl_nat6_rules"), ret;
 
 	if (fd < 0)
-		return err("map sl_nat6_rules: %s (an instance loaded before NAT66: sluice upgrade)",
+		return errf("map sl_nat6_rules: %s (an instance loaded before NAT66: sluice upgrade)",
 			   strerror(errno));
 	ret = bpf_map_update_elem(fd, &slot, r6, BPF_ANY);
 	close(fd);
-	return ret ? err("write map sl_nat6_rules: %s", strerror(errno)) : 0;
+	return ret ? errf("write map sl_nat6_rules: %s", strerror(errno)) : 0;
 }
 
 bool nat6_overlap(const struct sl_nat6_rule *a, const struct sl_nat6_rule *b)

@@ -58,7 +58,7 @@ int nat_load(struct ctl *c, uint32_t flows)
 	int ret = -1;
 
 	if (!skel)
-		return err("open the NAT's BPF object: %s", strerror(errno));
+		return errf("open the NAT's BPF object: %s", strerror(errno));
 	if (bpf_map__set_max_entries(skel->maps.sl_nat_ct, 2 * flows) ||
 	    bpf_map__set_max_entries(skel->maps.sl_nat_map, flows) ||
 	    bpf_map__set_max_entries(skel->maps.sl_nat_rmap, flows) ||
@@ -66,17 +66,17 @@ int nat_load(struct ctl *c, uint32_t flows)
 	    bpf_map__set_max_entries(skel->maps.sl_nat6_ct, 2 * flows) ||
 	    bpf_map__set_max_entries(skel->maps.sl_nat6_map, flows) ||
 	    bpf_map__set_max_entries(skel->maps.sl_nat6_rmap, flows)) {
-		err("size the NAT tables for %u connections: %s", flows, strerror(errno));
+		errf("size the NAT tables for %u connections: %s", flows, strerror(errno));
 		goto out;
 	}
 	if (maps_reuse_pins(c, skel->obj) || nat_tc__load(skel)) {
 		const char *lacks = prereq_kernel_missing();
 
-		err("load the NAT programs: %s", lacks ? lacks : strerror(errno));
+		errf("load the NAT programs: %s", lacks ? lacks : strerror(errno));
 		goto unpin;
 	}
 	if (cfg_init(bpf_map__fd(skel->maps.sl_nat_cfg))) {
-		err("write map sl_nat_cfg: %s", strerror(errno));
+		errf("write map sl_nat_cfg: %s", strerror(errno));
 		goto unpin;
 	}
 	pin_path(c, path, SL_PIN_PROG_NAT_EGRESS);
@@ -93,7 +93,7 @@ int nat_load(struct ctl *c, uint32_t flows)
 	ret = 0;
 	goto out;
 pin_fail:
-	err("pin %s: %s", path, strerror(errno));
+	errf("pin %s: %s", path, strerror(errno));
 unpin:
 	nat_unload(c);
 out:
@@ -145,7 +145,7 @@ static int hook_attach_nat(struct ctl *c, int ifindex, const char *dev, bool egr
 	pin_path(c, path, egress ? SL_PIN_PROG_NAT_EGRESS : SL_PIN_PROG_NAT_INGRESS);
 	prog = bpf_obj_get(path);
 	if (prog < 0)
-		return err("program %s: %s", path, strerror(errno));
+		return errf("program %s: %s", path, strerror(errno));
 	snprintf(what, sizeof(what), "uplink %s", dev);
 	ret = hook_attach(c, egress ? HOOK_NAT_OUT : HOOK_NAT_IN, ifindex, ifindex, prog, what);
 	close(prog);

@@ -79,7 +79,7 @@ static int tables_open(struct ctl *c, struct ct_tables *t)
 		snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[which[i]]);
 		*fds[i] = bpf_obj_get(path);
 		if (*fds[i] < 0) {
-			err("map %s: %s", path, strerror(errno));
+			errf("map %s: %s", path, strerror(errno));
 			tables_close(t);
 			return -1;
 		}
@@ -134,37 +134,37 @@ static int filter_parse(struct ct_tables *t, int argc, char **argv, struct ct_fi
 		uint32_t port;
 
 		if (!v)
-			return err("nat ct: \"%s\" needs a value (%s)", k, CT_FILTERS);
+			return errf("nat ct: \"%s\" needs a value (%s)", k, CT_FILTERS);
 		f->given++;
 		if (!strcmp(k, "proto")) {
 			f->proto = !strcmp(v, "tcp") ? IPPROTO_TCP : !strcmp(v, "udp") ? IPPROTO_UDP :
 				   !strcmp(v, "icmp") ? IPPROTO_ICMP : -1;
 			if (f->proto < 0)
-				return err("nat ct: proto \"%s\": expected tcp, udp or icmp", v);
+				return errf("nat ct: proto \"%s\": expected tcp, udp or icmp", v);
 		} else if ((!strcmp(k, "src") || !strcmp(k, "dst")) && strchr(v, ':')) {
 			int s = !strcmp(k, "src");
 			char buf[64];
 
 			snprintf(buf, sizeof(buf), strchr(v, '/') ? "%s" : "%s/128", v);
 			if (nat6_parse_cidr(buf, s ? &f->f6.src : &f->f6.dst))
-				return err("nat ct: %s \"%s\": expected an IPv6 address or CIDR", k, v);
+				return errf("nat ct: %s \"%s\": expected an IPv6 address or CIDR", k, v);
 			*(s ? &f->f6.has_src : &f->f6.has_dst) = true;
 			f->src_mask = 0, f->src = 1;	/* no IPv4 entry matches an IPv6 filter */
 		} else if (!strcmp(k, "src") || !strcmp(k, "dst")) {
 			int s = !strcmp(k, "src");
 
 			if (parse_prefix(v, s ? &f->src : &f->dst, s ? &f->src_mask : &f->dst_mask))
-				return err("nat ct: %s \"%s\": expected an IPv4 or IPv6 address or CIDR",
+				return errf("nat ct: %s \"%s\": expected an IPv4 or IPv6 address or CIDR",
 					   k, v);
 			f->f6.v4_addr = true;
 		} else if (!strcmp(k, "sport") || !strcmp(k, "dport")) {
 			if (parse_u32(v, 0, 65535, &port))
-				return err("nat ct: %s \"%s\": expected a port (0-65535)", k, v);
+				return errf("nat ct: %s \"%s\": expected a port (0-65535)", k, v);
 			*(!strcmp(k, "sport") ? &f->sport : &f->dport) = port;
 		} else if (!strcmp(k, "state")) {
 			f->state = parse_state(v);
 			if (f->state < 0)
-				return err("nat ct: state \"%s\": expected SYN_SENT, SYN_RECV, "
+				return errf("nat ct: state \"%s\": expected SYN_SENT, SYN_RECV, "
 					   "ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, "
 					   "CLOSE, UNREPLIED, REPLIED, ASSURED or ECHO", v);
 		} else if (!strcmp(k, "rule")) {
@@ -172,10 +172,10 @@ static int filter_parse(struct ct_tables *t, int argc, char **argv, struct ct_fi
 				if (t->rule[s].used && !strncmp(t->rule[s].name, v, SL_NAME_LEN))
 					f->rule = s;
 			if (f->rule < 0)
-				return err("nat ct: rule %s does not exist", v);
+				return errf("nat ct: rule %s does not exist", v);
 
 		} else {
-			return err("nat ct: unexpected \"%s\" (%s)", k, CT_FILTERS);
+			return errf("nat ct: unexpected \"%s\" (%s)", k, CT_FILTERS);
 		}
 	}
 	f->f6.proto = f->proto;
@@ -328,7 +328,7 @@ static int ct_run(struct ctl *c, const char *cmd, int argc, char **argv)
 	}
 	if (!strcmp(cmd, "del") && !f.given) {
 		tables_close(&t);
-		return err("nat ct del: give a filter (%s), or use nat ct flush", CT_FILTERS);
+		return errf("nat ct del: give a filter (%s), or use nat ct flush", CT_FILTERS);
 	}
 	n = entries_collect(&t, &e);
 	if (n >= 0) {
@@ -338,7 +338,7 @@ static int ct_run(struct ctl *c, const char *cmd, int argc, char **argv)
 	if (n < 0 || !hit || !live) {
 		free(e), free(hit), free(live);
 		tables_close(&t);
-		return err("read map sl_nat_ct: %s", strerror(n < 0 ? (int)-n : ENOMEM));
+		return errf("read map sl_nat_ct: %s", strerror(n < 0 ? (int)-n : ENOMEM));
 	}
 	doc = strcmp(cmd, "show") ? json_object_new_object() : json_object_new_array();
 	for (long i = 0; i < n; i++) {
@@ -382,7 +382,7 @@ int nat_ct_cmd(struct ctl *c, int argc, char **argv)
 		return ct_run(c, "count", argc - 1, argv + 1);
 	if (matches(argv[0], "del") || matches(argv[0], "delete"))
 		return ct_run(c, "del", argc - 1, argv + 1);
-	return err("nat ct: unknown command \"%s\" (show, count, del, flush)", argv[0]);
+	return errf("nat ct: unknown command \"%s\" (show, count, del, flush)", argv[0]);
 }
 
 /* Published ports per rule slot (0 each when the map is missing: an older build's NAT). */
@@ -422,7 +422,7 @@ int nat_stats_rules(struct ctl *c, int argc, char **argv)
 	long n;
 
 	if (argc > 1)
-		return err("usage: sluice nat stats rules [NAME]");
+		return errf("usage: sluice nat stats rules [NAME]");
 	n = tables_open(c, &t);
 	if (n < 0)
 		return -1;
@@ -480,7 +480,7 @@ int nat_stats_rules(struct ctl *c, int argc, char **argv)
 	tables_close(&t);
 	if (argc && !json_object_array_length(arr)) {
 		json_object_put(arr);
-		return err("nat rule %s does not exist", argv[0]);
+		return errf("nat rule %s does not exist", argv[0]);
 	}
 	output_print(arr);
 	return 0;

@@ -32,15 +32,15 @@ int nat_fast_load(struct ctl *c)
 	int ret = -1, pa, fd;
 
 	if (!skel)
-		return err("open the NAT fast path's BPF object: %s", strerror(errno));
+		return errf("open the NAT fast path's BPF object: %s", strerror(errno));
 	if (maps_reuse_pins(c, skel->obj) || nat_fast__load(skel)) {
-		err("load the NAT fast path: %s (run with LIBBPF_LOG=1 for the verifier log)",
+		errf("load the NAT fast path: %s (run with LIBBPF_LOG=1 for the verifier log)",
 		    strerror(errno));
 		goto out;
 	}
 	pin_path(c, path, SL_PIN_PROG_NAT_FAST);
 	if (bpf_program__pin(skel->progs.sl_nat_fast, path)) {
-		err("pin %s: %s", path, strerror(errno));
+		errf("pin %s: %s", path, strerror(errno));
 		goto out;
 	}
 	pin_path(c, path, SL_GW_PROG_MAP);
@@ -53,7 +53,7 @@ int nat_fast_load(struct ctl *c)
 	ret = bpf_map_update_elem(pa, &slot, &fd, BPF_ANY) ? -errno : 0;
 	close(pa);
 	if (ret)
-		err("map %s: %s", path, strerror(-ret));
+		errf("map %s: %s", path, strerror(-ret));
 out:
 	nat_fast__destroy(skel);
 	return ret ? -1 : 0;
@@ -83,7 +83,7 @@ int nat_fast_sync(struct ctl *c)
 	close(pa);
 	close(prog);
 	if (ret)
-		return err("map %s: %s", path, strerror(-ret));
+		return errf("map %s: %s", path, strerror(-ret));
 	return 0;
 }
 
@@ -143,7 +143,7 @@ int nat_fast_stats_add(struct ctl *c, json_object *o)
 	if (!per || bpf_map_lookup_elem(fd, &zero, per)) {
 		free(per);
 		close(fd);
-		return err("read map %s: %s", path, strerror(errno));
+		return errf("read map %s: %s", path, strerror(errno));
 	}
 	close(fd);
 	for (int i = 0; i < ncpu; i++)

@@ -30,9 +30,9 @@ int nat_uplink_mark(struct ctl *c, int ifindex, bool on)
 	int fd = uplinks_open(c), ret = 0;
 
 	if (fd < 0)
-		return err("map %s: %s", NAT_UPLINKS_MAP, strerror(errno));
+		return errf("map %s: %s", NAT_UPLINKS_MAP, strerror(errno));
 	if (on && bpf_map_update_elem(fd, &k, &k, BPF_ANY))
-		ret = err("write map %s: %s", NAT_UPLINKS_MAP, strerror(errno));
+		ret = errf("write map %s: %s", NAT_UPLINKS_MAP, strerror(errno));
 	if (!on)
 		bpf_map_delete_elem(fd, &k);
 	close(fd);
@@ -73,7 +73,7 @@ static int guard_attach(struct ctl *c, int ifindex)
 	snprintf(path, sizeof(path), "%s/%s", c->root, SL_PIN_PROG_NAT_GUARD);
 	prog = bpf_obj_get(path);
 	if (prog < 0)	/* NAT loaded by a build before the guard: none until it is re-made */
-		return errno == ENOENT ? 0 : err("program %s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : errf("program %s: %s", path, strerror(errno));
 	/* Before tcx, a clsact filter replaced in place when there is one. */
 	snprintf(what, sizeof(what), "gateway ifindex %d", ifindex);
 	ret = hook_attach(c, HOOK_NAT_GUARD, ifindex, ifindex, prog, what);
@@ -96,7 +96,7 @@ int nat_guard_sync(struct ctl *c)
 	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_RULES]);
 	fd = bpf_obj_get(path);
 	if (fd < 0)	/* no NAT */
-		return errno == ENOENT ? 0 : err("map %s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : errf("map %s: %s", path, strerror(errno));
 	for (__u32 s = 0; s < SL_NAT_RULES_MAX; s++) {
 		struct sl_nat_rule r;
 
@@ -213,7 +213,7 @@ void nat_uplinks_follow(struct ctl *c)
 		nat_uplink_mark(c, ifx, true);
 		r->out_ifindex = ifx;
 		if (bpf_map_update_elem(fd, &s, r, BPF_EXIST)) {
-			err("nat %s: write map sl_nat_rules: %s", r->name, strerror(errno));
+			errf("nat %s: write map sl_nat_rules: %s", r->name, strerror(errno));
 			continue;
 		}
 		for (int o = 0; o < SL_NAT_RULES_MAX; o++)

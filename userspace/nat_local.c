@@ -84,7 +84,7 @@ int nat_local_sync(struct ctl *c)
 	snprintf(path, sizeof(path), "%s/%s", c->root, NAT_LOCAL_MAP);
 	fd = bpf_obj_get(path);
 	if (fd < 0)	/* no NAT rule yet: `nat add` syncs when it loads the NAT */
-		return errno == ENOENT ? 0 : err("map %s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : errf("map %s: %s", path, strerror(errno));
 	want.n = 0;
 	local_set_collect(c, &want);
 	while (n < SL_NAT_LOCAL_MAX &&
@@ -93,11 +93,11 @@ int nat_local_sync(struct ctl *c)
 	/* New entries first, then stale ones out: no moment without a live subnet. */
 	for (int i = 0; i < want.n && !ret; i++)
 		if (bpf_map_update_elem(fd, &want.key[i], &want.val[i], BPF_ANY))
-			ret = err("write map %s: %s", NAT_LOCAL_MAP, strerror(errno));
+			ret = errf("write map %s: %s", NAT_LOCAL_MAP, strerror(errno));
 	for (int i = 0; i < n && !ret; i++)
 		if (!local_set_has(&want, &have[i]) && bpf_map_delete_elem(fd, &have[i]) &&
 		    errno != ENOENT)
-			ret = err("delete from map %s: %s", NAT_LOCAL_MAP, strerror(errno));
+			ret = errf("delete from map %s: %s", NAT_LOCAL_MAP, strerror(errno));
 	close(fd);
 	/* A new gateway gets the NAT's fail-closed guard with its subnet (nat_guard.c). */
 	return ret ? ret : nat_guard_sync(c);

@@ -53,9 +53,9 @@ static int pin_get(struct ctl *c, const char *name, int *fd)
 	if (*fd >= 0)
 		return 0;
 	if (errno == ENOENT && !strcmp(name, SL_NAT_PUB_MAP))
-		return err("map %s does not exist: the NAT was loaded by an older build (run "
+		return errf("map %s does not exist: the NAT was loaded by an older build (run "
 			   "sluice upgrade)", path);
-	return err("map %s: %s", path, strerror(errno));
+	return errf("map %s: %s", path, strerror(errno));
 }
 
 /* The maps and the rules' copy, on an instance already open (save holds its lock). */
@@ -63,7 +63,7 @@ static int pub_maps_open(struct ctl *c, struct pub_ctx *p)
 {
 	p->pub = p->rules = p->ct = -1;
 	if (!nat_loaded(c))
-		return err("instance %s has no NAT rules", c->instance);
+		return errf("instance %s has no NAT rules", c->instance);
 	if (pin_get(c, nat_map_names[NAT_RULES], &p->rules) ||
 	    pin_get(c, nat_map_names[NAT_CT], &p->ct) || pin_get(c, SL_NAT_PUB_MAP, &p->pub)) {
 		pub_close(p);
@@ -88,7 +88,7 @@ static int rule_slot(struct pub_ctx *p, const char *name)
 	for (int s = 0; s < SL_NAT_RULES_MAX; s++)
 		if (p->rule[s].used && !strncmp(p->rule[s].name, name, SL_NAME_LEN))
 			return s;
-	return err("nat rule %s does not exist", name);
+	return errf("nat rule %s does not exist", name);
 }
 
 /* "LO" or "LO-HI", 1-65535. */
@@ -129,7 +129,7 @@ static int req_parse(struct pub_ctx *p, int argc, char **argv, bool add, struct 
 
 	*q = (struct pub_req){ 0 };
 	if (argc < 1)
-		return err(PUB_USAGE);
+		return errf(PUB_USAGE);
 	q->slot = rule_slot(p, argv[0]);
 	if (q->slot < 0)
 		return -1;
@@ -137,15 +137,15 @@ static int req_parse(struct pub_ctx *p, int argc, char **argv, bool add, struct 
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!v)
-			return err("nat publish: \"%s\" needs a value (%s)", k, PUB_USAGE);
+			return errf("nat publish: \"%s\" needs a value (%s)", k, PUB_USAGE);
 		if (!strcmp(k, "proto")) {
 			if (strcmp(v, "tcp") && strcmp(v, "udp"))
-				return err("nat publish: proto \"%s\": expected tcp or udp", v);
+				return errf("nat publish: proto \"%s\": expected tcp or udp", v);
 			q->proto = !strcmp(v, "tcp") ? IPPROTO_TCP : IPPROTO_UDP;
 			has_proto = true;
 		} else if (!strcmp(k, "port")) {
 			if (parse_range(v, &q->lo, &q->hi) || q->hi - q->lo >= PUB_RANGE_MAX)
-				return err("nat publish: port \"%s\": expected PORT or LO-HI within "
+				return errf("nat publish: port \"%s\": expected PORT or LO-HI within "
 					   "1-65535, at most %d ports", v, PUB_RANGE_MAX);
 			has_port = true;
 		} else if (add && !strcmp(k, "to")) {
@@ -157,21 +157,21 @@ static int req_parse(struct pub_ctx *p, int argc, char **argv, bool add, struct 
 				*colon = 0;
 			if (parse_ipv4(a, &q->to) || !q->to ||
 			    (colon && parse_range(colon + 1, &q->to_lo, &q->to_hi)))
-				return err("nat publish: to \"%s\": expected ADDR[:PORT[-PORT]]", v);
+				return errf("nat publish: to \"%s\": expected ADDR[:PORT[-PORT]]", v);
 			has_to = true;
 		} else if (add && !strcmp(k, "from")) {
 			int plen;
 
 			if (parse_cidr(v, &q->from, &plen))
-				return err("nat publish: from \"%s\" is not an IPv4 CIDR", v);
+				return errf("nat publish: from \"%s\" is not an IPv4 CIDR", v);
 			q->from_mask = plen ? htonl(~0u << (32 - plen)) : 0;
 			q->from &= q->from_mask;
 		} else {
-			return err("nat publish: unexpected \"%s\" (%s)", k, PUB_USAGE);
+			return errf("nat publish: unexpected \"%s\" (%s)", k, PUB_USAGE);
 		}
 	}
 	if (!has_proto || !has_port || (add && !has_to))
-		return err(PUB_USAGE);
+		return errf(PUB_USAGE);
 	return 0;
 }
 
@@ -182,20 +182,20 @@ static int req_check(struct pub_ctx *p, const struct pub_req *q)
 	char a[16], b[16];
 
 	if (r->flags & SL_NAT_F_IPV6)
-		return err("nat publish: rule %s is IPv6: published ports are IPv4 only for now",
+		return errf("nat publish: rule %s is IPv6: published ports are IPv4 only for now",
 			   r->name);
 	format_ipv4(q->to, a);
 	if ((q->to & r->src_mask) != r->src_addr)
-		return err("nat publish: %s is not in rule %s's subnet", a, r->name);
+		return errf("nat publish: %s is not in rule %s's subnet", a, r->name);
 	if (q->to_lo != q->to_hi && q->to_hi - q->to_lo != q->hi - q->lo)
-		return err("nat publish: to ports %u-%u: give one port or a range as long as %u-%u",
+		return errf("nat publish: to ports %u-%u: give one port or a range as long as %u-%u",
 			   q->to_lo, q->to_hi, q->lo, q->hi);
 	for (int s = 0; s < SL_NAT_RULES_MAX; s++) {
 		const struct sl_nat_rule *o = &p->rule[s];
 
 		if (o->used && o->out_ifindex == r->out_ifindex && q->lo <= o->port_hi &&
 		    q->hi >= o->port_lo)
-			return err("nat publish: port %u-%u overlaps the masquerade range %u-%u of "
+			return errf("nat publish: port %u-%u overlaps the masquerade range %u-%u of "
 				   "rule %s (give that rule ports that leave it out)", q->lo, q->hi,
 				   o->port_lo, o->port_hi, o->name);
 	}
@@ -206,7 +206,7 @@ static int req_check(struct pub_ctx *p, const struct pub_req *q)
 
 		if (bpf_map_lookup_elem(p->pub, &k, &v) == 0) {
 			format_ipv4(v.to_addr, b);
-			return err("nat publish: port %u/%s of %s is already published (to %s:%u)",
+			return errf("nat publish: port %u/%s of %s is already published (to %s:%u)",
 				   port, q->proto == IPPROTO_TCP ? "tcp" : "udp", r->out_name, b,
 				   ntohs(v.to_port));
 		}
@@ -240,7 +240,7 @@ static int pub_add(struct ctl *c, int argc, char **argv)
 
 		v.to_port = htons(q.to_lo == q.to_hi ? q.to_lo : q.to_lo + (port - q.lo));
 		if (bpf_map_update_elem(p.pub, &k, &v, BPF_NOEXIST)) {
-			err("write map %s: %s", SL_NAT_PUB_MAP, strerror(errno));
+			errf("write map %s: %s", SL_NAT_PUB_MAP, strerror(errno));
 			break;
 		}
 	}
@@ -303,7 +303,7 @@ static int pub_del(struct ctl *c, int argc, char **argv)
 		char r[16];
 
 		format_range(q.lo, q.hi, r);
-		err("nat publish: port %s/%s is not published by rule %s", r,
+		errf("nat publish: port %s/%s is not published by rule %s", r,
 		    q.proto == IPPROTO_TCP ? "tcp" : "udp", argv[0]);
 		goto out;
 	}
@@ -327,7 +327,7 @@ static int pub_show(struct ctl *c, int argc, char **argv)
 	long n;
 
 	if (argc > 1)
-		return err(PUB_USAGE);
+		return errf(PUB_USAGE);
 	if (pub_open(c, &p))
 		return -1;
 	if (argc && (only = rule_slot(&p, argv[0])) < 0) {
@@ -419,7 +419,7 @@ int nat_publish_save(struct ctl *c, FILE *f)
 	free(lines);
 	free(k);
 	pub_close(&p);
-	return n >= 0 && lines ? 0 : err("save: cannot read map %s", SL_NAT_PUB_MAP);
+	return n >= 0 && lines ? 0 : errf("save: cannot read map %s", SL_NAT_PUB_MAP);
 }
 
 /* `nat del`: the rule's published ports and their connections go with it. */
@@ -451,5 +451,5 @@ int nat_publish_cmd(struct ctl *c, int argc, char **argv)
 		return pub_add(c, argc - 1, argv + 1);
 	if (matches(argv[0], "del") || matches(argv[0], "delete"))
 		return pub_del(c, argc - 1, argv + 1);
-	return err("nat publish: unknown command \"%s\" (add, del, show)", argv[0]);
+	return errf("nat publish: unknown command \"%s\" (add, del, show)", argv[0]);
 }

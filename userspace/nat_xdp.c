@@ -52,7 +52,7 @@ static int slot_set(struct ctl *c, int prog)
 		ret = bpf_map_update_elem(pa, &slot, &prog, BPF_ANY) ? -errno : 0;
 	close(pa);
 	if (ret)
-		return err("map %s: %s", path, strerror(-ret));
+		return errf("map %s: %s", path, strerror(-ret));
 	return 0;
 }
 
@@ -85,7 +85,7 @@ static int slot_sync(struct ctl *c)
 	pin_path(c, path, SL_PIN_PROG_NAT_XDP_OUT);
 	prog = bpf_obj_get(path);
 	if (prog < 0)
-		return err("program %s: %s", path, strerror(errno));
+		return errf("program %s: %s", path, strerror(errno));
 	ret = slot_set(c, prog);
 	close(prog);
 	return ret;
@@ -101,9 +101,9 @@ int nat_xdp_load(struct ctl *c)
 	int ret = -1;
 
 	if (!skel)
-		return err("open the NAT's XDP object: %s", strerror(errno));
+		return errf("open the NAT's XDP object: %s", strerror(errno));
 	if (maps_reuse_pins(c, skel->obj) || nat_xdp__load(skel)) {
-		err("load the NAT's XDP programs: %s (run with LIBBPF_LOG=1 for the verifier log)",
+		errf("load the NAT's XDP programs: %s (run with LIBBPF_LOG=1 for the verifier log)",
 		    strerror(errno));
 		goto out;
 	}
@@ -116,7 +116,7 @@ int nat_xdp_load(struct ctl *c)
 	ret = 0;
 	goto out;
 pin_fail:
-	err("pin %s: %s", path, strerror(errno));
+	errf("pin %s: %s", path, strerror(errno));
 out:
 	nat_xdp__destroy(skel);
 	return ret;
@@ -167,13 +167,13 @@ static int tx_set(struct ctl *c, int ifindex, bool on)
 	pin_path(c, path, SL_NAT_XDP_TX_MAP);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return on ? err("map %s: %s", path, strerror(errno)) : 0;
+		return on ? errf("map %s: %s", path, strerror(errno)) : 0;
 	/* The CLI is in the host netns it manages: the ifindex resolves there (FIELD-NOTES). */
 	ret = on ? bpf_map_update_elem(fd, &key, &key, BPF_ANY) : bpf_map_delete_elem(fd, &key);
 	ret = ret && (on || errno != ENOENT) ? -errno : 0;
 	close(fd);
 	if (ret)
-		return err("map %s: %s", path, strerror(-ret));
+		return errf("map %s: %s", path, strerror(-ret));
 	return 0;
 }
 
@@ -187,7 +187,7 @@ static int attach_error(int ifindex, const char *dev, int prog, __u32 mode, int 
 		 mode == XDP_FLAGS_DRV_MODE ? "native" : "generic");
 	if (nl_link_set_xdp(ifindex, prog, -1, mode | XDP_FLAGS_UPDATE_IF_NOEXIST, what) == 0) {
 		nl_link_set_xdp(ifindex, -1, -1, mode, what);
-		return err("%s: %s", what, strerror(errnum));
+		return errf("%s: %s", what, strerror(errnum));
 	}
 	return -1;
 }
@@ -208,7 +208,7 @@ int nat_xdp_attach(struct ctl *c, int ifindex, const char *dev, __u32 flags)
 		return -1;
 	prog = bpf_obj_get(path);
 	if (prog < 0)
-		return err("program %s: %s", path, strerror(errno));
+		return errf("program %s: %s", path, strerror(errno));
 	fd = bpf_link_create(prog, ifindex, BPF_XDP, &opts);
 	if (fd < 0) {
 		ret = attach_error(ifindex, dev, prog, mode, errno);
@@ -220,7 +220,7 @@ int nat_xdp_attach(struct ctl *c, int ifindex, const char *dev, __u32 flags)
 	ret = bpf_obj_pin(fd, path) ? -errno : 0;
 	close(fd);	/* unpinned, the link goes with its last fd */
 	if (ret)
-		return err("pin %s: %s", path, strerror(-ret));
+		return errf("pin %s: %s", path, strerror(-ret));
 	if (tx_set(c, ifindex, true) || slot_sync(c)) {
 		tx_set(c, ifindex, false);
 		unlink(path);
@@ -256,7 +256,7 @@ int nat_xdp_stats_add(struct ctl *c, json_object *o)
 	if (!per || bpf_map_lookup_elem(fd, &zero, per)) {
 		free(per);
 		close(fd);
-		return err("read map %s: %s", path, strerror(errno));
+		return errf("read map %s: %s", path, strerror(errno));
 	}
 	close(fd);
 	for (int i = 0; i < ncpu; i++)

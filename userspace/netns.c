@@ -27,18 +27,18 @@ int netns_open(const char *spec)
 	int fd;
 
 	if (!*spec)
-		return err("netns: empty name"), -EINVAL;
+		return errf("netns: empty name"), -EINVAL;
 	netns_path(spec, path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
 
-		err("netns %s: %s (%s)", spec, strerror(e), path);
+		errf("netns %s: %s (%s)", spec, strerror(e), path);
 		return -e;
 	}
 	if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
 		close(fd);
-		err("netns %s: %s is not a network namespace", spec, path);
+		errf("netns %s: %s is not a network namespace", spec, path);
 		return -EINVAL;
 	}
 	return fd;
@@ -49,7 +49,7 @@ int netns_enter(int fd, const char *what)
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		int e = errno;
 
-		err("enter netns %s: %s", what, strerror(e));
+		errf("enter netns %s: %s", what, strerror(e));
 		return -e;
 	}
 	return 0;
@@ -60,7 +60,7 @@ int netns_run_fd(int fd, const char *what, int (*fn)(void *), void *arg)
 	int host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), ret = -1;
 
 	if (host < 0)
-		return err("open the current netns: %s", strerror(errno));
+		return errf("open the current netns: %s", strerror(errno));
 	if (!netns_enter(fd, what)) {
 		ret = fn(arg);
 		if (netns_enter(host, "back home"))

@@ -59,15 +59,15 @@ static int map_create_bound(const struct sl_port *p, struct bpf_map *m)
 	if (fd < 0) {
 		e = errno;
 		if (e == EINVAL)
-			return err("port %s: xdp offload: device %s has no BPF offload (map %s: %s)",
+			return errf("port %s: xdp offload: device %s has no BPF offload (map %s: %s)",
 				   p->name, p->name, bpf_map__name(m), strerror(e));
-		return err("port %s: xdp offload: the device refused map %s: %s", p->name,
+		return errf("port %s: xdp offload: the device refused map %s: %s", p->name,
 			   bpf_map__name(m), strerror(e));
 	}
 	e = bpf_map__reuse_fd(m, fd);
 	close(fd);
 	if (e)
-		return err("port %s: xdp offload: map %s: %s", p->name, bpf_map__name(m),
+		return errf("port %s: xdp offload: map %s: %s", p->name, bpf_map__name(m),
 			   strerror(-e));
 	return 0;
 }
@@ -78,9 +78,9 @@ static int report_prog_failure(const struct sl_port *p, char *log, int e)
 	const char *last = log_reason(log);
 
 	if (!*last)	/* refused before verification: the device did not take the program */
-		return err("port %s: xdp offload: the device refused to bind the program: %s",
+		return errf("port %s: xdp offload: the device refused to bind the program: %s",
 			   p->name, strerror(e));
-	return err("port %s: xdp offload: the program failed the device's verifier: %s: %s",
+	return errf("port %s: xdp offload: the program failed the device's verifier: %s: %s",
 		   p->name, strerror(e), last);
 }
 
@@ -92,7 +92,7 @@ static struct offload *filter_load(const struct sl_port *p)
 	int e;
 
 	if (!o || !log) {
-		err("port %s: xdp offload: open the filter: %s", p->name, strerror(errno));
+		errf("port %s: xdp offload: open the filter: %s", p->name, strerror(errno));
 		goto fail;
 	}
 	if (map_create_bound(p, o->maps.sl_off_port) || map_create_bound(p, o->maps.sl_off_stats))
@@ -118,7 +118,7 @@ static int write_port(const struct sl_port *p, int map_fd)
 	__u32 zero = 0;
 
 	if (bpf_map_update_elem(map_fd, &zero, p, 0))
-		return err("port %s: write the offloaded map sl_off_port: %s", p->name,
+		return errf("port %s: write the offloaded map sl_off_port: %s", p->name,
 			   strerror(errno));
 	return 0;
 }
@@ -147,14 +147,14 @@ int offload_attach(struct ctl *c, const struct sl_port *p)
 	fds[2] = bpf_map__fd(o->maps.sl_off_stats);
 	offload_path(c, path, 0, NULL);
 	if (mkdir(path, 0700) && errno != EEXIST) {
-		err("create %s: %s", path, strerror(errno));
+		errf("create %s: %s", path, strerror(errno));
 		goto undo;
 	}
 	for (int i = 0; i < 3; i++) {
 		offload_path(c, path, p->ifindex, leaves[i]);
 		unlink(path);
 		if (bpf_obj_pin(fds[i], path)) {
-			err("pin %s: %s", path, strerror(errno));
+			errf("pin %s: %s", path, strerror(errno));
 			goto undo;
 		}
 	}
@@ -210,7 +210,7 @@ int offload_sync(struct ctl *c, const struct sl_port *p)
 	offload_path(c, path, p->ifindex, "port");
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return err("port %s: offloaded map %s: %s", p->name, path, strerror(errno));
+		return errf("port %s: offloaded map %s: %s", p->name, path, strerror(errno));
 	ret = write_port(p, fd);
 	close(fd);
 	return ret;
@@ -284,5 +284,5 @@ int port_xdp_attach(struct ctl *c, struct sl_port *p, int want)
 		printf("port %s: %s\n", p->name, xdp_mode_names[order[i]]);
 		return 0;
 	}
-	return err("port %s: xdp auto: no XDP mode was accepted", p->name);
+	return errf("port %s: xdp auto: no XDP mode was accepted", p->name);
 }

@@ -151,7 +151,7 @@ void output_stream_end(void)
 	}
 }
 
-int err(const char *fmt, ...)
+int errf(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -56,12 +56,12 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			continue;
 		}
 		if (!v)
-			return err("port: \"%s\" needs a value%s", k,
+			return errf("port: \"%s\" needs a value%s", k,
 				   add && !strcmp(k, "netns") ? " (the container's netns)" : "");
 		i++;
 		if (!strcmp(k, "vlan") || !strcmp(k, "trunk")) {
 			if (mode_k)
-				return err("port: VLAN mode is given twice (\"%s %s\" and \"%s %s\"): "
+				return errf("port: VLAN mode is given twice (\"%s %s\" and \"%s %s\"): "
 					   "a port is an access port or a trunk", mode_k, mode_v, k, v);
 			mode_k = k;
 			mode_v = v;
@@ -70,18 +70,18 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			r->netns = v;
 		} else if (add && !strcmp(k, "parent")) {
 			if (!name_valid(v, IF_NAMESIZE - 1))
-				return err("parent \"%s\" is not a valid interface name", v);
+				return errf("parent \"%s\" is not a valid interface name", v);
 			r->parent = v;
 		} else if (add && !strcmp(k, "ifname")) {
 			if (!name_valid(v, IF_NAMESIZE - 1))
-				return err("ifname \"%s\" is not a valid interface name", v);
+				return errf("ifname \"%s\" is not a valid interface name", v);
 			r->ifname = v;
 		} else if (!strcmp(k, "addr")) {
 			uint32_t a;
 			int plen;
 
 			if (parse_cidr(v, &a, &plen) || plen < 1 || plen > 32)
-				return err("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.2/24", v);
+				return errf("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.2/24", v);
 			if (r->has_addr && addr4_more_add(&r->a4, r->addr, a, plen))
 				return -1;	/* several: the first stays the port's .ip */
 			if (!r->has_addr) {
@@ -91,13 +91,13 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			r->has_addr = true;
 		} else if (add && !strcmp(k, "gw")) {
 			if (parse_ipv4(v, &r->gw))
-				return err("gw \"%s\" is not an IPv4 address", v);
+				return errf("gw \"%s\" is not an IPv4 address", v);
 			r->has_gw = true;
 		} else if (add && !strcmp(k, "mac")) {
 			if (parse_mac(v, r->mac))
-				return err("mac \"%s\" is not a MAC address such as 02:00:00:00:00:01", v);
+				return errf("mac \"%s\" is not a MAC address such as 02:00:00:00:00:01", v);
 			if (r->mac[0] & 1)
-				return err("mac %s is a multicast address", v);
+				return errf("mac %s is a multicast address", v);
 			r->has_mac = true;
 		} else if (!strcmp(k, "xdp")) {
 			if (!strcmp(v, "native"))
@@ -111,47 +111,47 @@ static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
 			else if (!add && !strcmp(v, "off"))
 				r->hook = SL_HOOK_TC;
 			else
-				return err("xdp \"%s\": expected native, generic, offload or auto%s", v,
+				return errf("xdp \"%s\": expected native, generic, offload or auto%s", v,
 					   add ? "" : " or off");
 			r->has_hook = true;
 		} else if (!strcmp(k, "vlan")) {
 			if (parse_vid(v, &r->pvid))
-				return err("vlan \"%s\" is not a VLAN id (1-4094)", v);
+				return errf("vlan \"%s\" is not a VLAN id (1-4094)", v);
 			r->mode = SL_MODE_ACCESS;
 			r->has_vlan = true;
 		} else if (!strcmp(k, "trunk")) {
 			if (parse_vid_list(v, r->vids, why, sizeof(why)))
-				return err("trunk \"%s\": %s (expected a list such as 10,20,100-199)",
+				return errf("trunk \"%s\": %s (expected a list such as 10,20,100-199)",
 					   v, why);
 			r->mode = SL_MODE_TRUNK;
 			r->pvid = 0;
 			r->has_vlan = true;
 		} else if (!strcmp(k, "native")) {
 			if (native)
-				return err("native %s: given twice", v);
+				return errf("native %s: given twice", v);
 			native = v;
 		} else if (!strcmp(k, "spoofchk")) {
 			if (strcmp(v, "on") && strcmp(v, "off"))
-				return err("spoofchk \"%s\": expected on or off", v);
+				return errf("spoofchk \"%s\": expected on or off", v);
 			r->spoofchk = !strcmp(v, "on");
 		} else if (!add && (!strcmp(k, "netns") || !strcmp(k, "parent") ||
 				    !strcmp(k, "ifname") || !strcmp(k, "gw") || !strcmp(k, "mac"))) {
-			return err("port set: \"%s\" is given when the port is made (set takes %s)",
+			return errf("port set: \"%s\" is given when the port is made (set takes %s)",
 				   k, PORT_SET_OPTS);
 		} else {
-			return err("port %s: unknown option \"%s\" (%s takes %s)", add ? "add" : "set",
+			return errf("port %s: unknown option \"%s\" (%s takes %s)", add ? "add" : "set",
 				   k, add ? "add" : "set", add ? PORT_ADD_OPTS : PORT_SET_OPTS);
 		}
 	}
 	if (native) {	/* after the loop: "native" may come before "trunk" */
 		if (!r->has_vlan || r->mode != SL_MODE_TRUNK)
-			return err("native %s: only a trunk has a native VLAN (give it with \"trunk VIDS\")",
+			return errf("native %s: only a trunk has a native VLAN (give it with \"trunk VIDS\")",
 				   native);
 		if (parse_vid(native, &r->pvid))
-			return err("native \"%s\" is not a VLAN id (1-4094)", native);
+			return errf("native \"%s\" is not a VLAN id (1-4094)", native);
 		if (!(r->vids[r->pvid / 64] >> (r->pvid % 64) & 1)) {
 			format_vid_list(r->vids, list, sizeof(list));
-			return err("native VLAN %u is not in the trunk's list %s", r->pvid, list);
+			return errf("native VLAN %u is not in the trunk's list %s", r->pvid, list);
 		}
 	}
 	return 0;
@@ -179,8 +179,8 @@ static int port_exists_err(struct ctl *c, const struct sl_port *p)
 		    nl_link_get(p->ifindex, &li) || strcmp(li.name, p->name);
 
 	if (!gone)
-		return err("port %s already exists", p->name);
-	return err("port %s already exists, but its device is gone (its netns deleted?): remove "
+		return errf("port %s already exists", p->name);
+	return errf("port %s already exists, but its device is gone (its netns deleted?): remove "
 		   "the stale port with \"sluice port del %s\" (a running sluice daemon does it "
 		   "by itself)", p->name, p->name);
 }
@@ -195,9 +195,9 @@ const struct port_kind *port_kind_of(const struct port_req *r)
 		if (port_kinds[i]->wants(r))
 			return port_kinds[i]->check(r) ? NULL : port_kinds[i];
 	if (r->netns && r->dev)
-		err("port %s: give either \"netns NS\" or \"dev\"", r->name);
+		errf("port %s: give either \"netns NS\" or \"dev\"", r->name);
 	else
-		err("port %s: which kind of port? give \"netns NS\" (a container veth), "
+		errf("port %s: which kind of port? give \"netns NS\" (a container veth), "
 		    "\"dev\" (an existing device) or \"macvlan parent DEV\"", r->name);
 	return NULL;
 }
@@ -212,11 +212,11 @@ static int port_add_prepare(struct ctl *c, struct port_req *r, const struct port
 	if (instance_open(c, false))
 		return -1;
 	if (switch_get(c, r->sw, &sw))
-		return err("switch %s does not exist", r->sw);
+		return errf("switch %s does not exist", r->sw);
 	if (!port_get_by_name(c, r->name, p))
 		return port_exists_err(c, p);
 	if (k != &port_kind_veth && k != &port_kind_endpoint && (r->a6.n || r->a6.has_gw6))
-		return err("port %s: IPv6 addr and gw6 are for container ports", r->name);
+		return errf("port %s: IPv6 addr and gw6 are for container ports", r->name);
 	if (addr6_port_check(c, sw.id, &r->a6))
 		return -1;
 	if (r->has_addr && addrs_check_free(c, sw.id, !r->has_vlan ? SL_VLAN_DEFAULT :
@@ -245,7 +245,7 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	int ret = -1;
 
 	if (argc < 2)
-		return err("port add: %s missing: sluice port add SWITCH NAME netns NS|dev|macvlan "
+		return errf("port add: %s missing: sluice port add SWITCH NAME netns NS|dev|macvlan "
 			   "parent DEV [OPTION VALUE]... (sluice port help)",
 			   argc ? "the port's NAME is" : "SWITCH and NAME are");
 	if (argc > 2 && !strcmp(argv[2], "vxlan"))
@@ -253,7 +253,7 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	r.sw = argv[0];
 	r.name = argv[1];
 	if (!name_valid(r.name, IF_NAMESIZE - 1))
-		return err("port name \"%s\" is not a valid interface name", r.name);
+		return errf("port name \"%s\" is not a valid interface name", r.name);
 	if (parse_port_opts(&r, argc - 2, argv + 2, true))
 		return -1;
 	k = port_kind_of(&r);
@@ -302,7 +302,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	uint32_t ifx;
 
 	if (argc < 2)
-		return err("usage: sluice port set NAME [addr CIDR]... [xdp native|generic|offload|auto|off] "
+		return errf("usage: sluice port set NAME [addr CIDR]... [xdp native|generic|offload|auto|off] "
 			   "[vlan VID | trunk VIDS [native VID]] [spoofchk on|off] [trusted on|off] "
 			   "[addr CIDR6 ... [gw6 IP6]]");
 	if (!strcmp(argv[1], "remotes"))
@@ -312,15 +312,15 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	if (instance_open(c, false))
 		return -1;
 	if (port_get_by_name(c, argv[0], &p))
-		return err("port %s does not exist", argv[0]);
+		return errf("port %s does not exist", argv[0]);
 	old = p;
 	ifx = p.ifindex;
 	if (addr6_port_set_check(c, &p, &r.a6))
 		return -1;
 	if (r.has_hook && (p.flags & (SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
-		return err("port %s: xdp is not for macvlan ports", p.name);
+		return errf("port %s: xdp is not for macvlan ports", p.name);
 	if ((r.has_hook || r.has_vlan) && (p.flags & SL_PORT_F_VXLAN))
-		return err("port %s: a VXLAN port's VLANs are its VNIs and its hook is tc: delete "
+		return errf("port %s: a VXLAN port's VLANs are its VNIs and its hook is tc: delete "
 			   "and add it again to change them", p.name);
 	if (r.has_vlan)
 		port_fill_vlan(&p, &r);
@@ -329,7 +329,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	if (r.spoofchk >= 0)
 		p.flags = r.spoofchk ? p.flags | SL_PORT_F_SPOOFCHK : p.flags & ~SL_PORT_F_SPOOFCHK;
 	if (r.has_addr && (p.flags & (SL_PORT_F_GATEWAY | SL_PORT_F_LAN)))
-		return err("port %s: addr is for container ports (the address its container "
+		return errf("port %s: addr is for container ports (the address its container "
 			   "sends from)", p.name);
 	if (!r.has_addr && r.has_vlan && p.ip)
 		addrs_of_port(c, &old, &r);	/* its addresses meet the new VLAN's */
@@ -351,7 +351,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 		return -1;
 	if (r.has_hook && r.hook != p.hook) {
 		if (r.hook != SL_HOOK_TC && p.hook != SL_HOOK_TC)
-			return err("port %s: set xdp off before changing the XDP mode", p.name);
+			return errf("port %s: set xdp off before changing the XDP mode", p.name);
 		if (r.hook != SL_HOOK_TC && !(p.flags & SL_PORT_F_PEER))
 			fprintf(stderr, "sluice: note: port %s is not a container veth: frames "
 				"for it still cross tc\n", p.name);
@@ -360,7 +360,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 			p.flags &= ~SL_PORT_F_XDP_TX;
 			p.hook = SL_HOOK_TC;
 			if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
-				return err("port %s: map sl_ports: %s", p.name, strerror(errno));
+				return errf("port %s: map sl_ports: %s", p.name, strerror(errno));
 			bpf_map_delete_elem(c->tx, &ifx);
 			port_detach_xdp(c, ifx);
 			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(c, &p, false))
@@ -375,11 +375,11 @@ static int port_set(struct ctl *c, int argc, char **argv)
 			if (p.flags & SL_PORT_F_PEER)
 				p.flags |= SL_PORT_F_XDP_TX;
 			if ((p.flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY))
-				return err("port %s: map sl_tx: %s", p.name, strerror(errno));
+				return errf("port %s: map sl_tx: %s", p.name, strerror(errno));
 		}
 	}
 	if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
-		return err("port %s: map sl_ports: %s", p.name, strerror(errno));
+		return errf("port %s: map sl_ports: %s", p.name, strerror(errno));
 	if (old.ip != p.ip)
 		addr_neigh_forget(c, p.switch_id, old.ip);
 	if (r.has_addr && addrs_replace(c, &old, &p, &r))
@@ -401,19 +401,19 @@ static int port_del(struct ctl *c, int argc, char **argv)
 	struct sl_port p;
 
 	if (argc != 1)
-		return err("usage: sluice port del NAME");
+		return errf("usage: sluice port del NAME");
 	if (instance_open(c, false))
 		return -1;
 	if (port_get_by_name(c, argv[0], &p))
-		return err("port %s does not exist", argv[0]);
+		return errf("port %s does not exist", argv[0]);
 	if (p.flags & SL_PORT_F_GATEWAY) {
 		char sw[SL_NAME_LEN], own[SL_NAME_LEN + 3];
 
 		snprintf(own, sizeof(own), "%s-gw", switch_name_of(c, p.switch_id, sw));
 		if (strcmp(p.name, own))	/* a leg made by `vlan add` */
-			return err("port %s is the gateway of VLAN %u of its switch: it goes with "
+			return errf("port %s is the gateway of VLAN %u of its switch: it goes with "
 				   "vlan del %s %u", p.name, p.pvid, sw, p.pvid);
-		return err("port %s is the gateway of its switch: it goes with switch del", p.name);
+		return errf("port %s is the gateway of its switch: it goes with switch del", p.name);
 	}
 	return port_remove(c, &p, p.flags & SL_PORT_F_OWNED);
 }
@@ -480,7 +480,7 @@ static int port_show(struct ctl *c, int argc, char **argv)
 
 	if (q < 0 || (q && only)) {
 		json_object_put(arr);
-		return q < 0 ? -1 : err("port %s does not exist", only);
+		return q < 0 ? -1 : errf("port %s does not exist", only);
 	}
 	if (q) {
 		output_print(arr);
@@ -488,7 +488,7 @@ static int port_show(struct ctl *c, int argc, char **argv)
 	}
 	if (only && port_get_by_name(c, only, &p)) {
 		json_object_put(arr);
-		return err("port %s does not exist", only);
+		return errf("port %s does not exist", only);
 	}
 	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
 		first = false;
@@ -511,5 +511,5 @@ int cmd_port(struct ctl *c, int argc, char **argv)
 		return port_set(c, argc - 1, argv + 1);
 	if (matches(argv[0], "del") || matches(argv[0], "delete"))
 		return port_del(c, argc - 1, argv + 1);
-	return err("port: unknown command \"%s\" (add, set, del, show)", argv[0]);
+	return errf("port: unknown command \"%s\" (add, set, del, show)", argv[0]);
 }

@@ -60,7 +60,7 @@ int addr_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, uint32_t ad
 
 	format_ipv4(addr, a);
 	if (gateways_each(c, switch_id, vid, gateway_has, &addr))
-		return err("address %s is the gateway's own on switch %s", a,
+		return errf("address %s is the gateway's own on switch %s", a,
 			   switch_name_of(c, switch_id, sw));
 	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
 		first = false;
@@ -68,7 +68,7 @@ int addr_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, uint32_t ad
 		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.switch_id == switch_id &&
 		    p.ip && strcmp(p.name, self) && vlan_shared(&p, vid) &&
 		    addr4_port_has(c, &p, addr))
-			return err("address %s is port %s's on switch %s: one address, one port",
+			return errf("address %s is port %s's on switch %s: one address, one port",
 				   a, p.name, switch_name_of(c, switch_id, sw));
 	}
 	return 0;

@@ -19,12 +19,12 @@ static bool dev_wants(const struct port_req *r)
 static int dev_check(const struct port_req *r)
 {
 	if (r->parent)
-		return err("port %s: parent %s: only a macvlan port has a parent", r->name,
+		return errf("port %s: parent %s: only a macvlan port has a parent", r->name,
 			   r->parent);
 	if (r->netns)
-		return err("port %s: give either \"netns NS\" or \"dev\"", r->name);
+		return errf("port %s: give either \"netns NS\" or \"dev\"", r->name);
 	if (r->has_addr || r->has_gw || r->has_mac)
-		return err("port %s: addr, gw and mac are for new container ports, not dev",
+		return errf("port %s: addr, gw and mac are for new container ports, not dev",
 			   r->name);
 	return 0;
 }
@@ -35,7 +35,7 @@ static int dev_fill(const struct port_req *r, struct sl_port *p, int ifx)
 	struct nl_link_info li;
 
 	if (ifx < 0 || nl_link_get(ifx, &li))
-		return err("device %s does not exist in the host netns", r->name);
+		return errf("device %s does not exist in the host netns", r->name);
 	p->ifindex = ifx;
 	memcpy(p->mac, li.mac, 6);
 	if (r->spoofchk == 1)
@@ -43,9 +43,9 @@ static int dev_fill(const struct port_req *r, struct sl_port *p, int ifx)
 	if (strcmp(li.kind, "macvlan"))
 		return 0;
 	if (li.link_netnsid >= 0 || li.peer_ifindex <= 0)
-		return err("port %s: the macvlan's parent is not in the host netns", r->name);
+		return errf("port %s: the macvlan's parent is not in the host netns", r->name);
 	if (r->hook != SL_HOOK_TC)
-		return err("port %s: xdp is not for a macvlan port (its LAN's frames are "
+		return errf("port %s: xdp is not for a macvlan port (its LAN's frames are "
 			   "redirected into tc)", r->name);
 	if (lan_vlan_check(p))
 		return -1;
@@ -91,12 +91,12 @@ static bool macvlan_wants(const struct port_req *r)
 static int macvlan_check(const struct port_req *r)
 {
 	if (!r->parent)
-		return err("port %s: macvlan needs \"parent DEV\", the host device it sits on",
+		return errf("port %s: macvlan needs \"parent DEV\", the host device it sits on",
 			   r->name);
 	if (r->dev)
-		return err("port %s: give either \"dev\" or \"macvlan\"", r->name);
+		return errf("port %s: give either \"dev\" or \"macvlan\"", r->name);
 	if (r->has_addr || r->has_gw || r->has_mac)
-		return err("port %s: addr, gw and mac are for container ports, not a host "
+		return errf("port %s: addr, gw and mac are for container ports, not a host "
 			   "macvlan", r->name);
 	return 0;
 }
@@ -108,9 +108,9 @@ static int macvlan_create(struct ctl *c, struct port_req *r, struct sl_port *p,
 	int parent = nl_link_index(r->parent), ifx;
 
 	if (parent < 0)
-		return err("parent %s does not exist in the host netns", r->parent);
+		return errf("parent %s does not exist in the host netns", r->parent);
 	if (nl_link_index(r->name) > 0)
-		return err("device %s already exists in the host netns", r->name);
+		return errf("device %s already exists in the host netns", r->name);
 	if (intent_begin(c, INTENT_MACVLAN, r->name, NULL, 0, -1))
 		return -1;
 	if (nl_macvlan_add(r->name, parent, r->parent, -1) < 0)

@@ -90,7 +90,7 @@ int port_install(struct ctl *c, struct sl_port *p)
 
 	p->slot = slot_free(c);
 	if (!p->slot)
-		return err("port %s: switch ports are full (%d per instance)", p->name,
+		return errf("port %s: switch ports are full (%d per instance)", p->name,
 			   SL_PORTS_MAX);
 	if (p->flags & SL_PORT_F_ENDPOINT)
 		ifx = p->ifindex = SL_EP_KEY(p->slot);
@@ -99,7 +99,7 @@ int port_install(struct ctl *c, struct sl_port *p)
 	    ((p->flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY)) ||
 	    bpf_map_update_elem(c->ports, &ifx, p, BPF_ANY)) {
 		bpf_map_delete_elem(c->tx, &ifx);
-		return err("port %s: write maps: %s", p->name, strerror(errno));
+		return errf("port %s: write maps: %s", p->name, strerror(errno));
 	}
 	return 0;
 }

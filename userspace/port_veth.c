@@ -51,7 +51,7 @@ int peer_set_xdp(struct ctl *c, const struct sl_port *p, bool xdp)
 
 	if (nl_link_get(p->ifindex, &li) == 0 && li.peer_ifindex > 0)
 		ret = netns_run(where, peer_set_xdp_here, &(struct peer_xdp_q){ li.peer_ifindex, xdp });
-	return ret ? err("port %s: cannot set up its container end (netns %s) for %s", p->name,
+	return ret ? errf("port %s: cannot set up its container end (netns %s) for %s", p->name,
 			 where, xdp ? "XDP" : "tc") : 0;
 }
 
@@ -62,7 +62,7 @@ int peer_setup(const struct port_req *r, uint8_t mac[6])
 	int ifx = nl_link_index(r->ifname);
 
 	if (ifx < 0)
-		return err("device %s missing in netns %s", r->ifname, r->netns);
+		return errf("device %s missing in netns %s", r->ifname, r->netns);
 	if ((r->has_mac && nl_link_set_mac(ifx, r->mac)) || (r->mtu && nl_link_set_mtu(ifx, r->mtu)) ||
 	    (r->has_addr && nl_addr_add(ifx, r->addr, r->plen)) || addr4_peer_setup(&r->a4, ifx) ||
 	    (r->hook != SL_HOOK_TC && peer_prepare_xdp(r->ifname)) ||
@@ -83,7 +83,7 @@ static bool veth_wants(const struct port_req *r)
 static int veth_check(const struct port_req *r)
 {
 	if (r->parent)
-		return err("port %s: parent %s: only a macvlan port has a parent", r->name,
+		return errf("port %s: parent %s: only a macvlan port has a parent", r->name,
 			   r->parent);
 	return 0;
 }
@@ -93,7 +93,7 @@ static int ifname_free_here(void *arg)
 	const struct port_req *r = arg;
 
 	if (nl_link_index(r->ifname) > 0)
-		return err("device %s already exists in netns %s", r->ifname, r->netns);
+		return errf("device %s already exists in netns %s", r->ifname, r->netns);
 	return 0;
 }
 
@@ -116,7 +116,7 @@ static int veth_create(struct ctl *c, struct port_req *r, struct sl_port *p, str
 	int ifx;
 
 	if (nl_link_index(r->name) > 0)
-		return err("device %s already exists in the host netns", r->name);
+		return errf("device %s already exists in the host netns", r->name);
 	m->ns_fd = netns_open(r->netns);
 	if (m->ns_fd < 0 || netns_run_fd(m->ns_fd, r->netns, ifname_free_here, r) ||
 	    intent_begin(c, INTENT_VETH, r->name, NULL, 0, -1))

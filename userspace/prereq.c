@@ -42,7 +42,7 @@ int prereq_caps(void)
 	int last = cap_last();
 
 	if (syscall(SYS_capget, &hdr, data))
-		return err("cannot read the process capabilities: %s", strerror(errno));
+		return errf("cannot read the process capabilities: %s", strerror(errno));
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		int cap = need[i].cap;
 
@@ -53,7 +53,7 @@ int prereq_caps(void)
 	}
 	if (!off)
 		return 0;
-	return err("needs root: missing %s", missing);
+	return errf("needs root: missing %s", missing);
 }
 
 /* The kernel features the switch programs use that this kernel lacks, or NULL. */

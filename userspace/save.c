@@ -93,10 +93,10 @@ static int peer_read(const struct sl_port *p, char ifname[IF_NAMESIZE], uint32_t
 	struct nl_link_info li;
 
 	if (nl_link_get(p->ifindex, &li) || li.peer_ifindex <= 0)
-		return err("save: port %s: its veth peer is gone", p->name);
+		return errf("save: port %s: its veth peer is gone", p->name);
 	if (netns_run(p->netns, peer_read_here,
 		      &(struct peer_q){ li.peer_ifindex, ifname, addr, plen }))
-		return err("save: port %s: no peer in netns %s", p->name, p->netns);
+		return errf("save: port %s: no peer in netns %s", p->name, p->netns);
 	return 0;
 }
 
@@ -129,7 +129,7 @@ static int gateway_save(FILE *f, const struct port_rec *r)
 
 	if (nl_link_get(r->p.ifindex, &li) || li.peer_ifindex <= 0 ||
 	    nl_link_get(li.peer_ifindex, &li) || nl_addr_first(li.ifindex, &addr, &plen))
-		return err("save: gateway port %s: its host leg or address is gone", r->p.name);
+		return errf("save: gateway port %s: its host leg or address is gone", r->p.name);
 	fprintf(f, "vlan add %s %u", r->sw, r->p.pvid);
 	put_cidr(f, "addr", addr, plen);
 	fprintf(f, " name %s\n", li.name);
@@ -147,7 +147,7 @@ static int port_save(struct ctl *c, FILE *f, const struct port_rec *r)
 		struct nl_link_info li;
 
 		if (nl_link_get(p->parent, &li))
-			return err("save: port %s: its parent device is gone", p->name);
+			return errf("save: port %s: its parent device is gone", p->name);
 		snprintf(parent, sizeof(parent), "%s", li.name);
 	}
 	fprintf(f, "port add %s %s", r->sw, p->name);
@@ -260,7 +260,7 @@ static int nat_save(struct ctl *c, FILE *f)
 	ct = bpf_obj_get(path);
 	if (rules < 0 || cfgfd < 0 || ct < 0 || bpf_map_lookup_elem(cfgfd, &zero, &cfg) ||
 	    bpf_obj_get_info_by_fd(ct, &info, &ilen)) {
-		ret = err("save: the NAT's maps under %s: %s", c->root, strerror(errno));
+		ret = errf("save: the NAT's maps under %s: %s", c->root, strerror(errno));
 		goto out;
 	}
 	for (__u32 s = 0; s < SL_NAT_RULES_MAX; s++) {
@@ -360,18 +360,18 @@ int cmd_save(struct ctl *c, int argc, char **argv)
 	int ret;
 
 	if (argc > 1)
-		return err("usage: sluice save [FILE]");
+		return errf("usage: sluice save [FILE]");
 	if (instance_open(c, false))
 		return -1;
 	recs = calloc(SL_PORTS_MAX, sizeof(*recs));
 	if (!recs)
-		return err("save: out of memory");
+		return errf("save: out of memory");
 	if (argc == 1) {	/* written aside and renamed: a failed save keeps the old file */
 		snprintf(tmp, sizeof(tmp), "%s.tmp", argv[0]);
 		f = fopen(tmp, "w");
 		if (!f) {
 			free(recs);
-			return err("save: %s: %s", tmp, strerror(errno));
+			return errf("save: %s: %s", tmp, strerror(errno));
 		}
 	}
 	fprintf(f, "# sluice configuration of instance %s (sluice %s); apply with\n"
@@ -381,11 +381,11 @@ int cmd_save(struct ctl *c, int argc, char **argv)
 	if (f != stdout) {
 		if (fclose(f) || ret) {
 			unlink(tmp);
-			return ret ? -1 : err("save: %s: %s", tmp, strerror(errno));
+			return ret ? -1 : errf("save: %s: %s", tmp, strerror(errno));
 		}
 		if (rename(tmp, argv[0])) {
 			unlink(tmp);
-			return err("save: %s: %s", argv[0], strerror(errno));
+			return errf("save: %s: %s", argv[0], strerror(errno));
 		}
 	}
 	return ret ? -1 : 0;

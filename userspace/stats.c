@@ -89,16 +89,16 @@ int cmd_stats(struct ctl *c, int argc, char **argv)
 	int q;
 
 	if (argc > 1)
-		return err("usage: sluice stats [PORT]");
+		return errf("usage: sluice stats [PORT]");
 	q = instance_open_read(c);
 	if (q < 0 || (q && only))
-		return q < 0 ? -1 : err("port %s does not exist", only);
+		return q < 0 ? -1 : errf("port %s does not exist", only);
 	if (q) {
 		output_print(json_object_new_array());
 		return 0;
 	}
 	if (only && port_get_by_name(c, only, &p))
-		return err("port %s does not exist", only);
+		return errf("port %s does not exist", only);
 	arr = json_object_new_array();
 	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
 		first = false;

@@ -119,10 +119,10 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 	const char *name;
 
 	if (argc < 1)
-		return err("usage: sluice switch add NAME [addr CIDR [addr CIDR6]...]");
+		return errf("usage: sluice switch add NAME [addr CIDR [addr CIDR6]...]");
 	name = argv[0];
 	if (!name_valid(name, SWITCH_NAME_MAX))
-		return err("switch name \"%s\" is invalid (1-%d of A-Z a-z 0-9 _ . -)", name,
+		return errf("switch name \"%s\" is invalid (1-%d of A-Z a-z 0-9 _ . -)", name,
 			   SWITCH_NAME_MAX);
 	for (int i = 1; i < argc; i++) {
 		int n6 = addr6_opt(&a6, ADDR6_GATEWAY, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
@@ -137,26 +137,26 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 			int plen;
 
 			if (parse_cidr(argv[++i], &sw.gw_addr, &plen) || plen < 1 || plen > 30)
-				return err("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.1/24",
+				return errf("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.1/24",
 					   argv[i]);
 			sw.gw_plen = plen;
 			has_addr = true;
 		} else {
-			return err("switch add: unexpected \"%s\"", argv[i]);
+			return errf("switch add: unexpected \"%s\"", argv[i]);
 		}
 	}
 	if (a6.n && !has_addr)
-		return err("switch %s: an IPv6 gateway address comes with an IPv4 one "
+		return errf("switch %s: an IPv6 gateway address comes with an IPv4 one "
 			   "(addr 10.0.0.1/24 addr fd00::1/64)", name);
 	snprintf(gwport, sizeof(gwport), "%s-gw", name);
 	if (has_addr && (nl_link_index(name) > 0 || nl_link_index(gwport) > 0))
-		return err("switch %s: device %s or %s already exists in the host netns", name,
+		return errf("switch %s: device %s or %s already exists in the host netns", name,
 			   name, gwport);
 	if (instance_open(c, true))
 		return -1;
 	snprintf(key, sizeof(key), "%s", name);
 	if (!switch_get(c, name, &(struct sl_switch){}))
-		return err("switch %s already exists", name);
+		return errf("switch %s already exists", name);
 	if (addr6_gateway_check(c, &a6))
 		goto fail;
 	sw.id = switch_free_id(c);
@@ -179,10 +179,10 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 		__u32 len = sizeof(info);
 
 		if (errno == E2BIG && !bpf_obj_get_info_by_fd(c->switches, &info, &len))
-			err("switch %s: an instance holds at most %u switches", name,
+			errf("switch %s: an instance holds at most %u switches", name,
 			    info.max_entries);
 		else
-			err("switch %s: write map sl_switches: %s", name, strerror(errno));
+			errf("switch %s: write map sl_switches: %s", name, strerror(errno));
 		if (sw.gw_ifindex) {
 			struct sl_port p;
 
@@ -218,11 +218,11 @@ static int switch_del(struct ctl *c, int argc, char **argv)
 	bool first = true;
 
 	if (argc != 1)
-		return err("usage: sluice switch del NAME");
+		return errf("usage: sluice switch del NAME");
 	if (instance_open(c, false))
 		return -1;
 	if (switch_get(c, argv[0], &sw))
-		return err("switch %s does not exist", argv[0]);
+		return errf("switch %s does not exist", argv[0]);
 	/* Its ports first (restarting the walk after each removal). */
 	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
 		first = false;
@@ -251,7 +251,7 @@ static int switch_show(struct ctl *c, int argc, char **argv)
 	int q = instance_open_read(c);
 
 	if (q < 0 || (q && argc > 0))
-		return q < 0 ? -1 : err("switch %s does not exist", argv[0]);
+		return q < 0 ? -1 : errf("switch %s does not exist", argv[0]);
 	arr = json_object_new_array();
 	if (q) {
 		output_print(arr);
@@ -296,7 +296,7 @@ static int switch_show(struct ctl *c, int argc, char **argv)
 	}
 	if (argc > 0 && json_object_array_length(arr) == 0) {
 		json_object_put(arr);
-		return err("switch %s does not exist", argv[0]);
+		return errf("switch %s does not exist", argv[0]);
 	}
 	output_print(arr);
 	return 0;
@@ -310,5 +310,5 @@ int cmd_switch(struct ctl *c, int argc, char **argv)
 		return switch_add(c, argc - 1, argv + 1);
 	if (matches(argv[0], "del") || matches(argv[0], "delete"))
 		return switch_del(c, argc - 1, argv + 1);
-	return err("switch: unknown command \"%s\" (add, del, show)", argv[0]);
+	return errf("switch: unknown command \"%s\" (add, del, show)", argv[0]);
 }

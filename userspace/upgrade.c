@@ -89,10 +89,10 @@ static int new_progs_take(struct upgrade *u, struct bpf_object *obj)
 		struct new_prog *n = &u->np[u->nnp];
 
 		if (u->nnp == NEW_PROGS_MAX)
-			return err("upgrade: more than %d programs", NEW_PROGS_MAX);
+			return errf("upgrade: more than %d programs", NEW_PROGS_MAX);
 		n->fd = dup(bpf_program__fd(p));
 		if (n->fd < 0 || prog_name_of(n->fd, n->name))
-			return err("upgrade: program %s: %s", bpf_program__name(p), strerror(errno));
+			return errf("upgrade: program %s: %s", bpf_program__name(p), strerror(errno));
 		u->nnp++;
 	}
 	return 0;
@@ -127,9 +127,9 @@ static int new_optional_progs_load(struct ctl *c, struct upgrade *u, const char 
 		return 0;
 	obj = bpf_object__open_mem(elf, sz, &opts);
 	if (!obj)
-		return err("open BPF object %s: %s", name, strerror(errno));
+		return errf("open BPF object %s: %s", name, strerror(errno));
 	if (maps_reuse_pins(c, obj) || bpf_object__load(obj))
-		err("load BPF object %s: %s (maps changed layout? run with LIBBPF_LOG=1 for the "
+		errf("load BPF object %s: %s (maps changed layout? run with LIBBPF_LOG=1 for the "
 		    "verifier log)", name, strerror(errno));
 	else
 		ret = new_progs_take(u, obj);
@@ -197,9 +197,9 @@ static int link_point(struct upgrade *u, const char *path, int fd, int new_fd)
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
 	    (old = bpf_prog_get_fd_by_id(info.prog_id)) < 0)
-		return err("link %s: %s", path, strerror(errno));
+		return errf("link %s: %s", path, strerror(errno));
 	if (bpf_link_update(fd, new_fd, NULL)) {
-		err("link %s: %s", path, strerror(errno));
+		errf("link %s: %s", path, strerror(errno));
 		close(old);
 		return -1;
 	}
@@ -216,7 +216,7 @@ static int ep_link_swap(struct ctl *c, struct upgrade *u, const char *path, unsi
 
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return err("link %s: %s", path, strerror(errno));
+		return errf("link %s: %s", path, strerror(errno));
 	if (endpoint_progs_load(c, SL_EP_KEY(slot), &in, &out) == 0)
 		ret = link_point(u, path, fd, egress ? out : in);
 	if (ret)
@@ -238,7 +238,7 @@ static int link_swap(struct upgrade *u, const char *path)
 
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return err("link %s: %s", path, strerror(errno));
+		return errf("link %s: %s", path, strerror(errno));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
 	    (old = bpf_prog_get_fd_by_id(info.prog_id)) >= 0) {
 		np = new_prog_find(u, old);
@@ -246,7 +246,7 @@ static int link_swap(struct upgrade *u, const char *path)
 	}
 	if (!np || link_point(u, path, fd, np->fd)) {
 		if (!np)
-			err("link %s: its program is not in this build", path);
+			errf("link %s: its program is not in this build", path);
 		close(fd);
 		return -1;
 	}
@@ -263,7 +263,7 @@ static int links_swap(struct ctl *c, struct upgrade *u)
 	snprintf(dir, sizeof(dir), "%s/%s", c->root, SL_PIN_LINKS);
 	d = opendir(dir);
 	if (!d)
-		return err("open %s: %s", dir, strerror(errno));
+		return errf("open %s: %s", dir, strerror(errno));
 	while (!ret && (de = readdir(d))) {
 		unsigned slot;
 		char dir_end[4];
@@ -271,9 +271,9 @@ static int links_swap(struct ctl *c, struct upgrade *u)
 		if (de->d_name[0] == '.')
 			continue;
 		if (u->nsw == SWAPS_MAX)
-			ret = err("upgrade: more than %d links", SWAPS_MAX);
+			ret = errf("upgrade: more than %d links", SWAPS_MAX);
 		else if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= PATH_MAX)
-			ret = err("link %s/%s: path too long", dir, de->d_name);
+			ret = errf("link %s/%s: path too long", dir, de->d_name);
 		else if (sscanf(de->d_name, "ep%u_%3s", &slot, dir_end) == 2)
 			ret = ep_link_swap(c, u, path, slot, !strcmp(dir_end, "out"));
 		else
@@ -299,12 +299,12 @@ static int clsact_hook_swap(struct upgrade *u, const struct clsact_hook *h, int 
 	np = new_fd < 0 ? new_prog_find(u, old) : NULL;
 	if (u->nsw == SWAPS_MAX || (new_fd < 0 && !np)) {
 		close(old);
-		return err("ifindex %d: its tc program is not in this build", h->ifindex);
+		return errf("ifindex %d: its tc program is not in this build", h->ifindex);
 	}
 	ret = hook_filter_replace(h->kind, h->ifindex, h->old, new_fd < 0 ? np->fd : new_fd);
 	if (ret) {
 		close(old);
-		return err("ifindex %d: replace tc filter: %s", h->ifindex, strerror(-ret));
+		return errf("ifindex %d: replace tc filter: %s", h->ifindex, strerror(-ret));
 	}
 	u->sw[u->nsw++] = (struct swap){ .link_fd = -1, .hook = *h,
 					 .ns_fd = ns_fd >= 0 ? dup(ns_fd) : -1, .old_fd = old };
@@ -413,7 +413,7 @@ static int pins_list(struct ctl *c, struct upgrade *u)
 	DIR *d = opendir(c->root);
 
 	if (!d)
-		return err("open %s: %s", c->root, strerror(errno));
+		return errf("open %s: %s", c->root, strerror(errno));
 	u->npins = 0;
 	while ((de = readdir(d)) && u->npins < NEW_PROGS_MAX)
 		if (!strncmp(de->d_name, "prog_", 5) && strlen(de->d_name) < NAME_MAX - 8)
@@ -437,10 +437,10 @@ static int pins_stage(struct ctl *c, struct upgrade *u)
 		np = old >= 0 ? new_prog_find(u, old) : NULL;
 		unlink(tmp);	/* left by an interrupted upgrade */
 		if (!np)
-			ret = err("program %s: %s", path, old < 0 ? strerror(errno) :
+			ret = errf("program %s: %s", path, old < 0 ? strerror(errno) :
 				  "not in this build");
 		else if (bpf_obj_pin(np->fd, tmp))
-			ret = err("pin %s: %s", tmp, strerror(errno));
+			ret = errf("pin %s: %s", tmp, strerror(errno));
 		if (old >= 0)
 			close(old);
 		if (ret)
@@ -458,7 +458,7 @@ static int pins_commit(struct ctl *c, struct upgrade *u)
 		snprintf(path, sizeof(path), "%s/%s", c->root, u->pin[i]);
 		snprintf(tmp, sizeof(tmp), "%s/upgrade_%s", c->root, u->pin[i]);
 		if (rename(tmp, path))
-			return err("replace %s: %s", path, strerror(errno));
+			return errf("replace %s: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -481,14 +481,14 @@ int cmd_upgrade(struct ctl *c, int argc, char **argv)
 	int ret = -1;
 
 	if (argc > 0)
-		return err("usage: sluice upgrade");
+		return errf("usage: sluice upgrade");
 	if (instance_open(c, false))
 		return -1;
 	if (build_loaded(c, from))
 		snprintf(from, sizeof(from), "unknown");
 	u.sw = calloc(SWAPS_MAX, sizeof(*u.sw));
 	if (!u.sw)
-		return err("upgrade: out of memory");
+		return errf("upgrade: out of memory");
 	/* A build that brings sl_nat_local finds it created empty: fill it before any hook
 	 * runs the programs that read it. */
 	if (new_progs_load(c, &u) || new_nat_lan_progs_load(c, &u) || nat_local_sync(c))

@@ -111,16 +111,16 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 	uint16_t vid;
 
 	if (argc < 2)
-		return err("usage: sluice vlan add SWITCH VID addr CIDR [name IF]");
+		return errf("usage: sluice vlan add SWITCH VID addr CIDR [name IF]");
 	sw_name = argv[0];
 	vid_s = argv[1];
 	if (parse_vid(vid_s, &vid))
-		return err("vlan \"%s\" is not a VLAN id (1-4094)", vid_s);
+		return errf("vlan \"%s\" is not a VLAN id (1-4094)", vid_s);
 	for (int i = 2; i < argc; i++) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!v)
-			return err("vlan add: \"%s\" needs a value", k);
+			return errf("vlan add: \"%s\" needs a value", k);
 		i++;
 		n6 = addr6_opt(&a6, ADDR6_GATEWAY, k, v);
 		if (n6 < 0)
@@ -129,44 +129,44 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 			continue;
 		if (!strcmp(k, "addr")) {
 			if (parse_cidr(v, &addr, &plen) || plen < 1 || plen > 30)
-				return err("addr \"%s\" is not an IPv4 CIDR such as 10.0.10.1/24", v);
+				return errf("addr \"%s\" is not an IPv4 CIDR such as 10.0.10.1/24", v);
 			has_addr = true;
 		} else if (!strcmp(k, "name")) {
 			if (!name_valid(v, GW_HOST_MAX))
-				return err("name \"%s\" is not an interface name of 1-%d characters "
+				return errf("name \"%s\" is not an interface name of 1-%d characters "
 					   "(A-Z a-z 0-9 _ . -)", v, GW_HOST_MAX);
 			name = v;
 		} else {
-			return err("vlan add: unexpected \"%s\"", k);
+			return errf("vlan add: unexpected \"%s\"", k);
 		}
 	}
 	if (!has_addr)
-		return err("vlan add %s %u: give the gateway's \"addr CIDR\"", sw_name, vid);
+		return errf("vlan add %s %u: give the gateway's \"addr CIDR\"", sw_name, vid);
 	if (instance_open(c, false))
 		return -1;
 	if (switch_get(c, sw_name, &sw))
-		return err("switch %s does not exist", sw_name);
+		return errf("switch %s does not exist", sw_name);
 	snprintf(host, sizeof(host), "%s.%u", sw_name, vid);	/* switch names are <= 12 */
 	if (!name && strlen(host) > GW_HOST_MAX)
-		return err("vlan %u of switch %s: gateway name %s is longer than %d characters "
+		return errf("vlan %u of switch %s: gateway name %s is longer than %d characters "
 			   "(choose one with \"name IF\")", vid, sw_name, host, GW_HOST_MAX);
 	if (name)
 		snprintf(host, sizeof(host), "%s", name);
 	snprintf(port, sizeof(port), "%s-gw", host);
 	if (!gateway_find(c, sw.id, vid, &other))
-		return err("vlan %u of switch %s already has a gateway (%s)", vid, sw_name,
+		return errf("vlan %u of switch %s already has a gateway (%s)", vid, sw_name,
 			   other.host[0] ? other.host : other.port.name);
 	if (nl_link_index(host) > 0 || nl_link_index(port) > 0)
-		return err("vlan %u of switch %s: device %s or %s already exists in the host netns",
+		return errf("vlan %u of switch %s: device %s or %s already exists in the host netns",
 			   vid, sw_name, host, port);
 	if (!port_get_by_name(c, port, &p))
-		return err("vlan %u of switch %s: port %s already exists", vid, sw_name, port);
+		return errf("vlan %u of switch %s: port %s already exists", vid, sw_name, port);
 	if (!gateway_overlapping(c, addr, plen, &other)) {
 		char mine[20], theirs[20];
 
 		format_cidr(addr, plen, mine);
 		format_cidr(other.addr, other.plen, theirs);
-		return err("vlan %u of switch %s: %s overlaps gateway %s (%s)", vid, sw_name, mine,
+		return errf("vlan %u of switch %s: %s overlaps gateway %s (%s)", vid, sw_name, mine,
 			   other.host, theirs);
 	}
 	if (addr6_gateway_check(c, &a6))
@@ -190,17 +190,17 @@ static int vlan_del(struct ctl *c, int argc, char **argv)
 	uint16_t vid;
 
 	if (argc != 2)
-		return err("usage: sluice vlan del SWITCH VID");
+		return errf("usage: sluice vlan del SWITCH VID");
 	if (parse_vid(argv[1], &vid))
-		return err("vlan \"%s\" is not a VLAN id (1-4094)", argv[1]);
+		return errf("vlan \"%s\" is not a VLAN id (1-4094)", argv[1]);
 	if (instance_open(c, false))
 		return -1;
 	if (switch_get(c, argv[0], &sw))
-		return err("switch %s does not exist", argv[0]);
+		return errf("switch %s does not exist", argv[0]);
 	if (gateway_find(c, sw.id, vid, &gw))
-		return err("vlan %u of switch %s has no gateway", vid, argv[0]);
+		return errf("vlan %u of switch %s has no gateway", vid, argv[0]);
 	if (sw.gw_ifindex && gw.host_ifindex == (int)sw.gw_ifindex)
-		return err("vlan %u of switch %s: its gateway %s is the switch's own address "
+		return errf("vlan %u of switch %s: its gateway %s is the switch's own address "
 			   "(it goes with switch del)", vid, argv[0], gw.host);
 	if (port_remove(c, &gw.port, true))
 		return -1;
@@ -309,16 +309,16 @@ static int vlan_show(struct ctl *c, int argc, char **argv)
 	bool first = true;
 
 	if (!ports || !names) {
-		err("vlan show: out of memory");
+		errf("vlan show: out of memory");
 		goto out;
 	}
 	if (argc > 1) {
-		err("usage: sluice vlan show [SWITCH]");
+		errf("usage: sluice vlan show [SWITCH]");
 		goto out;
 	}
 	q = instance_open_read(c);
 	if (q == 1 && argc == 1) {
-		err("switch %s does not exist", argv[0]);
+		errf("switch %s does not exist", argv[0]);
 		goto out;
 	}
 	if (q == 1) {
@@ -330,7 +330,7 @@ static int vlan_show(struct ctl *c, int argc, char **argv)
 		goto out;
 	if (argc == 1) {
 		if (switch_get(c, argv[0], &(struct sl_switch){})) {
-			err("switch %s does not exist", argv[0]);
+			errf("switch %s does not exist", argv[0]);
 			goto out;
 		}
 		snprintf(names[nsw++], SL_NAME_LEN, "%s", argv[0]);
@@ -371,5 +371,5 @@ int cmd_vlan(struct ctl *c, int argc, char **argv)
 		return vlan_add(c, argc - 1, argv + 1);
 	if (matches(argv[0], "del") || matches(argv[0], "delete"))
 		return vlan_del(c, argc - 1, argv + 1);
-	return err("vlan: unknown command \"%s\" (add, del, show)", argv[0]);
+	return errf("vlan: unknown command \"%s\" (add, del, show)", argv[0]);
 }

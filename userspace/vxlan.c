@@ -29,7 +29,7 @@ int vx_maps_open(struct ctl *c, struct vx_maps *m)
 		snprintf(path, sizeof(path), "%s/%s", c->root, names[i]);
 		*fds[i] = bpf_obj_get(path);
 		if (*fds[i] < 0)
-			return err("map %s: %s (an instance made before VXLAN ports: run sluice "
+			return errf("map %s: %s (an instance made before VXLAN ports: run sluice "
 				   "upgrade)", path, strerror(errno));
 	}
 	return 0;
@@ -60,12 +60,12 @@ static int vx_add_map(struct vx_req *r, uint16_t vid, const char *vni_s)
 	uint32_t vni;
 
 	if (parse_u32(vni_s, 1, SL_VX_VNI_MAX, &vni))
-		return err("vni \"%s\" is not a VXLAN network id (1-%u)", vni_s, SL_VX_VNI_MAX);
+		return errf("vni \"%s\" is not a VXLAN network id (1-%u)", vni_s, SL_VX_VNI_MAX);
 	for (uint32_t i = 0; i < r->nmaps; i++) {
 		if (r->vid[i] == vid)
-			return err("vlan %u is mapped twice (vni %u and vni %u)", vid, r->vni[i], vni);
+			return errf("vlan %u is mapped twice (vni %u and vni %u)", vid, r->vni[i], vni);
 		if (r->vni[i] == vni)
-			return err("vni %u is given for vlan %u and vlan %u: a VNI carries one VLAN",
+			return errf("vni %u is given for vlan %u and vlan %u: a VNI carries one VLAN",
 				   vni, r->vid[i], vid);
 	}
 	r->vid[r->nmaps] = vid;
@@ -78,12 +78,12 @@ int vx_add_remote(struct vx_req *r, const char *s)
 	uint32_t a;
 
 	if (parse_ipv4(s, &a) || !a || (ntohl(a) >> 28) >= 14)
-		return err("remote \"%s\" is not a unicast IPv4 address", s);
+		return errf("remote \"%s\" is not a unicast IPv4 address", s);
 	for (uint32_t i = 0; i < r->nremotes; i++)
 		if (r->remotes[i] == a)
-			return err("remote %s is listed twice", s);
+			return errf("remote %s is listed twice", s);
 	if (r->nremotes >= SL_VX_REMOTES_MAX)
-		return err("remote %s: a VXLAN port has at most %d remotes", s, SL_VX_REMOTES_MAX);
+		return errf("remote %s: a VXLAN port has at most %d remotes", s, SL_VX_REMOTES_MAX);
 	r->remotes[r->nremotes++] = a;
 	return 0;
 }
@@ -98,13 +98,13 @@ static int vx_parse(struct vx_req *r, int argc, char **argv)
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!v)
-			return err("port %s: \"%s\" needs a value", r->name, k);
+			return errf("port %s: \"%s\" needs a value", r->name, k);
 		if (pending && strcmp(k, "vni"))
-			return err("vlan %s: give its VNI right after it (vlan %s vni VNI)", pending,
+			return errf("vlan %s: give its VNI right after it (vlan %s vni VNI)", pending,
 				   pending);
 		if (!strcmp(k, "vlan")) {
 			if (parse_vid(v, &vid))
-				return err("vlan \"%s\" is not a VLAN id (1-4094)", v);
+				return errf("vlan \"%s\" is not a VLAN id (1-4094)", v);
 			pending = v;
 		} else if (!strcmp(k, "vni")) {
 			if (vx_add_map(r, pending ? vid : SL_VLAN_DEFAULT, v))
@@ -115,31 +115,31 @@ static int vx_parse(struct vx_req *r, int argc, char **argv)
 				return -1;
 		} else if (!strcmp(k, "dstport")) {
 			if (parse_u32(v, 1, 65535, &u))
-				return err("dstport \"%s\" is not a UDP port (1-65535)", v);
+				return errf("dstport \"%s\" is not a UDP port (1-65535)", v);
 			r->dstport = u;
 		} else if (!strcmp(k, "local")) {
 			if (parse_ipv4(v, &r->local) || !r->local)
-				return err("local \"%s\" is not an IPv4 address", v);
+				return errf("local \"%s\" is not an IPv4 address", v);
 		} else if (!strcmp(k, "dev")) {
 			if (!name_valid(v, IF_NAMESIZE - 1))
-				return err("dev \"%s\" is not a valid interface name", v);
+				return errf("dev \"%s\" is not a valid interface name", v);
 			r->dev = v;
 		} else {
-			return err("port %s: unknown vxlan option \"%s\" (vni, vlan, remote, dstport, "
+			return errf("port %s: unknown vxlan option \"%s\" (vni, vlan, remote, dstport, "
 				   "local, dev)", r->name, k);
 		}
 	}
 	if (pending)
-		return err("vlan %s: give its VNI right after it (vlan %s vni VNI)", pending, pending);
+		return errf("vlan %s: give its VNI right after it (vlan %s vni VNI)", pending, pending);
 	if (!r->nmaps)
-		return err("port %s: vxlan needs \"vni VNI\" (or \"vlan VID vni VNI\"...)", r->name);
+		return errf("port %s: vxlan needs \"vni VNI\" (or \"vlan VID vni VNI\"...)", r->name);
 	for (uint32_t i = 0; r->local && i < r->nremotes; i++) {
 		char ip[16];
 
 		if (r->remotes[i] != r->local)
 			continue;
 		format_ipv4(r->local, ip);
-		return err("remote %s is this host's local address", ip);
+		return errf("remote %s is this host's local address", ip);
 	}
 	return 0;
 }
@@ -161,11 +161,11 @@ static int vx_clash(struct ctl *c, struct vx_maps *m, const struct vx_req *r)
 			struct sl_vx_id_key k = { next, SL_VX_ID_VNI | r->vni[i] };
 
 			if (!bpf_map_lookup_elem(m->ids, &k, &vni))
-				return err("vni %u is already carried by port %s (vlan %u)", r->vni[i],
+				return errf("vni %u is already carried by port %s (vlan %u)", r->vni[i],
 					   p.name, vni);
 		}
 		if (!bpf_map_lookup_elem(m->ports, &next, &vp) && vp.dstport == r->dstport)
-			return err("port %s already takes VXLAN on UDP port %u (one external vxlan "
+			return errf("port %s already takes VXLAN on UDP port %u (one external vxlan "
 				   "device per UDP port: give another dstport)", p.name, r->dstport);
 	}
 	return 0;
@@ -182,7 +182,7 @@ static int vx_maps_write(struct vx_maps *m, const struct vx_req *r, uint32_t ifx
 		uint32_t idx = i + 1;
 
 		if (bpf_map_update_elem(m->remotes, &k, &idx, BPF_ANY))
-			return err("map sl_vx_remotes: %s", strerror(errno));
+			return errf("map sl_vx_remotes: %s", strerror(errno));
 	}
 	for (uint32_t i = 0; i < r->nmaps; i++) {
 		struct sl_vx_id_key in = { ifx, SL_VX_ID_VNI | r->vni[i] }, out = { ifx, r->vid[i] };
@@ -190,10 +190,10 @@ static int vx_maps_write(struct vx_maps *m, const struct vx_req *r, uint32_t ifx
 
 		if (bpf_map_update_elem(m->ids, &in, &vid, BPF_ANY) ||
 		    bpf_map_update_elem(m->ids, &out, &r->vni[i], BPF_ANY))
-			return err("map sl_vx_ids: %s", strerror(errno));
+			return errf("map sl_vx_ids: %s", strerror(errno));
 	}
 	if (bpf_map_update_elem(m->ports, &ifx, &vp, BPF_ANY))
-		return err("map sl_vx_ports: %s", strerror(errno));
+		return errf("map sl_vx_ports: %s", strerror(errno));
 	return 0;
 }
 
@@ -255,16 +255,16 @@ static int vx_check(struct ctl *c, struct vx_maps *m, const struct vx_req *r,
 	int dev;
 
 	if (switch_get(c, r->sw, sw))
-		return err("switch %s does not exist", r->sw);
+		return errf("switch %s does not exist", r->sw);
 	if (!port_get_by_name(c, r->name, &p))
-		return err("port %s already exists", r->name);
+		return errf("port %s already exists", r->name);
 	if (nl_link_index(r->name) > 0)
-		return err("device %s already exists in the host netns", r->name);
+		return errf("device %s already exists in the host netns", r->name);
 	*mtu = 1500;
 	if (r->dev) {
 		dev = nl_link_index(r->dev);
 		if (dev < 0 || nl_link_get(dev, &li))
-			return err("dev %s does not exist in the host netns", r->dev);
+			return errf("dev %s does not exist in the host netns", r->dev);
 		*mtu = li.mtu;
 	}
 	*mtu -= SL_VX_OVERHEAD;
@@ -281,12 +281,12 @@ int vxlan_port_add(struct ctl *c, int argc, char **argv)
 	int ifx = -1, mtu = 0, ret = -1;
 
 	if (!r)
-		return err("out of memory");
+		return errf("out of memory");
 	r->sw = argv[0];
 	r->name = argv[1];
 	r->dstport = SL_VX_DSTPORT;
 	if (!name_valid(r->name, IF_NAMESIZE - 1)) {
-		err("port name \"%s\" is not a valid interface name", r->name);
+		errf("port name \"%s\" is not a valid interface name", r->name);
 		goto out;
 	}
 	if (vx_parse(r, argc - 3, argv + 3) || instance_open(c, false) || vx_maps_open(c, &m) ||

@@ -81,7 +81,7 @@ static int vx_remotes_replace(struct ctl *c, struct vx_maps *m, const struct sl_
 			if (!nv.remotes[i])	/* a slot freed just now, as the last resort */
 				hole = i;
 		if (hole == SL_VX_REMOTES_MAX)
-			return err("port %s: more than %d remotes", p->name, SL_VX_REMOTES_MAX);
+			return errf("port %s: more than %d remotes", p->name, SL_VX_REMOTES_MAX);
 		nv.remotes[hole] = r->remotes[j];
 	}
 	for (nv.count = SL_VX_REMOTES_MAX; nv.count && !nv.remotes[nv.count - 1]; nv.count--)
@@ -94,7 +94,7 @@ static int vx_remotes_replace(struct ctl *c, struct vx_maps *m, const struct sl_
 			bpf_map_delete_elem(m->remotes, &k);
 	}
 	if (bpf_map_update_elem(m->ports, &p->ifindex, &nv, BPF_EXIST))
-		return err("map sl_vx_ports: %s", strerror(errno));
+		return errf("map sl_vx_ports: %s", strerror(errno));
 	if (arg.gone)
 		fdb_delete_if(c, behind_gone, &arg);
 	for (i = 0; i < nv.count; i++) {
@@ -102,7 +102,7 @@ static int vx_remotes_replace(struct ctl *c, struct vx_maps *m, const struct sl_
 		uint32_t idx = i + 1;
 
 		if (nv.remotes[i] && bpf_map_update_elem(m->remotes, &k, &idx, BPF_ANY))
-			return err("map sl_vx_remotes: %s", strerror(errno));
+			return errf("map sl_vx_remotes: %s", strerror(errno));
 	}
 	*vp = nv;
 	return 0;
@@ -118,10 +118,10 @@ int vxlan_port_set(struct ctl *c, int argc, char **argv)
 	int ret = -1;
 
 	if (!r)
-		return err("out of memory");
+		return errf("out of memory");
 	r->name = argv[0];
 	if (argc != 3 || strcmp(argv[1], "remotes")) {
-		err("usage: sluice port set NAME remotes IP[,IP]...|none (a VXLAN port's hosts)");
+		errf("usage: sluice port set NAME remotes IP[,IP]...|none (a VXLAN port's hosts)");
 		goto out;
 	}
 	list = strdup(argv[2]);
@@ -132,11 +132,11 @@ int vxlan_port_set(struct ctl *c, int argc, char **argv)
 	if (instance_open(c, false) || vx_maps_open(c, &m))
 		goto out;
 	if (port_get_by_name(c, r->name, &p)) {
-		err("port %s does not exist", r->name);
+		errf("port %s does not exist", r->name);
 		goto out;
 	}
 	if (!(p.flags & SL_PORT_F_VXLAN) || bpf_map_lookup_elem(m.ports, &p.ifindex, &vp)) {
-		err("port %s is not a VXLAN port: only those have remotes", r->name);
+		errf("port %s is not a VXLAN port: only those have remotes", r->name);
 		goto out;
 	}
 	for (uint32_t i = 0; vp.local && i < r->nremotes; i++) {
@@ -145,7 +145,7 @@ int vxlan_port_set(struct ctl *c, int argc, char **argv)
 		if (r->remotes[i] != vp.local)
 			continue;
 		format_ipv4(vp.local, ip);
-		err("remote %s is this host's local address", ip);
+		errf("remote %s is this host's local address", ip);
 		goto out;
 	}
 	ret = vx_remotes_replace(c, &m, &p, &vp, r);
