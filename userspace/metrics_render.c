@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "events.h"
 #include "metrics.h"
+#include "percpu.h"
 #include "nat_ctl.h"
 #include "sluice_nat.h"
 #include "sluice_nat_fast.h"
@@ -51,25 +52,6 @@ static int pin_fd(struct scrape *s, const char *leaf)
 static void family(struct scrape *s, const char *name, const char *type, const char *help)
 {
 	fprintf(s->f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-/* Sum the per-CPU value at KEY (SIZE bytes of __u64 counters) into OUT. */
-static int percpu_read(int fd, __u32 key, void *out, size_t size)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	size_t words = size / sizeof(__u64), stride = (size + 7) & ~7ul;
-	char *per = calloc(ncpu, stride);
-
-	memset(out, 0, size);
-	if (!per || bpf_map_lookup_elem(fd, &key, per)) {
-		free(per);
-		return -1;
-	}
-	for (int c = 0; c < ncpu; c++)
-		for (size_t w = 0; w < words; w++)
-			((__u64 *)out)[w] += ((__u64 *)(per + c * stride))[w];
-	free(per);
-	return 0;
 }
 
 static __u32 map_capacity(int fd)
@@ -118,7 +100,7 @@ static int ports_read(struct scrape *s)
 
 		first = false;
 		key = next;
-		if (bpf_map_lookup_elem(pfd, &next, &p) || percpu_read(sfd, p.slot, &r->s, sizeof(r->s)))
+		if (bpf_map_lookup_elem(pfd, &next, &p) || percpu_sum(sfd, p.slot, &r->s, sizeof(r->s)))
 			continue;
 		snprintf(r->name, sizeof(r->name), "%.*s", SL_NAME_LEN, p.name);
 		snprintf(r->sw, sizeof(r->sw), "%s", p.switch_id < 256 ? s->sw_name[p.switch_id] : "");
@@ -270,7 +252,7 @@ static void nat_render(struct scrape *s)
 	for (__u32 r = 0; r < SL_NAT_RULES_MAX; r++)
 		if (bpf_map_lookup_elem(n.fd[NAT_RULES], &r, &n.rule[r]))
 			memset(&n.rule[r], 0, sizeof(n.rule[r]));
-	if (percpu_read(n.fd[NAT_STATS], 0, &st, sizeof(st)))
+	if (percpu_sum(n.fd[NAT_STATS], 0, &st, sizeof(st)))
 		goto out;
 	nat_count(&n);
 	family(s, "sluice_nat_connections", "gauge", "Connections in the NAT table.");
@@ -322,7 +304,7 @@ static void nat_fast_render(struct scrape *s)
 
 	if (fd < 0)
 		return;		/* no NAT, or one loaded by a build without the fast path */
-	if (percpu_read(fd, 0, &fs, sizeof(fs)) == 0) {
+	if (percpu_sum(fd, 0, &fs, sizeof(fs)) == 0) {
 		family(s, "sluice_nat_fastpath_packets_total", "counter",
 		       "Packets the NAT fast path routed, translated and sent itself, by direction.");
 		for (int d = 0; d < 2; d++)
@@ -349,7 +331,7 @@ static void nat_xdp_render(struct scrape *s)
 
 	if (fd < 0)
 		return;		/* no NAT, or one loaded by a build without the XDP uplink */
-	if (percpu_read(fd, 0, &xs, sizeof(xs)) == 0) {
+	if (percpu_sum(fd, 0, &xs, sizeof(xs)) == 0) {
 		family(s, "sluice_nat_xdp_packets_total", "counter",
 		       "Packets the NAT's XDP programs translated and redirected, by direction.");
 		for (int d = 0; d < 2; d++)

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ctl.h"
+#include "percpu.h"
 #include "nat_ctl.h"
 #include "output.h"
 #include "sluice_nat_fast.h"
@@ -129,27 +130,20 @@ static json_object *slow_json(const __u64 *slow)
 /* Add the fast path's counters to the `nat stats` document O. */
 int nat_fast_stats_add(struct ctl *c, json_object *o)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd;
-	struct sl_nat_fast_stats *per, s = {};
+	struct sl_nat_fast_stats s;
+	int fd;
 	char path[PATH_MAX];
 	json_object *f;
-	__u32 zero = 0;
 
 	pin_path(c, path, SL_NAT_FAST_STATS_MAP);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;	/* loaded by an older build: no fast path to count */
-	per = calloc(ncpu, sizeof(*per));
-	if (!per || bpf_map_lookup_elem(fd, &zero, per)) {
-		free(per);
+	if (percpu_sum(fd, 0, &s, sizeof(s))) {
 		close(fd);
 		return errf("read map %s: %s", path, strerror(errno));
 	}
 	close(fd);
-	for (int i = 0; i < ncpu; i++)
-		for (size_t w = 0; w < sizeof(s) / sizeof(__u64); w++)
-			((__u64 *)&s)[w] += ((__u64 *)&per[i])[w];
-	free(per);
 	f = json_object_new_object();
 	jadd_int(f, "out_packets", s.fast[SL_NAT_FAST_DIR_OUT]);
 	jadd_int(f, "in_packets", s.fast[SL_NAT_FAST_DIR_IN]);

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ctl.h"
+#include "percpu.h"
 #include "nat_ctl.h"
 #include "netlink.h"
 #include "output.h"
@@ -242,27 +243,20 @@ void nat_xdp_detach(struct ctl *c, int ifindex)
 /* Add the XDP hook's counters to the `nat stats` document O. */
 int nat_xdp_stats_add(struct ctl *c, json_object *o)
 {
-	int ncpu = libbpf_num_possible_cpus(), fd;
-	struct sl_nat_xdp_stats *per, s = {};
+	struct sl_nat_xdp_stats s;
+	int fd;
 	char path[PATH_MAX];
 	json_object *x, *pass;
-	__u32 zero = 0;
 
 	pin_path(c, path, SL_NAT_XDP_STATS_MAP);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;	/* loaded by an older build: no XDP hook to count */
-	per = calloc(ncpu, sizeof(*per));
-	if (!per || bpf_map_lookup_elem(fd, &zero, per)) {
-		free(per);
+	if (percpu_sum(fd, 0, &s, sizeof(s))) {
 		close(fd);
 		return errf("read map %s: %s", path, strerror(errno));
 	}
 	close(fd);
-	for (int i = 0; i < ncpu; i++)
-		for (size_t w = 0; w < sizeof(s) / sizeof(__u64); w++)
-			((__u64 *)&s)[w] += ((__u64 *)&per[i])[w];
-	free(per);
 	x = json_object_new_object();
 	for (int d = 0; d < 2; d++) {
 		const char *dir = d == SL_NAT_FAST_DIR_OUT ? "out" : "in";

@@ -206,24 +206,6 @@ bool sw_fdb_get(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
 	return bpf_map_lookup_elem(sw->fdb, &k, e) == 0;
 }
 
-int percpu_sum(int map_fd, __u32 key, void *sum, size_t size)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *per = calloc(ncpu, size), *dst = sum;
-	size_t words = size / sizeof(__u64);
-
-	memset(sum, 0, size);
-	if (!per || bpf_map_lookup_elem(map_fd, &key, per)) {
-		free(per);
-		return -1;
-	}
-	for (int c = 0; c < ncpu; c++)
-		for (size_t w = 0; w < words; w++)
-			dst[w] += per[c * words + w];
-	free(per);
-	return 0;
-}
-
 struct sl_port_stats sw_stats(struct sw *sw, int n)
 {
 	struct sl_port_stats sum;

@@ -59,7 +59,7 @@ bool sw_fdb_get(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
 struct sl_port_stats sw_stats(struct sw *sw, int n);
 /* The per-CPU value at KEY of MAP_FD summed over all CPUs into SUM, SIZE bytes of __u64
  * counters (a stats struct); 0, or -1 with errno set. */
-int percpu_sum(int map_fd, __u32 key, void *sum, size_t size);
+#include "percpu.h"	/* percpu_sum(), shared with the controller */
 /* Fail at FILE:LINE unless DROPS[0..MAX) are all 0 but DROPS[WHY] == COUNT (WHY = MAX:
  * all 0); the message starts with WHO and names each counter that moved by NAMES. */
 void drops_check(const __u64 *drops, const char *const names[], int max, int why, __u64 count,
