@@ -14,6 +14,7 @@
 #include "hook.h"
 #include "sluice_nat_fast.h"
 #include "netlink.h"
+#include "port.h"
 
 
 static int uplinks_open(struct ctl *c)
@@ -157,22 +158,17 @@ void nat_guard_unpin(struct ctl *c)
 	unlink(path);
 }
 
+static int gateway_leg_is(struct ctl *c, const struct sl_port *p, void *ifindex)
+{
+	struct nl_link_info li;
+
+	return (p->flags & SL_PORT_F_GATEWAY) && !nl_link_get(p->ifindex, &li) &&
+	       li.peer_ifindex == *(int *)ifindex;
+}
+
 bool nat_gateway_leg(struct ctl *c, int ifindex)
 {
-	struct sl_port p;
-	uint32_t ifx, next;
-	bool first = true;
-
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		struct nl_link_info li;
-
-		first = false;
-		ifx = next;
-		if (!bpf_map_lookup_elem(c->ports, &next, &p) && (p.flags & SL_PORT_F_GATEWAY) &&
-		    !nl_link_get(p.ifindex, &li) && li.peer_ifindex == ifindex)
-			return true;
-	}
-	return false;
+	return ports_for_each(c, gateway_leg_is, &ifindex) == 1;
 }
 
 /* A rule's uplink deleted and made again under its name: hook the new device and point the

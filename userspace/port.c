@@ -468,12 +468,24 @@ static json_object *port_json(struct ctl *c, const struct sl_port *p)
 	return o;
 }
 
+struct show_q {
+	const char *only;
+	json_object *arr;
+};
+
+static int port_json_add(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct show_q *q = arg;
+
+	if (!q->only || !strcmp(p->name, q->only))
+		json_object_array_add(q->arr, port_json(c, p));
+	return 0;
+}
+
 static int port_show(struct ctl *c, int argc, char **argv)
 {
 	json_object *arr = json_object_new_array();
 	struct sl_port p;
-	uint32_t ifx, next;
-	bool first = true;
 	const char *only = argc > 0 ? argv[0] : NULL;
 
 	int q = instance_open_read(c);
@@ -490,13 +502,7 @@ static int port_show(struct ctl *c, int argc, char **argv)
 		json_object_put(arr);
 		return errf("port %s does not exist", only);
 	}
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p) || (only && strcmp(p.name, only)))
-			continue;
-		json_object_array_add(arr, port_json(c, &p));
-	}
+	ports_for_each(c, port_json_add, &(struct show_q){ only, arr });
 	output_print(arr);
 	return 0;
 }

@@ -16,33 +16,35 @@ static bool vlan_shared(const struct sl_port *p, uint16_t vid)
 	return !vid || p->mode == SL_MODE_TRUNK || p->pvid == vid;
 }
 
+struct gw_each {
+	uint32_t switch_id;
+	uint16_t vid;
+	int (*fn)(int host_ifindex, uint32_t addr, void *arg);
+	void *arg;
+};
+
+static int gateway_call(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct gw_each *q = arg;
+	struct nl_link_info li;
+	uint32_t a;
+	int plen;
+
+	if (p->switch_id != q->switch_id || !(p->flags & SL_PORT_F_GATEWAY) ||
+	    !vlan_shared(p, q->vid) || nl_link_get(p->ifindex, &li) || li.peer_ifindex <= 0)
+		return 0;
+	a = nl_addr_first(li.peer_ifindex, &a, &plen) ? 0 : a;
+	return q->fn(li.peer_ifindex, a, q->arg);
+}
+
 /* Call FN for the host leg (the device with the address) of every gateway of SWITCH_ID in
  * VLAN VID (0: every VLAN). */
 static int gateways_each(struct ctl *c, uint32_t switch_id, uint16_t vid,
 			 int (*fn)(int host_ifindex, uint32_t addr, void *arg), void *arg)
 {
-	struct sl_port p;
-	uint32_t ifx, next;
-	bool first = true;
+	struct gw_each q = { switch_id, vid, fn, arg };
 
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		struct nl_link_info li;
-		uint32_t a;
-		int plen, ret;
-
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p) || p.switch_id != switch_id ||
-		    !(p.flags & SL_PORT_F_GATEWAY) || !vlan_shared(&p, vid) ||
-		    nl_link_get(p.ifindex, &li) ||
-		    li.peer_ifindex <= 0)
-			continue;
-		a = nl_addr_first(li.peer_ifindex, &a, &plen) ? 0 : a;
-		ret = fn(li.peer_ifindex, a, arg);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return ports_for_each(c, gateway_call, &q);
 }
 
 static int gateway_has(int host_ifindex, uint32_t addr, void *arg)
@@ -50,27 +52,39 @@ static int gateway_has(int host_ifindex, uint32_t addr, void *arg)
 	return addr && addr == *(uint32_t *)arg;
 }
 
+struct owner_q {
+	uint32_t switch_id;
+	uint16_t vid;
+	uint32_t addr;
+	const char *self;
+	struct sl_port owner;
+};
+
+/* Another port than SELF in the broadcast domain holding ADDR (it is copied to OWNER). */
+static int addr_owner(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct owner_q *q = arg;
+
+	if (p->switch_id != q->switch_id || !p->ip || !strcmp(p->name, q->self) ||
+	    !vlan_shared(p, q->vid) || !addr4_port_has(c, p, q->addr))
+		return 0;
+	q->owner = *p;
+	return 1;
+}
+
 int addr_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, uint32_t addr,
 		    const char *self)
 {
+	struct owner_q q = { .switch_id = switch_id, .vid = vid, .addr = addr, .self = self };
 	char a[16], sw[SL_NAME_LEN];
-	struct sl_port p;
-	uint32_t ifx, next;
-	bool first = true;
 
 	format_ipv4(addr, a);
 	if (gateways_each(c, switch_id, vid, gateway_has, &addr))
 		return errf("address %s is the gateway's own on switch %s", a,
 			   switch_name_of(c, switch_id, sw));
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.switch_id == switch_id &&
-		    p.ip && strcmp(p.name, self) && vlan_shared(&p, vid) &&
-		    addr4_port_has(c, &p, addr))
-			return errf("address %s is port %s's on switch %s: one address, one port",
-				   a, p.name, switch_name_of(c, switch_id, sw));
-	}
+	if (ports_for_each(c, addr_owner, &q))
+		return errf("address %s is port %s's on switch %s: one address, one port",
+			   a, q.owner.name, switch_name_of(c, switch_id, sw));
 	return 0;
 }
 

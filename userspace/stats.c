@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "ctl.h"
 #include "output.h"
+#include "port.h"
 
 static const char *const drop_names[SL_DROP_MAX] = SL_DROP_NAMES;
 
@@ -77,13 +78,28 @@ static json_object *stats_add_offload(struct ctl *c, uint32_t ifindex, json_obje
 	return o;
 }
 
+struct show_q {
+	const char *only;
+	json_object *arr;
+};
+
+static int stats_port_add(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct show_q *q = arg;
+	struct sl_port_stats s;
+
+	if ((!q->only || !strcmp(p->name, q->only)) && !stats_read(c, p->slot, &s))
+		json_object_array_add(q->arr, stats_add_offload(c, p->ifindex,
+								stats_json(p->name, &s)));
+	return 0;
+}
+
 int cmd_stats(struct ctl *c, int argc, char **argv)
 {
 	json_object *arr;
 	struct sl_port_stats s;
 	struct sl_port p;
-	uint32_t ifx, next, unknown = 0;
-	bool first = true;
+	uint32_t unknown = 0;
 	const char *only = argc > 0 ? argv[0] : NULL;
 
 	int q;
@@ -100,14 +116,7 @@ int cmd_stats(struct ctl *c, int argc, char **argv)
 	if (only && port_get_by_name(c, only, &p))
 		return errf("port %s does not exist", only);
 	arr = json_object_new_array();
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p) || (only && strcmp(p.name, only)) ||
-		    stats_read(c, p.slot, &s))
-			continue;
-		json_object_array_add(arr, stats_add_offload(c, next, stats_json(p.name, &s)));
-	}
+	ports_for_each(c, stats_port_add, &(struct show_q){ only, arr });
 	/* Frames seen where a program outlived its port. */
 	if (!only && !stats_read(c, unknown, &s) && s.rx_packets)
 		json_object_array_add(arr, stats_json("(none)", &s));

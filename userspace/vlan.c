@@ -12,6 +12,7 @@
 #include "netlink.h"
 #include "output.h"
 #include "parse.h"
+#include "port.h"
 
 #define GW_HOST_MAX	(IF_NAMESIZE - 1 - 3)	/* room for the port's "-gw" suffix */
 
@@ -43,22 +44,31 @@ static void gateway_resolve(struct vlan_gw *gw)
 }
 
 /* The gateway port of (SWITCH_ID, VID), resolved; -ENOENT if it has none. */
+struct gw_q {
+	uint32_t switch_id;
+	uint16_t vid;
+	uint32_t addr;
+	int plen;
+	struct vlan_gw *gw;
+};
+
+static int gateway_of_vlan(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct gw_q *q = arg;
+
+	if (p->switch_id != q->switch_id || !(p->flags & SL_PORT_F_GATEWAY) ||
+	    p->mode != SL_MODE_ACCESS || p->pvid != q->vid)
+		return 0;
+	q->gw->port = *p;
+	gateway_resolve(q->gw);
+	return 1;
+}
+
 static int gateway_find(struct ctl *c, uint32_t switch_id, uint16_t vid, struct vlan_gw *gw)
 {
-	uint32_t ifx, next;
-	bool first = true;
+	struct gw_q q = { .switch_id = switch_id, .vid = vid, .gw = gw };
 
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &gw->port) ||
-		    gw->port.switch_id != switch_id || !(gw->port.flags & SL_PORT_F_GATEWAY) ||
-		    gw->port.mode != SL_MODE_ACCESS || gw->port.pvid != vid)
-			continue;
-		gateway_resolve(gw);
-		return 0;
-	}
-	return -ENOENT;
+	return ports_for_each(c, gateway_of_vlan, &q) == 1 ? 0 : -ENOENT;
 }
 
 static bool prefixes_overlap(uint32_t a, int alen, uint32_t b, int blen)
@@ -71,22 +81,22 @@ static bool prefixes_overlap(uint32_t a, int alen, uint32_t b, int blen)
 
 /* Another gateway of this instance whose subnet overlaps ADDR/PLEN: the host
  * could not tell which VLAN a destination lives in. */
+static int gateway_overlaps(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct gw_q *q = arg;
+
+	if (!(p->flags & SL_PORT_F_GATEWAY))
+		return 0;
+	q->gw->port = *p;
+	gateway_resolve(q->gw);
+	return q->gw->addr && prefixes_overlap(q->addr, q->plen, q->gw->addr, q->gw->plen);
+}
+
 static int gateway_overlapping(struct ctl *c, uint32_t addr, int plen, struct vlan_gw *gw)
 {
-	uint32_t ifx, next;
-	bool first = true;
+	struct gw_q q = { .addr = addr, .plen = plen, .gw = gw };
 
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &gw->port) ||
-		    !(gw->port.flags & SL_PORT_F_GATEWAY))
-			continue;
-		gateway_resolve(gw);
-		if (gw->addr && prefixes_overlap(addr, plen, gw->addr, gw->plen))
-			return 0;
-	}
-	return -ENOENT;
+	return ports_for_each(c, gateway_overlaps, &q) == 1 ? 0 : -ENOENT;
 }
 
 static void format_cidr(uint32_t addr, int plen, char buf[20])

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "netlink.h"
+#include "port.h"
 #include "vxlan.h"
 
 struct mtu_q {
@@ -41,41 +42,45 @@ static int vx_veth_mtu(const struct sl_port *p, int mtu)
 	return netns_run(p->netns, mtu_lower_here, &q);
 }
 
+struct sw_mtu {
+	uint32_t switch_id;
+	int mtu;
+};
+
+static int mtu_apply_one(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct sw_mtu *q = arg;
+
+	if (p->switch_id != q->switch_id || !(p->flags & SL_PORT_F_OWNED) ||
+	    (p->flags & (SL_PORT_F_VXLAN | SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
+		return 0;
+	if (vx_veth_mtu(p, q->mtu))
+		fprintf(stderr, "sluice: warning: port %s keeps its MTU (overlay MTU %d)\n",
+			p->name, q->mtu);
+	return 0;
+}
+
 /* Containers on an overlay switch get the overlay's MTU, so nothing they send is too big. */
 void vxlan_switch_mtu_apply(struct ctl *c, uint32_t switch_id, int mtu)
 {
-	uint32_t ifx, next;
-	struct sl_port p;
-	bool first = true;
+	ports_for_each(c, mtu_apply_one, &(struct sw_mtu){ switch_id, mtu });
+}
 
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p) || p.switch_id != switch_id ||
-		    !(p.flags & SL_PORT_F_OWNED) ||
-		    (p.flags & (SL_PORT_F_VXLAN | SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
-			continue;
-		if (vx_veth_mtu(&p, mtu))
-			fprintf(stderr, "sluice: warning: port %s keeps its MTU (overlay MTU %d)\n",
-				p.name, mtu);
-	}
+static int mtu_lowest(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct sw_mtu *q = arg;
+	struct nl_link_info li;
+
+	if (p->switch_id == q->switch_id && (p->flags & SL_PORT_F_VXLAN) &&
+	    !nl_link_get(p->ifindex, &li) && (!q->mtu || li.mtu < q->mtu))
+		q->mtu = li.mtu;
+	return 0;
 }
 
 int vxlan_switch_mtu(struct ctl *c, uint32_t switch_id)
 {
-	uint32_t ifx, next;
-	struct nl_link_info li;
-	struct sl_port p;
-	bool first = true;
-	int mtu = 0;
+	struct sw_mtu q = { switch_id, 0 };
 
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.switch_id == switch_id &&
-		    (p.flags & SL_PORT_F_VXLAN) && !nl_link_get(p.ifindex, &li) &&
-		    (!mtu || li.mtu < mtu))
-			mtu = li.mtu;
-	}
-	return mtu;
+	ports_for_each(c, mtu_lowest, &q);
+	return q.mtu;
 }
