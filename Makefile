@@ -54,12 +54,12 @@ FUZZ_SECS    ?= 60
 FUZZ_NAMES   := $(patsubst selftests/fuzz/fuzz_%.c,%,$(wildcard selftests/fuzz/fuzz_*.c))
 FUZZ_REPLAYS := $(foreach n,$(FUZZ_NAMES),$(OUT)/fuzz/$(n)_replay)
 FUZZ_SRCS_datapath := selftests/unit/fixture.c selftests/unit/packet.c \
-	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c userspace/percpu.c
+	selftests/fuzz/stub_runner.c $(wildcard userspace/netlink*.c) userspace/output.c userspace/percpu.c
 FUZZ_SRCS_parse := userspace/parse.c
 FUZZ_SRCS_edge := selftests/unit/mv_fixture.c selftests/unit/fixture.c selftests/unit/packet.c \
-	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c userspace/percpu.c
+	selftests/fuzz/stub_runner.c $(wildcard userspace/netlink*.c) userspace/output.c userspace/percpu.c
 FUZZ_SRCS_nat := selftests/unit/nat_fixture.c selftests/unit/fixture.c selftests/unit/packet.c \
-	selftests/fuzz/stub_runner.c userspace/netlink.c userspace/output.c userspace/percpu.c
+	selftests/fuzz/stub_runner.c $(wildcard userspace/netlink*.c) userspace/output.c userspace/percpu.c
 FUZZ_CFLAGS := -g -O1 -Iinclude -I$(OUT) -Iuserspace -Iselftests/unit
 
 # The version and commit baked into every binary (sluice --version); the header is rewritten
