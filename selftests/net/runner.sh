@@ -59,7 +59,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then	# runner.sh --list FILE [MODE]
 fi
 
 RUNNER_FILE=$0
-MODE=${MODE:-$(set -- $(runner_modes "$RUNNER_FILE"); echo "$1")}
+MODE=${MODE:-${1:-$(set -- $(runner_modes "$RUNNER_FILE"); echo "$1")}}
 T=${T:-$MODE}
 RUNNER_SEL=${2:-*}
 declare -A RUNNER_META RUNNER_DONE RUNNER_WANT
