@@ -20,7 +20,7 @@
 
 # runner_tests FILE: "NAME<TAB>META" for each test_NAME() in FILE, in source order.
 runner_tests() {
-	awk '/^#@/ { meta = substr($0, 3); next }
+	awk '/^#@/ { meta = substr($0, 3); sub(/^[ \t]+/, "", meta); next }
 	     match($0, /^test_[A-Za-z0-9_]+[ \t]*\(\)/) {
 		n = substr($0, 6, RLENGTH - 5); sub(/[ \t]*\(\)$/, "", n); print n "\t" meta }
 	     { meta = "" }' "$1"
@@ -117,7 +117,8 @@ runner_fixture() {
 # runner_fresh NAME: the test with a fixture of its own, in a subshell with its own prefix.
 runner_fresh() {
 	(
-		PFX=$PFX-f$RUNNER_N HOST=$PFX-f$RUNNER_N-host
+		PFX=$PFX-f$RUNNER_N
+		HOST=$PFX-host
 		NAMESPACES=() BG_PIDS=()
 		trap cleanup EXIT
 		ns_add host || exit 1
