@@ -128,7 +128,7 @@ runner_fresh() {
 }
 
 runner_run() {
-	local name=$1 rc start=$SECONDS
+	local name=$1 rc start; start=$(date +%s)
 	RUNNER_N=$((${RUNNER_N:-0} + 1))
 	if [ -n "$(runner_meta "${RUNNER_META[$name]}" fresh)" ]; then
 		runner_fresh "$name" >"$RUNNER_LOG" 2>&1
@@ -138,7 +138,7 @@ runner_run() {
 	fi
 	rc=$?
 	runner_report "$name" "$rc"
-	echo "# $name: $((SECONDS - start)) s"
+	echo "# $name: $(($(date +%s) - start)) s"
 }
 
 IFS=, read -ra RUNNER_GLOBS <<<"$RUNNER_SEL"
