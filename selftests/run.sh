@@ -24,7 +24,10 @@ list() {
 		f=${a%%:*} m=
 		[ "$f" != "$a" ] && m=${a#*:} && m=${m%%:*}
 		f=selftests/net/$(basename "${f%.sh}").sh
-		grep -q 'runner\.sh' "$f" || continue	# not yet converted to named tests
+		grep -q 'runner\.sh' "$f" || {	# not yet converted to named tests
+			echo "# $(basename "$f" .sh): no named tests, runs whole (modes: $(bash $RUNNER --modes "$f"))"
+			continue
+		}
 		bash $RUNNER --list "$f" $m | sed "s|^\([^ ]*\) \([^ ]*\)|$(basename "$f" .sh):\1:\2|"
 	done
 }

@@ -15,7 +15,8 @@
 #
 # Invocation: bash test_FILE.sh [MODE [GLOB,GLOB...]] runs the tests whose names match a glob
 # (default: all), in source order. A test not selected is neither run nor counted.
-# Executed rather than sourced: runner.sh --list FILE [MODE] prints "MODE NAME" per test.
+# Executed rather than sourced: runner.sh --list FILE [MODE] prints "MODE NAME" per test,
+# runner.sh --modes FILE the file's modes.
 # shellcheck shell=bash
 
 # runner_tests FILE: "NAME<TAB>META" for each test_NAME() in FILE, in source order.
@@ -48,8 +49,9 @@ runner_modes() {
 	echo "${m:-tc}"
 }
 
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then	# runner.sh --list FILE [MODE]
-	[ "${1:-}" = --list ] && [ -f "${2:-}" ] || { echo "usage: runner.sh --list FILE [MODE]" >&2; exit 2; }
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then	# runner.sh --list FILE [MODE] | --modes FILE
+	[ "${1:-}" = --modes ] && [ -f "${2:-}" ] && { runner_modes "$2"; exit 0; }
+	[ "${1:-}" = --list ] && [ -f "${2:-}" ] || { echo "usage: runner.sh --list FILE [MODE] | --modes FILE" >&2; exit 2; }
 	for mode in ${3:-$(runner_modes "$2")}; do
 		while IFS=$'\t' read -r name meta; do
 			runner_in_mode "$meta" "$mode" && echo "$mode $name${meta:+  # $meta}"
