@@ -103,6 +103,7 @@ net_file() {
 		if [ -n "$sel" ]; then
 			n=$(bash $RUNNER --list "$t" "$m" | awk '{ print $2 }' | while read -r name; do
 				IFS=, read -ra gs <<<"$sel"
+				# shellcheck disable=SC2053  # g is a glob
 				for g in "${gs[@]}"; do [[ $name == $g ]] && { echo "$name"; break; }; done
 			done)
 			[ -n "$n" ] || continue

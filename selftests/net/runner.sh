@@ -17,7 +17,7 @@
 # (default: all), in source order. A test not selected is neither run nor counted.
 # Executed rather than sourced: runner.sh --list FILE [MODE] prints "MODE NAME" per test,
 # runner.sh --modes FILE the file's modes.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # PFX, HOST, NAMESPACES, PASS...: lib.sh's
 
 # runner_tests FILE: "NAME<TAB>META" for each test_NAME() in FILE, in source order.
 runner_tests() {
@@ -64,7 +64,7 @@ RUNNER_FILE=$0
 MODE=${MODE:-${1:-$(set -- $(runner_modes "$RUNNER_FILE"); echo "$1")}}
 T=${T:-$MODE}
 RUNNER_SEL=${2:-*}
-declare -A RUNNER_META RUNNER_DONE RUNNER_WANT
+declare -A RUNNER_META RUNNER_WANT
 RUNNER_ORDER=()
 RUNNER_FIXTURE=	# "", ok or failed
 RUNNER_LOG=/tmp/$PFX-runner.log
@@ -79,6 +79,7 @@ runner_want() {
 	local d
 	[ -n "${RUNNER_WANT[$1]:-}" ] && return
 	[ -n "${RUNNER_META[$1]+x}" ] || { echo "FAIL $T.$1: no such test (after= of another)"; R_FAIL=$((R_FAIL + 1)); return; }
+	runner_in_mode "${RUNNER_META[$1]}" "$MODE" || return 0	# not in this mode
 	RUNNER_WANT[$1]=1
 	for d in $(runner_meta "${RUNNER_META[$1]}" after | tr , ' '); do runner_want "$d"; done
 }
@@ -101,7 +102,8 @@ runner_report() {
 runner_fixture() {
 	[ -n "$RUNNER_FIXTURE" ] || {
 		if declare -F fixture >/dev/null; then
-			fixture >"$RUNNER_LOG" 2>&1
+			: >"$RUNNER_LOG"
+			fixture >>"$RUNNER_LOG" 2>&1
 			if [ $? = 0 ]; then
 				RUNNER_FIXTURE=ok; cat "$RUNNER_LOG"
 				R_PASS=$((R_PASS + $(grep -c '^ok ' "$RUNNER_LOG")))
@@ -132,11 +134,14 @@ runner_fresh() {
 runner_run() {
 	local name=$1 rc start; start=$(date +%s)
 	RUNNER_N=$((${RUNNER_N:-0} + 1))
+	# appended to (O_APPEND): a daemon a test left running writes at the end, not over it
 	if [ -n "$(runner_meta "${RUNNER_META[$name]}" fresh)" ]; then
-		runner_fresh "$name" >"$RUNNER_LOG" 2>&1
+		: >"$RUNNER_LOG"
+		runner_fresh "$name" >>"$RUNNER_LOG" 2>&1
 	else
 		runner_fixture || { echo "skip $T.$name: the fixture failed"; return; }
-		"test_$name" >"$RUNNER_LOG" 2>&1
+		: >"$RUNNER_LOG"
+		"test_$name" >>"$RUNNER_LOG" 2>&1
 	fi
 	rc=$?
 	runner_report "$name" "$rc"
