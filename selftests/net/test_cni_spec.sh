@@ -20,28 +20,28 @@ in_ns host sysctl -qw net.ipv4.ip_forward=1
 
 # VERSION
 check version_lists_versions eval 'cni VERSION "" "" "" <(echo "{\"cniVersion\":\"0.4.0\"}") &&
-	jq_ok "o[\"cniVersion\"] == \"0.4.0\" and {\"0.4.0\",\"1.0.0\"} <= set(o[\"supportedVersions\"])"'
+	jq_ok ".cniVersion == \"0.4.0\" and ([\"0.4.0\", \"1.0.0\"] - .supportedVersions == [])"'
 check version_takes_podman_probe eval 'cni VERSION dummy "" dummy <(echo "{\"cniVersion\":\"1.0.0\"}") &&
-	jq_ok "o[\"cniVersion\"] == \"1.0.0\""'
+	jq_ok ".cniVersion == \"1.0.0\""'
 
 # ADD, 1.0.0
 check add_v1 cni ADD ctr1 c1 eth0 "$C/v1.json"
 cp "$C/out" "$C/r1.json"
-check add_v1_result eval 'jq_ok "o[\"cniVersion\"] == \"1.0.0\" and len(o[\"interfaces\"]) == 2 and
-	o[\"interfaces\"][1] == dict(name=\"eth0\", mac=o[\"interfaces\"][1][\"mac\"], sandbox=\"/var/run/netns/$PFX-c1\") and
-	o[\"ips\"] == [dict(address=\"10.72.0.2/24\", gateway=\"10.72.0.1\", interface=1)] and
-	o[\"routes\"] == [dict(dst=\"0.0.0.0/0\")]"'
+check add_v1_result jq_ok ".cniVersion == \"1.0.0\" and (.interfaces | length) == 2 and
+	.interfaces[1] == {name: \"eth0\", mac: .interfaces[1].mac, sandbox: \"/var/run/netns/$PFX-c1\"} and
+	.ips == [{address: \"10.72.0.2/24\", gateway: \"10.72.0.1\", interface: 1}] and
+	.routes == [{dst: \"0.0.0.0/0\"}]"
 check add_v1_container_address eval 'in_ns c1 ip -o addr show eth0 | grep -q "inet 10.72.0.2/24"'
 check add_v1_container_default_route eval 'in_ns c1 ip route show default | grep -q "via 10.72.0.1 dev eth0"'
-check add_v1_mac_matches_result eval 'in_ns c1 ip -o link show eth0 | grep -q "$(python3 -c "import json; print(json.load(open(\"$C/r1.json\"))[\"interfaces\"][1][\"mac\"])")"'
+check add_v1_mac_matches_result eval 'in_ns c1 ip -o link show eth0 | grep -q "$(jq -r ".interfaces[1].mac" "$C/r1.json")"'
 check add_made_switch_with_gateway eval 'sl switch show cni0 | grep -q "addr 10.72.0.1/24"'
-check add_port_marked_cni eval 'sl -j port show | python3 -c "import json,sys; sys.exit(not any(p.get(\"cni\") and p[\"ip\"] == \"10.72.0.2\" for p in json.load(sys.stdin)))"'
+check add_port_marked_cni eval 'sl -j port show | jq -e "any(.[]; .cni and .ip == \"10.72.0.2\")"'
 check add_gateway_reachable ping_ok c1 10.72.0.1
 
 # ADD, 0.4.0: ips carry "version"
 check add_v04 cni ADD ctr2 c2 eth0 "$C/v04.json"
 cp "$C/out" "$C/r2.json"
-check add_v04_result eval 'jq_ok "o[\"cniVersion\"] == \"0.4.0\" and o[\"ips\"][0][\"version\"] == \"4\" and o[\"ips\"][0][\"address\"] == \"10.72.0.3/24\""'
+check add_v04_result jq_ok '.cniVersion == "0.4.0" and .ips[0].version == "4" and .ips[0].address == "10.72.0.3/24"'
 check containers_reach_each_other ping_ok c2 10.72.0.2
 check leases_held eval '[ "$(leases)" = "10.72.0.2 10.72.0.3 " ]'
 
@@ -53,7 +53,7 @@ check check_v04 cni CHECK ctr2 c2 eth0 "$C/chk2.json"
 check check_wrong_container_fails cni_err 100 CHECK ctr9 c1 eth0 "$C/chk1.json"
 in_ns c1 ip addr del 10.72.0.2/24 dev eth0
 check check_missing_address_fails cni_err 100 CHECK ctr1 c1 eth0 "$C/chk1.json"
-check check_names_missing_address eval 'jq_ok "\"10.72.0.2/24\" in o[\"msg\"]"'
+check check_names_missing_address jq_ok '.msg | contains("10.72.0.2/24")'
 in_ns c1 ip addr add 10.72.0.2/24 dev eth0
 in_ns c1 ip route add default via 10.72.0.1
 check check_needs_prev_result cni_err 7 CHECK ctr1 c1 eth0 "$C/v1.json"
@@ -62,7 +62,7 @@ with_prev "$C/v031.json" "$C/r1.json" "$C/chk031.json"
 check check_refused_before_040 cni_err 1 CHECK ctr1 c1 eth0 "$C/chk031.json"
 
 # DEL: releases the lease and removes the port; again, and without a netns, is no error
-port1=$(python3 -c "import json; print(json.load(open('$C/r1.json'))['interfaces'][0]['name'])")
+port1=$(jq -r '.interfaces[0].name' "$C/r1.json")
 check del_v1 cni DEL ctr1 c1 eth0 "$C/v1.json"
 check del_prints_nothing eval '[ ! -s "$C/out" ]'
 check del_released_lease eval '[ "$(leases)" = "10.72.0.3 " ]'
@@ -79,7 +79,7 @@ ns_add c2
 # Keys: mtu, vlan, macspoofchk, xdp, ipMasq (default-route uplink)
 conf "$C/keys.json" 1.0.0 net1 10.72.0.0/24 ',"mtu":1400,"vlan":1,"macspoofchk":false,"xdp":"generic","ipMasq":true'
 check add_with_keys cni ADD ctr3 c3 eth0 "$C/keys.json"
-port3=$(python3 -c "import json; print(json.load(open('$C/out'))['interfaces'][0]['name'])")
+port3=$(jq -r '.interfaces[0].name' "$C/out")
 check mtu_container eval 'in_ns c3 ip -o link show eth0 | grep -q "mtu 1400"'
 check mtu_host eval 'ip -n "$HOST" -o link show "$port3" | grep -q "mtu 1400"'
 check xdp_generic_and_no_spoofchk eval 'sl port show "$port3" | grep -q "hook xdp generic .*spoofchk no"'
@@ -91,12 +91,12 @@ check del_ctr1_again cni DEL ctr1 c1 eth0 "$C/keys.json"
 check del_ctr3 cni DEL ctr3 c3 eth0 "$C/keys.json"
 # portMappings (podman -p): published on the masquerade rule's uplink, taken back by DEL
 with_ports() {	# IN OUT MAPPINGS-JSON
-	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["runtimeConfig"]={"portMappings":json.loads(sys.argv[3])}; json.dump(c, open(sys.argv[2],"w"))' "$@"
+	jq --argjson m "$3" '.runtimeConfig = {portMappings: $m}' "$1" >"$2"
 }
-pubs() { sl -j nat publish show 2>/dev/null | python3 -c 'import json,sys; print(" ".join(sorted(p["proto"]+":"+p["port"]+">"+p["to"]+"@"+p["out"] for p in json.load(sys.stdin))))'; }
+pubs() { sl -j nat publish show 2>/dev/null | jq -r '[.[] | "\(.proto):\(.port)>\(.to)@\(.out)"] | sort | join(" ")'; }
 with_ports "$C/keys.json" "$C/pm.json" '[{"hostPort":8080,"containerPort":80,"protocol":"tcp","hostIP":""},{"hostPort":5353,"containerPort":53,"protocol":"udp"}]'
 check add_portmappings cni ADD ctr3 c3 eth0 "$C/pm.json"
-pm_addr=$(python3 -c "import json; print(json.load(open('$C/out'))['ips'][0]['address'].split('/')[0])")
+pm_addr=$(jq -r '.ips[0].address | split("/")[0]' "$C/out")
 check portmappings_published eval '[ "$(pubs)" = "tcp:8080>$pm_addr:80@up0 udp:5353>$pm_addr:53@up0" ] || { pubs; false; }'
 bg_ns c3 /usr/bin/python3 "$ROOT/selftests/net/nat_sem_peers.py" tcp-serve 80
 sleep 0.5
@@ -145,18 +145,18 @@ conf "$C/badsw.json" 1.0.0 net1 10.72.0.0/24 ',"switch":"a-very-long-switch"'
 conf "$C/badvlan.json" 1.0.0 net1 10.72.0.0/24 ',"vlan":4095'
 conf "$C/badtrunk.json" 1.0.0 net1 10.72.0.0/24 ',"trunk":"10,5000"'
 conf "$C/badxdp.json" 1.0.0 net1 10.72.0.0/24 ',"xdp":"fast"'
-python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); del c["ipam"]; json.dump(c, open(sys.argv[2],"w"))' "$C/v1.json" "$C/noipam.json"
+jq 'del(.ipam)' "$C/v1.json" >"$C/noipam.json"
 sed 's/"host-local"/"no-such-ipam"/' "$C/v1.json" >"$C/noplugin.json"
 conf "$C/overlap.json" 1.0.0 net3 10.72.0.0/25 ',"switch":"cni2"'
 conf "$C/othergw.json" 1.0.0 net4 10.74.0.0/24
 conf "$C/badup.json" 1.0.0 net1 10.72.0.0/24 ',"ipMasq":true,"uplink":"nosuch0"'
 sed 's|"ranges":\[\[{"subnet":"10.72.0.0/24",|"ranges":[[{"subnet":"10.72.0.0/24","rangeStart":"10.72.0.9","rangeEnd":"10.72.0.9",|' "$C/v1.json" >"$C/tiny.json"
-check err_no_command eval '! nsenter --net=/var/run/netns/$HOST env -i "$CNI" <"$C/v1.json" >"$C/out" 2>/dev/null && jq_ok "o[\"code\"] == 4"'
+check err_no_command eval '! nsenter --net=/var/run/netns/$HOST env -i "$CNI" <"$C/v1.json" >"$C/out" 2>/dev/null && jq_ok ".code == 4"'
 err_case bad_command 4 BOGUS ctr5 c3 eth0 "$C/v1.json"
 err_case not_json 6 ADD ctr5 c3 eth0 "$C/trunc.json"
 err_case old_version 1 ADD ctr5 c3 eth0 "$C/oldver.json"
 err_case unknown_key 2 ADD ctr5 c3 eth0 "$C/unknown.json"
-check err_unknown_key_named eval 'jq_ok "\"hairpinMode\" in o[\"msg\"]"'
+check err_unknown_key_named jq_ok '.msg | contains("hairpinMode")'
 err_case key_type 7 ADD ctr5 c3 eth0 "$C/badtype.json"
 err_case mtu_range 7 ADD ctr5 c3 eth0 "$C/badmtu.json"
 err_case switch_name 7 ADD ctr5 c3 eth0 "$C/badsw.json"
@@ -170,15 +170,15 @@ err_case no_ifname 4 ADD ctr5 c3 "" "$C/v1.json"
 err_case no_netns 4 ADD ctr5 "" eth0 "$C/v1.json"
 err_case netns_missing 3 ADD ctr5 nosuch eth0 "$C/v1.json"
 err_case ifname_taken 100 ADD ctr5 out o0 "$C/v1.json"
-check err_ifname_taken_details eval 'jq_ok "\"already exists\" in o.get(\"details\", \"\")"'
+check err_ifname_taken_details jq_ok '(.details // "") | contains("already exists")'
 err_case overlapping_subnet 7 ADD ctr5 c3 eth0 "$C/overlap.json"
-check err_overlap_named eval 'jq_ok "\"overlaps switch cni0\" in o[\"msg\"]"'
+check err_overlap_named jq_ok '.msg | contains("overlaps switch cni0")'
 err_case switch_other_gateway 7 ADD ctr5 c3 eth0 "$C/othergw.json"
 err_case ipmasq_bad_uplink 100 ADD ctr5 c3 eth0 "$C/badup.json"
 check tiny_range_first cni ADD ctr6 c3 eth0 "$C/tiny.json"
 before=$(snapshot; leases)
 err_case ipam_exhausted 999 ADD ctr7 c1 eth0 "$C/tiny.json"
-check err_ipam_message_passed eval 'jq_ok "o[\"msg\"].startswith(\"IPAM host-local ADD: \") and \"no IP addresses available\" in o[\"msg\"]"'
+check err_ipam_message_passed jq_ok '(.msg | startswith("IPAM host-local ADD: ")) and (.msg | contains("no IP addresses available"))'
 check del_tiny cni DEL ctr6 c3 eth0 "$C/tiny.json"
 check del_bad_config_is_an_error cni_err 6 DEL ctr6 c3 eth0 "$C/trunc.json"
 # Two containers started together on a switch that does not exist yet: both ADDs succeed.
@@ -190,5 +190,5 @@ par_add() {
 }
 check parallel_adds_on_new_switch eval 'par_add p1 c1 & a=$!; par_add p2 c2 & b=$!; wait $a && wait $b ||
 	{ cat "$C"/par-p*.out; exit 1; }'
-check parallel_adds_reach ping_ok c1 "$(python3 -c "import json; print(json.load(open('$C/par-p2.out'))['ips'][0]['address'].split('/')[0])")"
+check parallel_adds_reach ping_ok c1 "$(jq -r '.ips[0].address | split("/")[0]' "$C/par-p2.out")"
 summary
