@@ -151,7 +151,8 @@ $(OUT)/fuzz/%_fuzz: selftests/fuzz/fuzz_%.c $$(FUZZ_SRCS_$$*) $(SKELS) | $(OUT)/
 fuzz: $(foreach n,$(FUZZ_NAMES),$(OUT)/fuzz/$(n)_fuzz)
 	$(Q)selftests/fuzz/run.sh $(FUZZ_SECS) $(FUZZ_NAMES)
 
-# T=NAME runs only those tests: a namespace file (test_nat, test_nat:xdp), unit:NAME, a suite.
+# T=NAME runs only those tests: a namespace file (test_nat, test_nat:xdp), named tests in it
+# (test_switch:xdp:mac_move*, test_vlan::trunk*), unit:NAME, a suite; T=list lists them.
 T ?=
 # Install: `make install [PREFIX=/usr/local] [DESTDIR=]`; the CNI plugin goes where runtimes
 # look for it whatever PREFIX is. Man pages are scdoc sources.

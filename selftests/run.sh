@@ -2,9 +2,11 @@
 # Runs the test suites (unit, net, netdevsim by default; guest on demand) or named tests, shows
 # every result line, and prints "N passed, N failed" last. Exit status 1 on any failure.
 #
-#   selftests/run.sh [-j N] [SUITE | TEST]...
+#   selftests/run.sh [-j N] [SUITE | TEST]...      selftests/run.sh --list [FILE[:MODE]]...
 #   SUITE: unit, net, netdevsim, guest.  TEST: a namespace test file (test_nat, test_nat.sh,
-#   test_nat:xdp for one mode) or a unit test name / prefix (unit:tc_trunk).
+#   test_nat:xdp for one mode), named tests in it (test_switch:xdp:mac_move, any mode:
+#   'test_vlan::trunk*', several: test_nat::'a*,b') or a unit test name / prefix
+#   (unit:tc_trunk). --list (or the argument list) prints the named tests, FILE:MODE:NAME.
 # Independent jobs (each namespace test file in each of its modes, the test VM) run -j at a
 # time (default: the number of CPUs); each job's output is shown whole when it ends.
 set -u
@@ -12,6 +14,27 @@ cd "$(dirname "$0")/.."
 
 JOBS=$(nproc)
 if [ "${1:-}" = -j ]; then JOBS=$2; shift 2; fi
+RUNNER=selftests/net/runner.sh
+
+# list [FILE[:MODE]]...: every named test of those files (all by default), one a line.
+list() {
+	local a f m
+	[ $# = 0 ] && set -- selftests/net/test_*.sh
+	for a in "$@"; do
+		f=${a%%:*} m=
+		[ "$f" != "$a" ] && m=${a#*:} && m=${m%%:*}
+		f=selftests/net/$(basename "${f%.sh}").sh
+		grep -q 'runner\.sh' "$f" || {	# not yet converted to named tests
+			echo "# $(basename "$f" .sh): no named tests, runs whole (modes: $(bash $RUNNER --modes "$f"))"
+			continue
+		}
+		bash $RUNNER --list "$f" $m | sed "s|^\([^ ]*\) \([^ ]*\)|$(basename "$f" .sh):\1:\2|"
+	done
+}
+case ${1:-} in
+--list) shift; list "$@"; exit 0 ;;
+list) list; exit 0 ;;
+esac
 ARGS=("$@")
 [ ${#ARGS[@]} = 0 ] && ARGS=(unit net netdevsim)
 # The test VM is the longest job: start it first.
@@ -68,11 +91,29 @@ spawn() {
 	running=$((running + 1))
 }
 
-# net_file FILE [MODE]: the file in MODE, or in each mode its "# modes:" line names.
+# net_file FILE [MODE [GLOBS]]: the file in MODE, or in each mode its "# modes:" line names;
+# with GLOBS (comma-separated), only its named tests that match, in the modes that have one.
 net_file() {
-	local t=$1 m modes
+	local t=$1 m modes sel=${3:-} n any=
 	modes=${2:-$(sed -n 's/^# modes: //p' "$t")}
-	for m in ${modes:-tc}; do spawn "net $(basename "$t") $m" bash "$t" "$m"; done
+	if [ -n "$sel" ] && ! grep -q 'runner\.sh' "$t"; then
+		echo "$(basename "$t") has no named tests yet: run it whole (${t##*/}[:MODE])"; exit 2
+	fi
+	for m in ${modes:-tc}; do
+		if [ -n "$sel" ]; then
+			n=$(bash $RUNNER --list "$t" "$m" | awk '{ print $2 }' | while read -r name; do
+				IFS=, read -ra gs <<<"$sel"
+				# shellcheck disable=SC2053  # g is a glob
+				for g in "${gs[@]}"; do [[ $name == $g ]] && { echo "$name"; break; }; done
+			done)
+			[ -n "$n" ] || continue
+			any=1
+			spawn "net $(basename "$t") $m $sel" bash "$t" "$m" "$sel"
+		else
+			spawn "net $(basename "$t") $m" bash "$t" "$m"
+		fi
+	done
+	[ -z "$sel" ] || [ -n "$any" ] || { echo "no test in $(basename "$t") ${2:+mode $2 }matches $sel (selftests/run.sh --list)"; exit 2; }
 }
 
 unit() {
@@ -95,13 +136,12 @@ for a in "${ARGS[@]}"; do
 	netdevsim) spawn netdevsim selftests/vm/run.sh --timeout 2400 -- selftests/netdevsim/run.sh ;;
 	# The unit and namespace suites again in the test VM: too slow under TCG for the default.
 	guest) run guest selftests/vm/run.sh --timeout 3600 -- selftests/run.sh -j 1 unit net ;;
-	test_*)
-		f=${a%%:*} m=
-		[ "$f" != "$a" ] && m=${a#*:}
+	test_*)	# test_FILE[:MODE[:TESTS]]
+		IFS=: read -r f m sel <<<"$a"
 		f=selftests/net/${f%.sh}.sh
 		[ -f "$f" ] || { echo "no test file $f (ls selftests/net/test_*.sh)"; exit 2; }
-		net_file "$f" "$m" ;;
-	*) echo "unknown suite or test $a (unit, unit:NAME, net, netdevsim, guest, test_FILE[:MODE])"
+		net_file "$f" "$m" "$sel" ;;
+	*) echo "unknown suite or test $a (unit, unit:NAME, net, netdevsim, guest, test_FILE[:MODE[:TEST]], list)"
 	   exit 2 ;;
 	esac
 done

@@ -29,22 +29,22 @@ cni() {
 		"$CNI" <"$f" >"$CNI_DIR/out" 2>"$CNI_DIR/err"
 }
 
-# jq_ok EXPR: the last output, parsed as o, satisfies the Python expression EXPR.
+# jq_ok FILTER: the last output satisfies the jq FILTER (true).
 jq_ok() {
-	python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' \
-		"$CNI_DIR/out" "$1" || { echo "output: $(cat "$CNI_DIR/out") stderr: $(cat "$CNI_DIR/err")"; return 1; }
+	jq -e "$1" "$CNI_DIR/out" >/dev/null 2>&1 ||
+		{ echo "output: $(cat "$CNI_DIR/out") stderr: $(cat "$CNI_DIR/err")"; return 1; }
 }
 
 # cni_err CODE COMMAND ARGS...: the plugin fails with spec error CODE (an object on stdout).
 cni_err() {
 	local code=$1; shift
 	if cni "$@"; then echo "succeeded: $(cat "$CNI_DIR/out")"; return 1; fi
-	jq_ok "o['code'] == $code and o['msg'] and set(o) <= {'cniVersion','code','msg','details'}"
+	jq_ok ".code == $code and (.msg | length > 0) and (keys - [\"cniVersion\", \"code\", \"msg\", \"details\"] == [])"
 }
 
 # with_prev CONF RESULT OUT: CONF with prevResult set to RESULT (a file), as CHECK gets it.
 with_prev() {
-	python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["prevResult"]=json.load(open(sys.argv[2])); json.dump(c, open(sys.argv[3],"w"))' "$@"
+	jq --slurpfile p "$2" '.prevResult = $p[0]' "$1" >"$3"
 }
 
 # leases: addresses host-local holds in this run's dataDir.

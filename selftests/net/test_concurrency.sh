@@ -7,8 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 
 N=8
-sl switch add sw0 addr 10.33.0.1/24 || exit 1
-for i in $(seq 1 $N) dup; do ns_add c$i || exit 1; done
+fixture() {
+	sl switch add sw0 addr 10.33.0.1/24 || return 1
+	for i in $(seq 1 $N) dup; do ns_add c$i || return 1; done
+}
 
 # Start every command at once; each writes its exit status and stderr to a file.
 race() {
@@ -31,7 +33,6 @@ race() {
 	pids+=($!)
 	wait "${pids[@]}"
 }
-race
 
 all_adds_succeed() {
 	local i bad=0
@@ -42,7 +43,6 @@ all_adds_succeed() {
 	[ "$(cat "/tmp/$PFX-fdb.rc")" = 0 ] || { echo "fdb: $(cat "/tmp/$PFX-fdb.err")"; bad=1; }
 	return $bad
 }
-check race.parallel_port_adds_all_succeed all_adds_succeed
 
 one_of_two_wins() {
 	local a b msg
@@ -53,52 +53,54 @@ one_of_two_wins() {
 		printf '%s' "$msg" | grep -qE "^sluice: (port p-dup already exists|device p-dup already exists in the host netns)$" &&
 		[ "$(in_ns cdup ip -o link show | grep -c ': e[ab]@')" = 1 ]
 }
-check race.same_name_one_wins_one_fails_clearly one_of_two_wins
 
 # Ports map, pinned links and the VLAN 1 flood list all name the same set of ports.
 consistent() {
-	local want="$1"
-	/usr/bin/python3 - "$PFX" "$want" "$SLUICE" <<'PY'
-import json, os, subprocess, sys
-pfx, want, sluice = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-sl = [sluice, "--instance", pfx, "--netns", pfx + "-host", "-j"]
-ports = {p["ifindex"]: p["name"] for p in json.loads(subprocess.check_output(sl + ["port", "show"]))}
-links = sorted(os.listdir("/sys/fs/bpf/sluice/%s/links" % pfx))
-flood = json.loads(subprocess.check_output(["bpftool", "-j", "map", "dump", "pinned",
-                                            "/sys/fs/bpf/sluice/%s/sl_flood" % pfx]))
-members = []
-for e in flood:
-    v = e["formatted"]["value"]
-    if e["formatted"]["key"]["vid"] == 1:
-        members = v["ifindex"][:v["count"]]
-print("ports", sorted(ports.values()), "links", links, "flood", sorted(members))
-if tuple(int(x) for x in os.uname().release.split(".")[:2]) >= (6, 6):
-    hooks_ok = links == sorted("%d_tc" % i for i in ports)
-else:	# no tcx: the hooks are clsact filters, which have no pins
-    tc = ["tc", "-n", pfx + "-host", "filter", "show", "ingress", "dev"]
-    hooks_ok = links == [] and all(b"sl_tc_ingress" in subprocess.check_output(tc + [n])
-                                   for n in ports.values())
-ok = (len(ports) == want and sorted(members) == sorted(ports) and hooks_ok and
-      len(set(members)) == len(members))
-sys.exit(0 if ok else 1)
-PY
+	local want=$1 ports ifx members links tcx_links n hooks_ok=1
+	ports=$(sl -j port show)
+	ifx=$(jq -r '.[].ifindex' <<<"$ports" | sort -n | tr '\n' ' ')
+	members=$(bpftool -j map dump pinned "/sys/fs/bpf/sluice/$PFX/sl_flood" |
+		jq -r '.[].formatted | select(.key.vid == 1) | .value | .ifindex[:.count][]' | sort -n | tr '\n' ' ')
+	links=$(ls "/sys/fs/bpf/sluice/$PFX/links" | sort | tr '\n' ' ')
+	echo "ports $(jq -r '[.[].name] | sort | join(",")' <<<"$ports"), links $links, flood $members"
+	if printf '%s\n' 6.6 "$(uname -r | cut -d. -f1-2)" | sort -V -C; then
+		tcx_links=$(for n in $ifx; do echo "${n}_tc"; done | sort | tr '\n' ' ')
+		[ "$links" = "$tcx_links" ] || hooks_ok=0
+	else	# no tcx: the hooks are clsact filters, which have no pins
+		[ -z "$links" ] || hooks_ok=0
+		for n in $(jq -r '.[].name' <<<"$ports"); do
+			tc -n "$HOST" filter show ingress dev "$n" | grep -q sl_tc_ingress || hooks_ok=0
+		done
+	fi
+	# the flood list holds each port once: the sorted lists of ifindexes are equal
+	[ "$(jq length <<<"$ports")" = "$want" ] && [ "$members" = "$ifx" ] && [ $hooks_ok = 1 ]
 }
-# N containers + p-dup + the gateway leg
-check race.ports_links_and_flood_list_agree consistent $((N + 2))
 
 reach_all() {
 	local i
 	for i in $(seq 2 $N); do ping_ok c1 10.33.0.1$i || { echo "c1 -> c$i"; return 1; }; done
 }
-check race.every_new_port_forwards reach_all
+
+# Every command at once, then a check per outcome.
+test_race() {
+	race
+	check race.parallel_port_adds_all_succeed all_adds_succeed
+	check race.same_name_one_wins_one_fails_clearly one_of_two_wins
+	# N containers + p-dup + the gateway leg
+	check race.ports_links_and_flood_list_agree consistent $((N + 2))
+	check race.every_new_port_forwards reach_all
+}
 
 # Now remove them all at once, while ports are being shown and stats read.
-pids=()
-for i in $(seq 1 $N) dup; do ( sl port del p-c$i 2>/dev/null; sl port del p-dup 2>/dev/null ) & pids+=($!); done
-for i in 1 2 3; do ( sl port show >/dev/null; sl stats >/dev/null ) & pids+=($!); done
-wait "${pids[@]}"
-check race.parallel_port_dels_leave_only_the_gateway consistent 1
-check race.no_veth_left test -z "$(ip -n "$HOST" -o link show | grep -E 'p-(c[0-9]|dup)')"
+#@ after=race
+test_parallel_dels() {
+	local i pids=()
+	for i in $(seq 1 $N) dup; do ( sl port del p-c$i 2>/dev/null; sl port del p-dup 2>/dev/null ) & pids+=($!); done
+	for i in 1 2 3; do ( sl port show >/dev/null; sl stats >/dev/null ) & pids+=($!); done
+	wait "${pids[@]}"
+	check race.parallel_port_dels_leave_only_the_gateway consistent 1
+	check race.no_veth_left test -z "$(ip -n "$HOST" -o link show | grep -E 'p-(c[0-9]|dup)')"
+}
 
 # hold_lock SH|EX SECONDS: hold the instance lock (an flock on the pin root) as a command
 # does; returns once it is held (at most 10 s), with HOLDER the holder's PID.
@@ -126,7 +128,7 @@ queries_share_the_lock() {
 	echo "queries took $(awk "BEGIN { print $EPOCHREALTIME - $t0 }") s beside a shared holder"
 	[ $rc = 0 ] && awk "BEGIN { exit !($EPOCHREALTIME - $t0 < 15) }"
 }
-check lock.queries_run_beside_another_query queries_share_the_lock
+test_queries_run_beside_another_query() { check lock.queries_run_beside_another_query queries_share_the_lock; }
 
 # A change still waits for every query to finish, and a query for a change.
 changes_wait_for_queries() {
@@ -143,6 +145,8 @@ changes_wait_for_queries() {
 	echo "fdb add waited $(awk "BEGIN { print $t1 - $t0 }") s, fdb show $(awk "BEGIN { print $EPOCHREALTIME - $t2 }") s"
 	awk "BEGIN { exit !($t1 - $t0 >= 1.5 && $EPOCHREALTIME - $t2 >= 1.5) }"
 }
-check lock.changes_and_queries_exclude_each_other changes_wait_for_queries
+test_changes_and_queries_exclude_each_other() {
+	check lock.changes_and_queries_exclude_each_other changes_wait_for_queries
+}
 
-summary
+. "$(dirname "$0")/runner.sh"

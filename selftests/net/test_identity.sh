@@ -5,21 +5,12 @@
 . "$(dirname "$0")/lib.sh"
 
 T=identity
-sl switch add sw0 addr 10.36.0.1/24 || exit 1
-container_add c1 sw0 10.36.0.11/24 || exit 1
-ns_add other || exit 1
 OTHER=$PFX-other
+LONG=$PFX-a-network-namespace-whose-name-is-longer-than-48-chars
+fixture() { sl switch add sw0 addr 10.36.0.1/24 && container_add c1 sw0 10.36.0.11/24 && ns_add other; }
 # sluice on this test's instance from the wrong namespace.
 sl_wrong() { "$SLUICE" --instance "$PFX" --netns "$OTHER" "$@"; }
-ports() { sl -j port show | python3 -c 'import json,sys; print(" ".join(sorted(p["name"] for p in json.load(sys.stdin))))'; }
-
-# Item 3: every command and the daemon from another netns is refused, nothing changes.
-before=$(snapshot)
-fails "$T.wrong_netns_show" "manages another network namespace \(--netns $PFX-host" sl_wrong port show
-fails "$T.wrong_netns_switch_del" "manages another network namespace" sl_wrong switch del sw0
-fails "$T.wrong_netns_port_del" "manages another network namespace" sl_wrong port del p-c1
-fails "$T.wrong_netns_daemon" "manages another network namespace" sl_wrong daemon --interval 1
-check "$T.wrong_netns_changed_nothing" test "$before" = "$(snapshot)"
+ports() { sl_json '[.[].name] | sort | join(" ")' port show; }
 # A daemon started right but outliving a wrong one keeps every port.
 wrong_daemon_keeps_ports() {
 	sl_wrong daemon --interval 1 2>/dev/null & local pid=$!
@@ -27,13 +18,24 @@ wrong_daemon_keeps_ports() {
 	kill $pid 2>/dev/null; wait $pid 2>/dev/null
 	[ "$(ports)" = "p-c1 sw0-gw" ] && ip -n "$HOST" link show p-c1 >/dev/null
 }
-check "$T.wrong_netns_daemon_removes_nothing" wrong_daemon_keeps_ports
-# Without --netns the caller's own netns is the one compared (here the test's root netns).
-fails "$T.caller_netns_compared" "manages another network namespace" \
-	"$SLUICE" --instance "$PFX" port show
+
+# Item 3: every command and the daemon from another netns is refused, nothing changes.
+test_wrong_netns() {
+	local before
+	before=$(snapshot)
+	fails "$T.wrong_netns_show" "manages another network namespace \(--netns $PFX-host" sl_wrong port show
+	fails "$T.wrong_netns_switch_del" "manages another network namespace" sl_wrong switch del sw0
+	fails "$T.wrong_netns_port_del" "manages another network namespace" sl_wrong port del p-c1
+	fails "$T.wrong_netns_daemon" "manages another network namespace" sl_wrong daemon --interval 1
+	check "$T.wrong_netns_changed_nothing" test "$before" = "$(snapshot)"
+	check "$T.wrong_netns_daemon_removes_nothing" wrong_daemon_keeps_ports
+	# Without --netns the caller's own netns is the one compared (here the test's root netns).
+	fails "$T.caller_netns_compared" "manages another network namespace" \
+		"$SLUICE" --instance "$PFX" port show
+}
 
 # Item 13: a second daemon on the same instance refuses; after the first exits, one starts.
-two_daemons() {
+test_second_daemon_refused() {
 	daemon_start --interval 1
 	pause 1
 	local out rc
@@ -45,7 +47,6 @@ two_daemons() {
 	echo "after: rc $rc: $out"
 	[ "$rc" = 124 ]		# ran until the timeout stopped it
 }
-check "$T.second_daemon_refused" two_daemons
 
 # Item 8: in a private mount namespace with its own bpffs, a /sys/fs/bpf/sluice made first
 # by another user is refused; one of root's with a lax mode is repaired to 0700.
@@ -57,8 +58,10 @@ foreign_dir() {
 		"$SLUICE" --instance "$PFX-priv" --netns "$HOST" switch add swx
 }
 export -f foreign_dir; export SLUICE PFX HOST
-fails "$T.foreign_pin_dir_refused" "/sys/fs/bpf/sluice belongs to uid 65534, not to uid 0" \
-	private_bpffs bash -c foreign_dir
+test_foreign_pin_dir_refused() {
+	fails "$T.foreign_pin_dir_refused" "/sys/fs/bpf/sluice belongs to uid 65534, not to uid 0" \
+		private_bpffs bash -c foreign_dir
+}
 lax_dir() {
 	mkdir /sys/fs/bpf/sluice && chmod 1777 /sys/fs/bpf/sluice &&
 		"$SLUICE" --instance "$PFX-priv" --netns "$HOST" switch add swx &&
@@ -66,44 +69,24 @@ lax_dir() {
 		"$SLUICE" --instance "$PFX-priv" --netns "$HOST" switch del swx
 }
 export -f lax_dir
-lax_dir_repaired() {
+test_lax_pin_dir_repaired() {
 	local out
 	out=$(private_bpffs bash -c lax_dir) || return 1
 	echo "modes: $out"
 	[ "$(echo $out)" = "700 700" ]
 }
-check "$T.lax_pin_dir_repaired" lax_dir_repaired
 
 # Item 2: a macvlan endpoint lives as long as its namespace and device, whatever path named
 # the namespace: the process whose /proc path was given exits, the netns lives on (its
 # /run/netns name holds it), the daemon keeps the port; the netns gone, the daemon reaps.
-ns_add lan && ns_add m1 || exit 1
-LONG=$PFX-a-network-namespace-whose-name-is-longer-than-48-chars
-ns_add a-network-namespace-whose-name-is-longer-than-48-chars || exit 1
-ip -n "$HOST" link add lan0 type veth peer name eth0 netns "$PFX-lan" &&
-	ip -n "$HOST" link set lan0 up && ip -n "$PFX-lan" link set eth0 up || exit 1
-bg_ns m1 sleep 300; HOLDER=$BG_PID
-sleep 0.3
-check "$T.endpoint_by_proc_path" sl port add sw0 web macvlan parent lan0 netns /proc/$HOLDER/ns/net \
-	addr 10.36.1.5/24 vlan 20
-check "$T.endpoint_long_netns_name" sl port add sw0 lng macvlan parent lan0 netns "$LONG" \
-	addr 10.36.1.6/24 vlan 20
-kill $HOLDER; wait $HOLDER 2>/dev/null
 endpoints_kept() {
 	local ports
-	ports=$(sl -j port show | python3 -c '
-import json, sys
-print(" ".join(sorted("%s/%s" % (p["name"], p["vlan"]) for p in json.load(sys.stdin) if p["name"] in ("web", "lng"))))')
+	ports=$(sl_json '[.[] | select(.name == "web" or .name == "lng") | "\(.name)/\(.vlan)"] | sort | join(" ")' port show)
 	echo "ports: $ports"
 	[ "$ports" = "lng/20 web/20" ] && ip -n "$PFX-m1" link show eth0 >/dev/null &&
 		ip -n "$LONG" link show eth0 >/dev/null
 }
-daemon_start --interval 1
-pause 2.5
-check "$T.daemon_keeps_endpoint_whose_path_went" endpoints_kept
-show_netns() { sl -j port show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["netns"])'; }
-check "$T.show_gives_full_netns" test "$(show_netns lng)" = "$LONG"
-ip netns del "$PFX-m1"
+show_netns() { sl_json '.[0].netns' port show "$1"; }
 web_reaped() {
 	for _ in $(seq 40); do
 		sl port show web >/dev/null 2>&1 || return 0
@@ -111,17 +94,38 @@ web_reaped() {
 	done
 	return 1
 }
-check "$T.daemon_reaps_endpoint_whose_netns_went" web_reaped
-kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+test_endpoints() {
+	ns_add lan && ns_add m1 || return 1
+	ns_add a-network-namespace-whose-name-is-longer-than-48-chars || return 1
+	ip -n "$HOST" link add lan0 type veth peer name eth0 netns "$PFX-lan" &&
+		ip -n "$HOST" link set lan0 up && ip -n "$PFX-lan" link set eth0 up || return 1
+	bg_ns m1 sleep 300; HOLDER=$BG_PID
+	sleep 0.3
+	check "$T.endpoint_by_proc_path" sl port add sw0 web macvlan parent lan0 netns /proc/$HOLDER/ns/net \
+		addr 10.36.1.5/24 vlan 20
+	check "$T.endpoint_long_netns_name" sl port add sw0 lng macvlan parent lan0 netns "$LONG" \
+		addr 10.36.1.6/24 vlan 20
+	kill $HOLDER; wait $HOLDER 2>/dev/null
+	daemon_start --interval 1
+	pause 2.5
+	check "$T.daemon_keeps_endpoint_whose_path_went" endpoints_kept
+	check "$T.show_gives_full_netns" test "$(show_netns lng)" = "$LONG"
+	ip netns del "$PFX-m1"
+	check "$T.daemon_reaps_endpoint_whose_netns_went" web_reaped
+	kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+}
 
 # Item 6: a veth port in a netns of a long name: port set reaches its container end, or fails.
-check "$T.veth_long_netns" sl port add sw0 p-long netns "$LONG" ifname eth1 addr 10.36.0.21/24
 peer_gro() { in_ns a-network-namespace-whose-name-is-longer-than-48-chars ethtool -k eth1 | grep -q "generic-receive-offload: on"; }
 xdp_applied() {
 	sl port set p-long xdp generic || return 1
 	sl -j port show p-long | grep -q '"hook":"xdp generic"' && peer_gro
 }
-check "$T.port_set_long_netns_applies" xdp_applied
-check "$T.port_del_long_netns" sl port del p-long
+#@ after=endpoints
+test_veth_long_netns() {
+	check "$T.veth_long_netns" sl port add sw0 p-long netns "$LONG" ifname eth1 addr 10.36.0.21/24
+	check "$T.port_set_long_netns_applies" xdp_applied
+	check "$T.port_del_long_netns" sl port del p-long
+}
 
-summary
+. "$(dirname "$0")/runner.sh"

@@ -14,7 +14,7 @@ T=tc.macvlan
 # v10a, v10b in VLAN 10 and v20 in VLAN 20, all in 192.168.60.0/24; up: host macvlan
 # port of lan0 (trunk 10, native 1); c1: veth container 192.168.50.21; nat: macvlan
 # container 10.0.0.31 behind the switch gateway, masqueraded out of lan0.
-setup() {
+fixture() {
 	ns_add lan &&
 	ip -n "$HOST" link add lan0 type veth peer name eth0 netns "$PFX-lan" &&
 	ip -n "$HOST" addr add 192.168.50.1/24 dev lan0 && ip -n "$HOST" link set lan0 up &&
@@ -33,163 +33,139 @@ setup() {
 	sl nat add mq src 10.0.0.0/24 out lan0 &&	# first: the LAN hook must still go ahead of it
 	sl port add sw0 up macvlan parent lan0 trunk 1,10 native 1 &&
 	container_add c1 sw0 192.168.50.21/24 &&
-	sl port add sw0 p-nat macvlan parent lan0 netns "$PFX-nat" addr 10.0.0.31/24
+	sl port add sw0 p-nat macvlan parent lan0 netns "$PFX-nat" addr 10.0.0.31/24 &&
+	listen lan eth0 --answer 10/192.168.60.2 || return 1
+	V10A_MAC=$(mac_of v10a)
+	M1_MAC=$(mac_of m1)
+	bg_ns lan socat TCP-LISTEN:9100,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR'
+	pause 0.5
 }
-setup || { echo "FAIL $T.setup"; exit 1; }
 
-listen lan eth0 --answer 10/192.168.60.2 || exit 1
-
-check "$T.endpoint_reaches_lan" ping_ok m1 192.168.50.2
-check "$T.endpoints_on_one_parent_reach_each_other" ping_ok m1 192.168.50.12
-check "$T.same_vlan_endpoints_reach_each_other" ping_ok v10a 192.168.60.12
-check "$T.vlans_apart_on_one_parent" ping_fails v20 192.168.60.11
-check "$T.vlan_endpoint_reaches_tagged_lan_peer" ping_ok v10a 192.168.60.2
-check "$T.other_vlan_gets_no_answer_from_lan_peer" ping_fails v20 192.168.60.2
-check "$T.veth_container_reaches_lan_through_host_macvlan" ping_ok c1 192.168.50.2
-check "$T.veth_container_reaches_macvlan_endpoint" ping_ok c1 192.168.50.11
-check "$T.masquerade_from_macvlan_endpoint" ping_ok nat 192.168.50.2
+test_endpoint_reaches_lan() { ping_ok m1 192.168.50.2; }
+test_endpoints_on_one_parent_reach_each_other() { ping_ok m1 192.168.50.12; }
+test_same_vlan_endpoints_reach_each_other() { ping_ok v10a 192.168.60.12; }
+test_vlans_apart_on_one_parent() { ping_fails v20 192.168.60.11; }
+test_vlan_endpoint_reaches_tagged_lan_peer() { ping_ok v10a 192.168.60.2; }
+test_other_vlan_gets_no_answer_from_lan_peer() { ping_fails v20 192.168.60.2; }
+test_veth_container_reaches_lan_through_host_macvlan() { ping_ok c1 192.168.50.2; }
+test_veth_container_reaches_macvlan_endpoint() { ping_ok c1 192.168.50.11; }
+test_masquerade_from_macvlan_endpoint() { ping_ok nat 192.168.50.2; }
 
 mac_of() { in_ns "$1" cat /sys/class/net/eth0/address; }
-V10A_MAC=$(mac_of v10a)
-M1_MAC=$(mac_of m1)
-# stat PORT PYEXPR: PYEXPR over the port's counters (s) is true.
-stat() {
-	sl -j stats "$1" | /usr/bin/python3 -c "
-import json, sys
-s = json.load(sys.stdin)[0]; s.setdefault('drops', {})
-ok = bool($2); print(s) if not ok else None; sys.exit(0 if ok else 1)"
-}
-statn() { sl -j stats "$1" | /usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin)[0]; print(s$2)"; }
+# stat PORT JQEXPR: JQEXPR over the port's counters is true. statn PORT JQEXPR: its value.
+stat() { sl -j stats "$1" | jq -e ".[0] | $2" >/dev/null || { sl -j stats "$1"; return 1; }; }
+statn() { sl_json ".[0] | $2" stats "$1"; }
 
-tags_on_lan() {
+test_lan_sees_vlan_10_tagged_and_vlan_1_untagged() {
 	seen lan eth0 "f['src'] == '$V10A_MAC' and f['vid'] == 10" &&
 	! seen lan eth0 "f['src'] == '$V10A_MAC' and f['vid'] != 10" &&
 	seen lan eth0 "f['src'] == '$M1_MAC' and f['vid'] is None" &&
 	! seen lan eth0 "f['src'] == '$M1_MAC' and f['vid'] is not None"
 }
-check "$T.lan_sees_vlan_10_tagged_and_vlan_1_untagged" tags_on_lan
 
-masq_seen() {
+test_lan_sees_only_the_uplink_address() {
 	seen lan eth0 "f.get('ip_src') == '192.168.50.1' and f.get('ip_dst') == '192.168.50.2' and f.get('icmp_type') == 8" &&
 	! seen lan eth0 "f.get('ip_src') == '10.0.0.31'"
 }
-check "$T.lan_sees_only_the_uplink_address" masq_seen
-bg_ns lan socat TCP-LISTEN:9100,reuseaddr,fork SYSTEM:'echo $SOCAT_PEERADDR'
-pause 0.5
-tcp_masq() {
+test_tcp_from_macvlan_endpoint_is_masqueraded() {
 	local got
 	# -t: after our EOF, wait for the answer (a forked "echo", slow under TCG)
 	got=$(in_ns nat socat -T $((3 * SLOW)) -t $((3 * SLOW)) - TCP:192.168.50.2:9100,connect-timeout=3 </dev/null) || return 1
 	echo "server saw $got"
 	[ "$got" = 192.168.50.1 ] &&
-	sl -j nat ct show | /usr/bin/python3 -c "
-import json, sys
-sys.exit(0 if any(e['proto'] == 'tcp' and e['dst'] == '192.168.50.2:9100' for e in json.load(sys.stdin)) else 1)"
+	sl -j nat ct show | jq -e 'any(.[]; .proto == "tcp" and .dst == "192.168.50.2:9100")' 
 }
-check "$T.tcp_from_macvlan_endpoint_is_masqueraded" tcp_masq
 
 # The LAN's frames reach an endpoint only in its VLAN: the endpoint's own hook decides.
 lan_send() { in_ns lan /usr/bin/python3 "$PEER" send eth0 "$@"; }
-vlan_admission() {
+test_endpoint_takes_only_its_vlan_from_the_lan() {
 	local d0 t0
-	d0=$(statn p-v10a "['drops'].get('vlan_not_allowed', 0)"); t0=$(statn p-v10a "['tx_packets']")
+	d0=$(statn p-v10a '.drops.vlan_not_allowed // 0'); t0=$(statn p-v10a .tx_packets)
 	lan_send --dst "$V10A_MAC" --vid 20 --marker wrong-vlan --count 20 &&
 	lan_send --dst "$V10A_MAC" --marker untagged --count 20 &&
 	lan_send --dst "$V10A_MAC" --vid 10 --marker right-vlan --count 20 || return 1
 	sleep 0.2
 	# 40 dropped, 20 delivered; the LAN's own broadcasts may add a few of either
-	stat p-v10a "s['drops'].get('vlan_not_allowed', 0) >= $d0 + 40 and $t0 + 20 <= s['tx_packets'] < $t0 + 30"
+	stat p-v10a "(.drops.vlan_not_allowed // 0) >= $d0 + 40 and .tx_packets >= $t0 + 20 and .tx_packets < $t0 + 30"
 }
-check "$T.endpoint_takes_only_its_vlan_from_the_lan" vlan_admission
-bcast_apart() {
+test_vlan_10_broadcast_dropped_at_vlan_20_endpoint() {
 	local d0
-	d0=$(statn p-v20 "['drops'].get('vlan_not_allowed', 0)")
+	d0=$(statn p-v20 '.drops.vlan_not_allowed // 0')
 	in_ns v10a ping -c 1 -W 1 -b 192.168.60.255 >/dev/null 2>&1	# an ARP-free broadcast
 	in_ns v10a arping -c 1 -w 1 -I eth0 192.168.60.77 >/dev/null 2>&1 ||
 		in_ns v10a ping -c 1 -W 1 192.168.60.77 >/dev/null 2>&1	# ARP broadcast
 	sleep 0.2
-	stat p-v20 "s['drops'].get('vlan_not_allowed', 0) > $d0"
+	stat p-v20 "(.drops.vlan_not_allowed // 0) > $d0"
 }
-check "$T.vlan_10_broadcast_dropped_at_vlan_20_endpoint" bcast_apart
 
-spoofed() {
+test_endpoint_source_address_is_checked() {
 	local d0
-	d0=$(statn p-v10b "['drops'].get('spoofed_ip', 0)")
+	d0=$(statn p-v10b '.drops.spoofed_ip // 0')
 	in_ns v10b ip addr add 192.168.60.99/24 dev eth0 || return 1
 	! in_ns v10b ping -c 2 -i 0.2 -W 1 -I 192.168.60.99 -q 192.168.60.11 >/dev/null
 	local rc=$?
 	in_ns v10b ip addr del 192.168.60.99/24 dev eth0
-	[ $rc = 0 ] && stat p-v10b "s['drops'].get('spoofed_ip', 0) > $d0"
+	[ $rc = 0 ] && stat p-v10b "(.drops.spoofed_ip // 0) > $d0"
 }
-check "$T.endpoint_source_address_is_checked" spoofed
 
-vlan_move() {
+test_port_set_moves_an_endpoint_between_vlans() {
 	sl port set p-v20 vlan 10 || return 1
 	ping_ok v20 192.168.60.11; local rc=$?
 	sl port set p-v20 vlan 20 || return 1
 	[ $rc = 0 ] && ping_fails v20 192.168.60.11
 }
-check "$T.port_set_moves_an_endpoint_between_vlans" vlan_move
 
-upgraded() {
+test_upgrade_swaps_endpoint_and_lan_hooks() {
 	local out
 	out=$(sl -j upgrade) || return 1
 	echo "$out"
 	# 6 endpoints x 2, the LAN hook x 2, 3 switch ports, 2 NAT hooks, the NAT's guard on the
 	# gateway: tcx links, or before 6.6 clsact filters (the guard's is not swapped there)
-	/usr/bin/python3 -c "
-import json, sys
-u = json.loads(sys.argv[1])
-sys.exit(0 if (u['links'], u['clsact']) in ((20, 0), (0, 19)) else 1)" "$out" &&
+	jq -e '[.links, .clsact] | . == [20, 0] or . == [0, 19]' <<<"$out" >/dev/null &&
 	ping_ok m1 192.168.50.2 && ping_ok v10a 192.168.60.12 && ping_ok c1 192.168.50.2 &&
 	ping_ok nat 192.168.50.2
 }
-check "$T.upgrade_swaps_endpoint_and_lan_hooks" upgraded
 
-show_json() {
+test_port_show_names_kind_and_parent() {
 	in_ns v10a cat /sys/class/net/eth0/ifindex >"/tmp/$PFX-v10a-ifindex"
-	sl -j port show p-v10a | /usr/bin/python3 -c "
-import json, sys
-p = json.load(sys.stdin)[0]
-want = {'kind': 'macvlan endpoint', 'parent': 'lan0', 'vlan': 10, 'netns': '$PFX-v10a', 'ip': '192.168.60.11',
-        'ifindex': int(open('/tmp/$PFX-v10a-ifindex').read())}
-bad = {k: p.get(k) for k in want if p.get(k) != want[k]}
-print(bad); sys.exit(1 if bad else 0)" &&
+	sl -j port show p-v10a | jq -e --arg ns "$PFX-v10a" --argjson ifx "$(cat "/tmp/$PFX-v10a-ifindex")" \
+		'.[0] | .kind == "macvlan endpoint" and .parent == "lan0" and .vlan == 10 and
+		 .netns == $ns and .ip == "192.168.60.11" and .ifindex == $ifx' &&
 	sl port show up | grep -q "kind macvlan lan parent lan0"
 }
-check "$T.port_show_names_kind_and_parent" show_json
 
 # Bad input: one clear line, nothing made.
-before=$(snapshot)
-fails "$T.bad_input_no_parent" 'macvlan needs "parent DEV"' sl port add sw0 p-x macvlan netns "$PFX-m1" ifname x0
-fails "$T.bad_input_missing_parent" 'parent nosuch0 does not exist' sl port add sw0 p-x macvlan parent nosuch0 netns "$PFX-m1" ifname x0
-fails "$T.bad_input_missing_netns" 'netns nosuchns' sl port add sw0 p-x macvlan parent lan0 netns nosuchns
-fails "$T.bad_input_ifname_taken" 'device eth0 already exists in netns' sl port add sw0 p-x macvlan parent lan0 netns "$PFX-m1"
-fails "$T.bad_input_xdp_on_endpoint" 'xdp is not for macvlan endpoints' sl port add sw0 p-x macvlan parent lan0 netns "$PFX-m1" ifname x0 xdp native
-fails "$T.bad_input_parent_without_macvlan" 'only a macvlan port has a parent' sl port add sw0 p-x netns "$PFX-m1" ifname x0 parent lan0
-fails "$T.bad_input_parent_not_ethernet" 'create macvlan x0 of lo' sl port add sw0 p-x macvlan parent lo netns "$PFX-m1" ifname x0
-fails "$T.bad_input_vlan" 'vlan "4095"' sl port add sw0 p-x macvlan parent lan0 netns "$PFX-m1" ifname x0 vlan 4095
-fails "$T.bad_input_second_lan_port_on_parent" 'the LAN of lan0 already joins a switch through port up' sl port add sw0 up2 macvlan parent lan0
-fails "$T.bad_input_xdp_on_lan_port" 'xdp is not for macvlan ports' sl port set up xdp generic
-fails "$T.bad_input_static_fdb_on_endpoint" 'port p-m1 is a macvlan endpoint' sl fdb add sw0 02:00:00:00:00:99 port p-m1
-fails "$T.bad_input_lan_port_untagged_not_vlan_1" 'untagged frames on a macvlan parent.s wire are VLAN 1' sl port set up trunk 1,10 native 10
-after=$(snapshot)
-check "$T.bad_input_changes_nothing" [ "$before" = "$after" ]
+test_bad_input() {
+	local before
+	before=$(snapshot)
+	fails "$T.bad_input_no_parent" 'macvlan needs "parent DEV"' sl port add sw0 p-x macvlan netns "$PFX-m1" ifname x0
+	fails "$T.bad_input_missing_parent" 'parent nosuch0 does not exist' sl port add sw0 p-x macvlan parent nosuch0 netns "$PFX-m1" ifname x0
+	fails "$T.bad_input_missing_netns" 'netns nosuchns' sl port add sw0 p-x macvlan parent lan0 netns nosuchns
+	fails "$T.bad_input_ifname_taken" 'device eth0 already exists in netns' sl port add sw0 p-x macvlan parent lan0 netns "$PFX-m1"
+	fails "$T.bad_input_xdp_on_endpoint" 'xdp is not for macvlan endpoints' sl port add sw0 p-x macvlan parent lan0 netns "$PFX-m1" ifname x0 xdp native
+	fails "$T.bad_input_parent_without_macvlan" 'only a macvlan port has a parent' sl port add sw0 p-x netns "$PFX-m1" ifname x0 parent lan0
+	fails "$T.bad_input_parent_not_ethernet" 'create macvlan x0 of lo' sl port add sw0 p-x macvlan parent lo netns "$PFX-m1" ifname x0
+	fails "$T.bad_input_vlan" 'vlan "4095"' sl port add sw0 p-x macvlan parent lan0 netns "$PFX-m1" ifname x0 vlan 4095
+	fails "$T.bad_input_second_lan_port_on_parent" 'the LAN of lan0 already joins a switch through port up' sl port add sw0 up2 macvlan parent lan0
+	fails "$T.bad_input_xdp_on_lan_port" 'xdp is not for macvlan ports' sl port set up xdp generic
+	fails "$T.bad_input_static_fdb_on_endpoint" 'port p-m1 is a macvlan endpoint' sl fdb add sw0 02:00:00:00:00:99 port p-m1
+	fails "$T.bad_input_lan_port_untagged_not_vlan_1" 'untagged frames on a macvlan parent.s wire are VLAN 1' sl port set up trunk 1,10 native 10
+	check "$T.bad_input_changes_nothing" [ "$before" = "$(snapshot)" ]
+}
 
 # Removing an endpoint removes its macvlan and its pins; its neighbours keep working.
-del_endpoint() {
+test_port_del_removes_the_endpoint_macvlan() {
 	local slot
-	slot=$(sl -j port show p-m2 | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[0]['slot'])")
+	slot=$(sl_json '.[0].slot' port show p-m2)
 	sl port del p-m2 || return 1
 	! ip -n "$PFX-m2" link show eth0 2>/dev/null &&
 	! ls "/sys/fs/bpf/sluice/$PFX/links" | grep -q "^ep${slot}_" &&
 	ping_ok m1 192.168.50.2
 }
-check "$T.port_del_removes_the_endpoint_macvlan" del_endpoint
 
 # The LAN port goes: the parent is unhooked (and no longer promiscuous); an existing host
 # macvlan taken as "dev" brings the LAN back.
-lan_swap() {
+test_existing_host_macvlan_as_dev_port() {
 	sl port del up || return 1
 	ip -n "$HOST" link show lan0 | grep -q PROMISC && { echo "lan0 still promiscuous"; return 1; }
 	ls "/sys/fs/bpf/sluice/$PFX/links" | grep -q _lan_ && { echo "LAN links left"; return 1; }
@@ -199,10 +175,9 @@ lan_swap() {
 	ip -n "$HOST" link show lan0 | grep -q PROMISC && ping_ok c1 192.168.50.2 &&
 	ping_ok nat 192.168.50.2	# hooked after the NAT this time
 }
-check "$T.existing_host_macvlan_as_dev_port" lan_swap
 
 # A container that goes away takes its macvlan along; the daemon forgets the port.
-reaped() {
+test_daemon_forgets_endpoint_of_deleted_netns() {
 	ip netns del "$PFX-m1" || return 1
 	daemon_start --interval 1
 	for _ in $(seq 30); do
@@ -212,9 +187,9 @@ reaped() {
 	kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 	! sl port show p-m1 >/dev/null 2>&1
 }
-check "$T.daemon_forgets_endpoint_of_deleted_netns" reaped
 
-teardown() {
+#@ after=existing_host_macvlan_as_dev_port
+test_switch_del_removes_endpoints_and_hooks() {
 	sl switch del sw0 && sl nat del mq || return 1
 	[ ! -e "/sys/fs/bpf/sluice/$PFX" ] || { find "/sys/fs/bpf/sluice/$PFX"; return 1; }
 	local c
@@ -223,5 +198,4 @@ teardown() {
 	done
 	! ip -n "$HOST" link show lan0 | grep -q PROMISC && ip -n "$HOST" link show mvx >/dev/null
 }
-check "$T.switch_del_removes_endpoints_and_hooks" teardown
-summary
+. "$(dirname "$0")/runner.sh"

@@ -11,7 +11,7 @@ PEERS=$ROOT/selftests/net/nat_peers.py
 SRV=203.0.113.10 UP=198.51.100.2 RTR=198.51.100.1 UP2=192.0.2.2 RTR2=192.0.2.1
 RTR_NS=$PFX-rtr RTR2_NS=$PFX-rtr2
 
-topology() {
+fixture() {
 	in_ns host sysctl -qw net.ipv4.ip_forward=1 &&
 	sl switch add sw0 addr 10.20.0.1/24 &&
 	container_add c1 sw0 10.20.0.11/24 gw 10.20.0.1 &&
@@ -32,56 +32,51 @@ topology() {
 	# A second uplink without a NAT rule, for the route change.
 	ip -n "$HOST" link add up1 type veth peer name s0 netns "$RTR2_NS" &&
 	ip -n "$HOST" addr add $UP2/24 dev up1 && ip -n "$HOST" link set up1 up &&
-	ip -n "$RTR2_NS" addr add $RTR2/24 dev s0 && ip -n "$RTR2_NS" link set s0 up
-}
-topology || { echo "FAIL $T.topology"; exit 1; }
-sl nat add m0 src 10.20.0.0/24 out up0 || { echo "FAIL $T.nat_add"; exit 1; }
+	ip -n "$RTR2_NS" addr add $RTR2/24 dev s0 && ip -n "$RTR2_NS" link set s0 up &&
+	sl nat add m0 src 10.20.0.0/24 out up0 || return 1
 
-# Every packet on the first uplink with a container address in it, for the whole run.
-bg_ns rtr tcpdump -n -U -i r0 -w "/tmp/$PFX-leak.pcap" net 10.20.0.0/24
-LEAK_PID=$BG_PID
-bg_ns out /usr/bin/python3 "$PEERS" serve 9999
-bg_ns out iperf3 -s -p 5201
-pause 1
+	# Every packet on the first uplink with a container address in it, for the whole run.
+	bg_ns rtr tcpdump -n -U -i r0 -w "/tmp/$PFX-leak.pcap" net 10.20.0.0/24
+	LEAK_PID=$BG_PID
+	bg_ns out /usr/bin/python3 "$PEERS" serve 9999
+	bg_ns out iperf3 -s -p 5201
+	pause 1
+}
 
 # fast DIR / slow DIR REASON: the counter, summed over CPUs (DIR: out or in).
-fast() { sl -j nat stats | python3 -c "import json,sys; print(json.load(sys.stdin)['fastpath']['${1}_packets'])"; }
-slow() { sl -j nat stats | python3 -c "import json,sys; print(json.load(sys.stdin)['fastpath']['slow_$1']['$2'])"; }
+fast() { sl_json ".fastpath.${1}_packets" nat stats; }
+slow() { sl_json ".fastpath.slow_$1.$2" nat stats; }
 ping_n() { in_ns "$1" ping -c "$3" -i 0.2 -W 1 -q "$2" >/dev/null; }
 
-ping_is_fast() {
+test_ping_both_ways_on_the_fast_path() {
 	local o i
 	o=$(fast out) i=$(fast in)
 	ping_n c1 $SRV 5 || return 1
 	echo "fast out $o -> $(fast out), in $i -> $(fast in)"
 	[ "$(fast out)" -ge $((o + 5)) ] && [ "$(fast in)" -ge $((i + 5)) ]
 }
-check "$T.ping_both_ways_on_the_fast_path" ping_is_fast
 
-xdp_port_is_fast() {
+test_xdp_port_takes_the_fast_path_too() {
 	local o
 	o=$(fast out)
 	ping_n c2 $SRV 3 || return 1
 	echo "fast out $o -> $(fast out)"
 	[ "$(fast out)" -ge $((o + 3)) ]
 }
-check "$T.xdp_port_takes_the_fast_path_too" xdp_port_is_fast
 
-show_fastpath() {
+test_nat_show_says_fastpath_per_rule() {
 	sl nat show
 	sl nat add m1 src 10.99.0.0/24 out up0 fastpath off || return 1
-	sl -j nat show | python3 -c "
-import json, sys
-r = {e['name']: e['fastpath'] for e in json.load(sys.stdin)}
-print(r); sys.exit(0 if r == {'m0': True, 'm1': False} else 1)" || return 1
+	sl -j nat show | jq -e 'map({(.name): .fastpath}) | add == {m0: true, m1: false}' || return 1
 	sl nat del m1
 }
-check "$T.nat_show_says_fastpath_per_rule" show_fastpath
-fails "$T.bad_input_fastpath_value" 'fastpath "maybe": expected on or off' \
-	sl nat add m2 src 10.98.0.0/24 out up0 fastpath maybe
+test_bad_input_fastpath_value() {
+	fails "$T.bad_input_fastpath_value" 'fastpath "maybe": expected on or off' \
+		sl nat add m2 src 10.98.0.0/24 out up0 fastpath maybe
+}
 
 # TTL 1 at the host is the host's: tracepath still shows the gateway, then the router.
-tracepath_through_nat() {
+test_tracepath_shows_gateway_and_router() {
 	local out t
 	t=$(slow out ttl_expiring)
 	out=$(in_ns c1 timeout 20 tracepath -n -m 5 $SRV 2>&1)
@@ -90,7 +85,6 @@ tracepath_through_nat() {
 	echo "$out" | grep -q " 10.20.0.1 " && echo "$out" | grep -q " $RTR " &&
 	echo "$out" | grep -q "reached" && [ "$(slow out ttl_expiring)" -gt "$t" ]
 }
-check "$T.tracepath_shows_gateway_and_router" tracepath_through_nat
 
 # A deterministic stream (AES-CTR of zeros) of BYTES, sent from NS to HOST:PORT.
 stream() { openssl enc -aes-128-ctr -nosalt -K 000102030405060708090a0b0c0d0e0f -iv 0 < /dev/zero 2>/dev/null | head -c "$1"; }
@@ -111,7 +105,7 @@ xfer() {
 # 1 GiB each way through the 1400-byte link beyond the router: the
 # upload goes on only when the router's Frag Needed reaches the container (translated on the
 # slow path).
-gib_both_ways() {
+test_tcp_1GiB_each_way_same_sha256_through_pmtu() {
 	local o i
 	o=$(fast out) i=$(fast in)
 	SECONDS=0
@@ -127,11 +121,10 @@ gib_both_ways() {
 	[ "$(fast out)" -gt $((o + 10000)) ] && [ "$(fast in)" -gt $((i + 10000)) ] &&
 	in_ns c1 ip route get $SRV | grep -q "mtu 1400"
 }
-check "$T.tcp_1GiB_each_way_same_sha256_through_pmtu" gib_both_ways
 
 # The uplink narrower than the container: the FIB says frag needed, the host answers the
 # container (Frag Needed), and TCP still completes.
-uplink_mtu() {
+test_uplink_mtu_below_container_mtu_goes_slow_and_completes() {
 	local f
 	f=$(slow out frag_needed)
 	in_ns c1 ip route flush cache
@@ -141,12 +134,11 @@ uplink_mtu() {
 	echo "frag_needed $f -> $(slow out frag_needed)"
 	[ $rc = 0 ] && [ "$(slow out frag_needed)" -gt "$f" ]
 }
-check "$T.uplink_mtu_below_container_mtu_goes_slow_and_completes" uplink_mtu
 
 # The host's default moves to the second uplink, which has no rule: slow path, the host
 # forwards (untranslated, as it would without sluice), nothing goes out of the first
 # uplink, and nothing leaves the second with the first one's external address.
-route_change() {
+test_route_to_uplink_without_rule_goes_slow_nothing_leaks() {
 	local n f
 	n=$(slow out no_rule) f=$(fast out)
 	bg_ns rtr2 tcpdump -n -U -i s0 -w "/tmp/$PFX-rtr2.pcap" icmp
@@ -163,11 +155,10 @@ route_change() {
 	[ "$(slow out no_rule)" -ge $((n + 2)) ] && [ "$(fast out)" = "$f" ] &&
 	ping_n c1 $SRV 2
 }
-check "$T.route_to_uplink_without_rule_goes_slow_nothing_leaks" route_change
 
 # The router's MAC changes without telling anyone: the host's neighbour state machine
 # finds the new one (bpf_redirect_neigh keeps it running), and traffic follows.
-router_mac_change() {
+test_router_mac_change_is_followed() {
 	local i
 	in_ns host sysctl -qw net.ipv4.neigh.up0.base_reachable_time_ms=1000 \
 		net.ipv4.neigh.up0.delay_first_probe_time=1 || return 1
@@ -180,10 +171,9 @@ router_mac_change() {
 	ip -n "$HOST" neigh show $RTR
 	ip -n "$HOST" neigh show $RTR | grep -q 02:00:00:aa:bb:cc && ping_n c1 $SRV 3
 }
-check "$T.router_mac_change_is_followed" router_mac_change
 
 # The uplink goes down: nothing is sent (the FIB has no route), it comes back: fast again.
-uplink_down() {
+test_uplink_down_sends_nothing_and_recovers() {
 	local f
 	ip -n "$HOST" link set up0 down || return 1
 	f=$(fast out)
@@ -194,17 +184,15 @@ uplink_down() {
 	sleep 1
 	ping_n c1 $SRV 3 && [ "$(fast out)" -gt "$f" ] && [ $down_ok = 0 ]
 }
-check "$T.uplink_down_sends_nothing_and_recovers" uplink_down
 
 # The host's own address and another container stay the host's and the switch's.
-host_local() {
+test_host_address_goes_slow_other_container_is_switched() {
 	local h
 	h=$(slow out not_forwarded)
 	ping_n c1 $UP 2 && ping_n c1 10.20.0.12 2 || return 1
 	echo "not_forwarded $h -> $(slow out not_forwarded)"
 	[ "$(slow out not_forwarded)" -ge $((h + 2)) ]
 }
-check "$T.host_address_goes_slow_other_container_is_switched" host_local
 
 # fastpath off: the host routes every packet, the translation is the uplink hook's.
 fastpath_off() {
@@ -215,23 +203,23 @@ fastpath_off() {
 	echo "fast $o/$i -> $(fast out)/$(fast in), fastpath_off $off -> $(slow out fastpath_off)"
 	[ "$(fast out)" = "$o" ] && [ "$(fast in)" = "$i" ] && [ "$(slow out fastpath_off)" -ge $((off + 3)) ]
 }
-check "$T.fastpath_off_takes_the_host_path" fastpath_off
+test_fastpath_off_takes_the_host_path() { fastpath_off; }
 
 csum_errors() {
 	local ns
 	for ns in c1 c2 out rtr host; do in_ns $ns nstat -asz; done |
 		awk '/InCsumErrors/ {s += $2} END {print s + 0}'
 }
-check "$T.no_checksum_errors_in_any_namespace" test "$(csum_errors)" = 0
-kill "$LEAK_PID"; wait "$LEAK_PID" 2>/dev/null
-check "$T.no_private_address_ever_left_by_the_nat_uplink" \
+test_no_checksum_errors_in_any_namespace() { test "$(csum_errors)" = 0; }
+test_no_private_address_ever_left_by_the_nat_uplink() {
+	kill "$LEAK_PID"; wait "$LEAK_PID" 2>/dev/null
 	test "$(tcpdump -n -r "/tmp/$PFX-leak.pcap" 2>/dev/null | tee /dev/stderr | wc -l)" = 0
+}
 
-nat_del() {
+test_del_unpins_the_fast_path() {
 	sl nat del m0 || return 1
 	ping_fails c1 $SRV || return 1
 	! ls "/sys/fs/bpf/sluice/$PFX" | grep -E 'nat'
 }
-check "$T.del_unpins_the_fast_path" nat_del
 
-summary
+. "$(dirname "$0")/runner.sh"

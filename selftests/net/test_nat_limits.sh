@@ -12,7 +12,7 @@ PEERS=$ROOT/selftests/net/nat_peers.py
 SRV=198.51.100.1 UP=198.51.100.2
 CAP=1024	# connections the table holds (`nat add ... conntrack`)
 
-topology() {
+fixture() {
 	in_ns host sysctl -qw net.ipv4.ip_forward=1 &&
 	sl switch add sw0 addr 10.40.0.1/24 &&
 	container_add c1 sw0 10.40.0.11/24 gw 10.40.0.1 &&
@@ -27,14 +27,14 @@ topology() {
 		chain pre { type nat hook prerouting priority -100; udp dport 20000-29999 redirect to :9999; }
 	}
 	EOF
+	[ $? = 0 ] || return 1
+	# The outside has no route to the containers: only translated traffic is answered.
+	bg_ns out /usr/bin/python3 "$PEERS" serve 9999
+	bg_ns out /usr/bin/python3 "$FLOWS" talk-serve 7007
+	bg_ns out /usr/bin/python3 "$FLOWS" held-serve 7008
 }
-topology || { echo "FAIL $T.topology"; exit 1; }
-# The outside has no route to the containers: only translated traffic is answered.
-bg_ns out /usr/bin/python3 "$PEERS" serve 9999
-bg_ns out /usr/bin/python3 "$FLOWS" talk-serve 7007
-bg_ns out /usr/bin/python3 "$FLOWS" held-serve 7008
 
-nat_stat() { sl -j nat stats | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(d$1)"; }
+nat_stat() { sl_json ".$1" nat stats; }	# nat_stat FIELD[.SUB]
 
 # Segments the receivers found corrupt (a checksum we got wrong), in every namespace.
 csum_errors() {
@@ -48,40 +48,51 @@ csum_errors() {
 # ---- LRU: a table of 1024 connections, a flood of many times that beside live flows ----
 # (1024, not the minimum 64: the kernel's LRU evicts in batches of up to 128 entries per CPU,
 # so a table that small loses busy connections along with idle ones.)
-sl nat add m0 src 10.40.0.0/24 out up0 conntrack $CAP || { echo "FAIL $T.nat_add_conntrack"; exit 1; }
-ping_ok c2 $SRV || { echo "FAIL $T.ping_outside"; exit 1; }
-# Echo requests and anything private, as the outside sees them.
-bg_ns out tcpdump -n -U -i o0 -w "/tmp/$PFX-out.pcap" "icmp[icmptype] == icmp-echo or net 10.40.0.0/24"
-cap_pid=$BG_PID
-sleep 1
-flows0=$(nat_stat "['flows']")
+# The flood and the live flows beside it, then a check per outcome.
+test_lru() {
+	sl nat add m0 src 10.40.0.0/24 out up0 conntrack $CAP || { echo "FAIL $T.nat_add_conntrack"; return 1; }
+	ping_ok c2 $SRV || { echo "FAIL $T.ping_outside"; return 1; }
+	# Echo requests and anything private, as the outside sees them.
+	bg_ns out tcpdump -n -U -i o0 -w "/tmp/$PFX-out.pcap" "icmp[icmptype] == icmp-echo or net 10.40.0.0/24"
+	cap_pid=$BG_PID
+	sleep 1
+	flows0=$(nat_stat flows)
 
-# Live flows from c2: a ping with a fixed identifier and a TCP connection, each talking
-# every 20 ms, while c1 opens 8 times the table's connections from one socket.
-# (ip netns exec, not a function: the PIDs are those of ping and python, which stop on a signal)
-ip netns exec "$PFX-c2" ping -e 777 -c 4000 -i 0.02 -W 1 $SRV >"/tmp/$PFX-ping" 2>&1 & ping_pid=$!
-BG_PIDS+=($ping_pid)
-ip netns exec "$PFX-c2" /usr/bin/python3 "$FLOWS" talk $SRV 7007 0.02 80 $UP >"/tmp/$PFX-talk" 2>&1 &
-talk_pid=$!; BG_PIDS+=($talk_pid)
-sleep 0.25
-in_ns c1 /usr/bin/python3 "$FLOWS" spray $SRV 20000 10000 $((8 * CAP)) 2500 60 $UP >"/tmp/$PFX-spray" 2>&1
-spray_rc=$?
-entries=$(nat_stat "['entries']")
-sleep 0.1
-kill -INT $ping_pid; kill -TERM $talk_pid
-wait $talk_pid; talk_rc=$?
-wait $ping_pid
-flows=$(( $(nat_stat "['flows']") - flows0 ))
-sl nat stats | sed 's/^/# /'
-echo "# $flows connections made through a table of $CAP, $entries in it at the end of the flood"
+	# Live flows from c2: a ping with a fixed identifier and a TCP connection, each talking
+	# every 20 ms, while c1 opens 8 times the table's connections from one socket.
+	# (ip netns exec, not a function: the PIDs are those of ping and python, which stop on a signal)
+	ip netns exec "$PFX-c2" ping -e 777 -c 4000 -i 0.02 -W 1 $SRV >"/tmp/$PFX-ping" 2>&1 & ping_pid=$!
+	BG_PIDS+=($ping_pid)
+	ip netns exec "$PFX-c2" /usr/bin/python3 "$FLOWS" talk $SRV 7007 0.02 80 $UP >"/tmp/$PFX-talk" 2>&1 &
+	talk_pid=$!; BG_PIDS+=($talk_pid)
+	sleep 0.25
+	in_ns c1 /usr/bin/python3 "$FLOWS" spray $SRV 20000 10000 $((8 * CAP)) 2500 60 $UP >"/tmp/$PFX-spray" 2>&1
+	spray_rc=$?
+	entries=$(nat_stat entries)
+	sleep 0.1
+	kill -INT $ping_pid; kill -TERM $talk_pid
+	wait $talk_pid; talk_rc=$?
+	wait $ping_pid
+	flows=$(( $(nat_stat flows) - flows0 ))
+	sl nat stats | sed 's/^/# /'
+	echo "# $flows connections made through a table of $CAP, $entries in it at the end of the flood"
+	check "$T.lru_table_full_evicts_and_stays_bounded" table_bounded
+	check "$T.lru_flood_replies_reach_their_sender_intact" test "$spray_rc" = 0
+	check "$T.lru_live_ping_keeps_its_identifier" ping_keeps_identifier
+	check "$T.lru_live_tcp_connection_keeps_its_port" eval 'cat "/tmp/$PFX-talk"; [ "$talk_rc" = 0 ]'
+	check "$T.lru_reply_half_evicted_answer_still_arrives_repaired" half_evicted reply 6101
+	check "$T.lru_orig_half_evicted_answer_still_arrives_repaired" half_evicted orig 6102
+	kill "$cap_pid"; wait "$cap_pid" 2>/dev/null
+	check "$T.lru_no_private_address_left" \
+		test "$(tcpdump -n -r "/tmp/$PFX-out.pcap" net 10.40.0.0/24 2>/dev/null | wc -l)" = 0
+	check "$T.lru_no_checksum_errors" test "$(csum_errors)" = 0
+}
 
 table_bounded() {
 	cat "/tmp/$PFX-spray"
 	# ORIG halves counted; one whose REPLY half went first stays until it goes too
 	[ "$flows" -ge $((4 * CAP)) ] && [ "$entries" -ge $((CAP / 2)) ] && [ "$entries" -le $((CAP + CAP / 4)) ]
 }
-check "$T.lru_table_full_evicts_and_stays_bounded" table_bounded
-check "$T.lru_flood_replies_reach_their_sender_intact" test "$spray_rc" = 0
 
 ping_keeps_identifier() {
 	local sent got ids
@@ -94,26 +105,23 @@ ping_keeps_identifier() {
 	echo "identifiers seen outside: $ids"
 	[ -n "$sent" ] && [ $((sent - got)) -le 1 ] && [ "$ids" = 777 ]
 }
-check "$T.lru_live_ping_keeps_its_identifier" ping_keeps_identifier
-check "$T.lru_live_tcp_connection_keeps_its_port" eval 'cat "/tmp/$PFX-talk"; [ "$talk_rc" = 0 ]'
 
 # One half of a connection evicted (by hand: which half the LRU takes is the kernel's
 # choice) while its answer is held back; then the answer still reaches the container.
 ct_key() {	# SADDR DADDR SPORT DPORT DIR: an sl_nat_ct key of UDP in bpftool's hex
-	/usr/bin/python3 -c "
-import socket, struct, sys
-a = sys.argv[1:]
-k = socket.inet_aton(a[0]) + socket.inet_aton(a[1]) + struct.pack('!HHBBxx', int(a[2]), int(a[3]), 17, int(a[4]))
-print(' '.join('%02x' % b for b in k))" "$@"
+	local s d
+	IFS=. read -ra s <<<"$1"; IFS=. read -ra d <<<"$2"
+	# addresses, ports in network order, protocol, direction, two bytes of padding
+	printf '%02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x 00 00\n' \
+		"${s[@]}" "${d[@]}" $(($3 >> 8)) $(($3 & 255)) $(($4 >> 8)) $(($4 & 255)) 17 "$5"
 }
 half_evicted() {	# DIR SPORT
 	local rep0 ask ext= rc
-	rep0=$(nat_stat "['repaired']")
+	rep0=$(nat_stat repaired)
 	in_ns c2 /usr/bin/python3 "$FLOWS" ask $SRV 7008 "$2" 20 $UP >"/tmp/$PFX-ask" 2>&1 & ask=$!
 	for _ in $(seq 50); do	# the question is out: its connection is there
-		ext=$(sl -j nat ct show | /usr/bin/python3 -c "
-import json, sys
-print(' '.join(e['nat'].split(':')[1] for e in json.load(sys.stdin) if e['src'] == '10.40.0.12:$2'))")
+		ext=$(sl -j nat ct show | jq -r --arg s "10.40.0.12:$2" \
+			'[.[] | select(.src == $s) | .nat | split(":")[1]] | join(" ")')
 		[ -n "$ext" ] && break
 		sleep 0.1
 	done
@@ -126,72 +134,65 @@ print(' '.join(e['nat'].split(':')[1] for e in json.load(sys.stdin) if e['src'] 
 	in_ns out /usr/bin/python3 "$FLOWS" release 7008
 	wait $ask || rc=1
 	cat "/tmp/$PFX-ask"
-	echo "repaired $rep0 -> $(nat_stat "['repaired']")"
-	[ "$rc" = 0 ] && [ "$(nat_stat "['repaired']")" = $((rep0 + 1)) ]
+	echo "repaired $rep0 -> $(nat_stat repaired)"
+	[ "$rc" = 0 ] && [ "$(nat_stat repaired)" = $((rep0 + 1)) ]
 }
-check "$T.lru_reply_half_evicted_answer_still_arrives_repaired" half_evicted reply 6101
-check "$T.lru_orig_half_evicted_answer_still_arrives_repaired" half_evicted orig 6102
-
-kill "$cap_pid"; wait "$cap_pid" 2>/dev/null
-check "$T.lru_no_private_address_left" \
-	test "$(tcpdump -n -r "/tmp/$PFX-out.pcap" net 10.40.0.0/24 2>/dev/null | wc -l)" = 0
-check "$T.lru_no_checksum_errors" test "$(csum_errors)" = 0
 
 # ---- ports: 4 external ports, 6 endpoints that want one ----
-sl nat del m0 &&
-sl nat add m1 src 10.40.0.0/24 out up0 ports 40000-40003 &&
-sl nat timeouts udp 2 udp_stream 2 || { echo "FAIL $T.nat_add_ports"; exit 1; }
+# held NAME: per socket "answered/sent" of a `nat_flows.py hold` result.
+held() { jq -r '[.answered, .sent] | transpose | map("\(.[0])/\(.[1])") | join(" ")' "/tmp/$PFX-$1"; }
+all_answered() { jq -e '.wrong == 0 and ([.answered, .sent] | transpose | all(.[1] - 1 > 0 and .[0] >= .[1] - 1))' "/tmp/$PFX-$1" >/dev/null; }
+none_answered() { jq -e '(.answered | add) == 0 and (.sent | min) > 0' "/tmp/$PFX-$1" >/dev/null; }
 
-# held NAME: per socket "sent answered" of a `nat_flows.py hold` result.
-held() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join('%d/%d' % a for a in zip(d['answered'], d['sent'])))" "/tmp/$PFX-$1"; }
-all_answered() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['wrong'] == 0 and all(a >= s - 1 > 0 for a, s in zip(d['answered'], d['sent'])) else 1)" "/tmp/$PFX-$1"; }
-none_answered() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if sum(d['answered']) == 0 and min(d['sent']) > 0 else 1)" "/tmp/$PFX-$1"; }
+# A rule of 4 ports, 6 sockets that want one, then expiry and ports out again.
+test_ports() {
+	if sl_json '.[].name' nat show | grep -qx m0; then sl nat del m0 || return 1; fi
+	sl nat add m1 src 10.40.0.0/24 out up0 ports 40000-40003 &&
+	sl nat timeouts udp 2 udp_stream 2 || { echo "FAIL $T.nat_add_ports"; return 1; }
+	fail0=$(nat_stat alloc_failed) ex0=$(nat_stat drops.ports_exhausted)
+	in_ns c1 timeout 15 /usr/bin/python3 "$FLOWS" hold $SRV 20001 4 3 $UP >"/tmp/$PFX-hold1" 2>&1 & h1=$!
+	sleep 0.5
+	in_ns c2 timeout 15 /usr/bin/python3 "$FLOWS" hold $SRV 20002 2 1.5 $UP >"/tmp/$PFX-hold2" 2>&1
+	ports_during=$(sl -j nat ct show)
+	wait $h1
+	echo "# c1 (answered/sent per socket): $(held hold1), c2: $(held hold2)"
 
-fail0=$(nat_stat "['alloc_failed']") ex0=$(nat_stat "['drops']['ports_exhausted']")
-in_ns c1 timeout 15 /usr/bin/python3 "$FLOWS" hold $SRV 20001 4 3 $UP >"/tmp/$PFX-hold1" 2>&1 & h1=$!
-sleep 0.5
-in_ns c2 timeout 15 /usr/bin/python3 "$FLOWS" hold $SRV 20002 2 1.5 $UP >"/tmp/$PFX-hold2" 2>&1
-ports_during=$(sl -j nat ct show)
-wait $h1
-echo "# c1 (answered/sent per socket): $(held hold1), c2: $(held hold2)"
-
-check "$T.ports_excess_flows_dropped" none_answered hold2
-check "$T.ports_existing_flows_keep_working" all_answered hold1
-in_range() {
-	/usr/bin/python3 -c "
-import json, sys
-c = [e for e in json.loads(sys.argv[1]) if e['proto'] == 'udp']
-ports = sorted(set(int(e['nat'].split(':')[1]) for e in c))
-print('external ports in use:', ports)
-sys.exit(0 if len(ports) == 4 and all(40000 <= p <= 40003 for p in ports) else 1)" "$ports_during"
+	check "$T.ports_excess_flows_dropped" none_answered hold2
+	check "$T.ports_existing_flows_keep_working" all_answered hold1
+	check "$T.ports_all_four_in_use_within_range" in_range
+	check "$T.ports_exhaustion_counted_in_nat_stats_text_and_json" exhaustion_reported
+	sl nat stats | sed 's/^/# /'
+	# Once the connections expire, the daemon frees their mappings and ports go out again.
+	daemon_start --interval 1
+	check "$T.ports_freed_after_expiry" ports_freed
+	fail1=$(nat_stat alloc_failed)
+	in_ns c2 timeout 10 /usr/bin/python3 "$FLOWS" hold $SRV 20003 2 1 $UP >"/tmp/$PFX-hold3" 2>&1
+	echo "# c2 after expiry: $(held hold3)"
+	check "$T.ports_new_flows_get_ports_again" eval 'all_answered hold3 && [ "$(nat_stat alloc_failed)" = "$fail1" ]'
+	kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 }
-check "$T.ports_all_four_in_use_within_range" in_range
+
+in_range() {
+	local ports
+	ports=$(jq -c '[.[] | select(.proto == "udp") | .nat | split(":")[1] | tonumber] | unique' <<<"$ports_during")
+	echo "external ports in use: $ports"
+	jq -e 'length == 4 and all(. >= 40000 and . <= 40003)' <<<"$ports" >/dev/null
+}
 exhaustion_reported() {
 	local text
 	text=$(sl nat stats) || return 1
 	echo "$text"
-	[ "$(nat_stat "['alloc_failed']")" -ge $((fail0 + 2)) ] &&
-	[ "$(nat_stat "['drops']['ports_exhausted']")" -ge $((ex0 + 2)) ] &&
+	[ "$(nat_stat alloc_failed)" -ge $((fail0 + 2)) ] &&
+	[ "$(nat_stat drops.ports_exhausted)" -ge $((ex0 + 2)) ] &&
 	echo "$text" | grep -qE "alloc_failed [1-9]" && echo "$text" | grep -qE "ports_exhausted [1-9]"
 }
-check "$T.ports_exhaustion_counted_in_nat_stats_text_and_json" exhaustion_reported
-sl nat stats | sed 's/^/# /'
-
-# Once the connections expire, the daemon frees their mappings and ports go out again.
-daemon_start --interval 1
 ports_freed() {
 	for _ in $(seq 40); do
-		[ "$(nat_stat "['mappings']")" = 0 ] && return 0
+		[ "$(nat_stat mappings)" = 0 ] && return 0
 		sleep 0.25
 	done
 	sl nat ct show; sl nat stats
 	return 1
 }
-check "$T.ports_freed_after_expiry" ports_freed
-fail1=$(nat_stat "['alloc_failed']")
-in_ns c2 timeout 10 /usr/bin/python3 "$FLOWS" hold $SRV 20003 2 1 $UP >"/tmp/$PFX-hold3" 2>&1
-echo "# c2 after expiry: $(held hold3)"
-check "$T.ports_new_flows_get_ports_again" eval 'all_answered hold3 && [ "$(nat_stat "[\"alloc_failed\"]")" = "$fail1" ]'
-kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 
-summary
+. "$(dirname "$0")/runner.sh"

@@ -23,7 +23,7 @@ uplink_make() {
 	in_ns out ethtool -K o0 gro on >/dev/null
 }
 
-topology() {
+fixture() {
 	in_ns host sysctl -qw net.ipv4.ip_forward=1 &&
 	sl switch add sw0 addr 10.30.0.1/24 &&
 	container_add c1 sw0 10.30.0.11/24 gw 10.30.0.1 xdp native &&
@@ -31,41 +31,34 @@ topology() {
 	ns_add out && uplink_make &&
 	# A device that refuses native XDP (veth over about 3.5k MTU).
 	ip -n "$HOST" link add big0 mtu 9000 type veth peer name big1 netns "$PFX-out" &&
-	ip -n "$PFX-out" link set big1 mtu 9000 up && ip -n "$HOST" link set big0 up
+	ip -n "$PFX-out" link set big1 mtu 9000 up && ip -n "$HOST" link set big0 up &&
+	sl nat add m0 src 10.30.0.0/24 out up0 xdp native || return 1
+	bg_ns out /usr/bin/python3 "$PEERS" serve 9999
+	pause 1
 }
-topology || { echo "FAIL $T.topology"; exit 1; }
-sl nat add m0 src 10.30.0.0/24 out up0 xdp native || { echo "FAIL $T.nat_add"; exit 1; }
-
-bg_ns out /usr/bin/python3 "$PEERS" serve 9999
-pause 1
 
 # xdp KEY [SUB]: a counter of the XDP hook from `nat stats -j`.
-xdp() { sl -j nat stats | python3 -c "import json,sys; x=json.load(sys.stdin)['xdp']; print(x['$1']['${2:-}'] if '${2:-}' else x['$1'])"; }
+xdp() { sl_json ".xdp.$1${2:+.$2}" nat stats; }
 ping_n() { in_ns "$1" ping -c "$3" -i 0.2 -W 1 -q "$2" >/dev/null; }
 
-show_mode() {
+test_nat_show_says_xdp_native_and_up0_has_it() {
 	sl nat show
-	sl -j nat show | python3 -c "
-import json, sys
-r = {e['name']: e['xdp'] for e in json.load(sys.stdin)}
-print(r); sys.exit(0 if r == {'m0': 'native'} else 1)" &&
+	sl -j nat show | jq -e 'map({(.name): .xdp}) | add == {m0: "native"}' &&
 	ip -n "$HOST" link show up0 | grep -q 'xdp'
 }
-check "$T.nat_show_says_xdp_native_and_up0_has_it" show_mode
-check "$T.save_keeps_the_xdp_mode" eval 'sl save | grep -q "^nat add m0 .* xdp native"'
+test_save_keeps_the_xdp_mode() { eval 'sl save | grep -q "^nat add m0 .* xdp native"'; }
 
 # Both ways in XDP: requests from c1's XDP port (after the first, which opens the
 # connection on tc's fast path), replies at up0's XDP hook.
-ping_is_xdp() {
+test_echo_both_ways_in_xdp() {
 	local i o
 	i=$(xdp in_packets) o=$(xdp out_packets)
 	ping_n c1 $SRV 5 || return 1
 	echo "xdp in_packets $i -> $(xdp in_packets), out_packets $o -> $(xdp out_packets)"
 	[ "$(xdp in_packets)" -ge $((i + 5)) ] && [ "$(xdp out_packets)" -ge $((o + 4)) ]
 }
-check "$T.echo_both_ways_in_xdp" ping_is_xdp
 
-udp_is_xdp() {
+test_udp_flows_answered_through_xdp_seen_as_external_address() {
 	local i out
 	i=$(xdp in_packets)
 	out=$(in_ns c1 timeout 20 python3 "$PEERS" flows $SRV 9999 50)
@@ -73,23 +66,20 @@ udp_is_xdp() {
 	echo "$out" | grep -q "answered 50 of 50, server saw $UP" &&
 	[ "$(xdp in_packets)" -ge $((i + 50)) ]
 }
-check "$T.udp_flows_answered_through_xdp_seen_as_external_address" udp_is_xdp
 
 # The container on a tc port: XDP hands its replies on (no_port), tc delivers them.
-tc_port_passes() {
+test_tc_port_container_replies_pass_to_tc_and_arrive() {
 	local n
 	n=$(xdp pass_in no_port)
 	ping_n c2 $SRV 3 || return 1
 	echo "pass_in no_port $n -> $(xdp pass_in no_port)"
 	[ "$(xdp pass_in no_port)" -ge $((n + 3)) ]
 }
-check "$T.tc_port_container_replies_pass_to_tc_and_arrive" tc_port_passes
 
 # The host's own traffic on the uplink is the host's.
-host_own() {
+test_host_own_traffic_unaffected() {
 	in_ns out ping -c 2 -i 0.2 -W 1 -q $UP >/dev/null && ping_ok host $SRV
 }
-check "$T.host_own_traffic_unaffected" host_own
 
 stream() { openssl enc -aes-128-ctr -nosalt -K 000102030405060708090a0b0c0d0e0f -iv 0 < /dev/zero 2>/dev/null | head -c "$1"; }
 # xfer_sum FROM TO ADDR PORT BYTES: BYTES over TCP from FROM to a listener in TO at
@@ -108,7 +98,7 @@ xfer_sum() {
 
 # Upload: data out of c1's XDP port, ACKs back through up0's XDP hook; download the other
 # way round (the server sends into the connection the container opened).
-gib_both_ways() {
+test_tcp_1GiB_each_way_same_sha256_both_directions_in_xdp() {
 	local i o
 	i=$(xdp in_packets) o=$(xdp out_packets)
 	SECONDS=0
@@ -121,16 +111,15 @@ gib_both_ways() {
 	[ "$(cut -d' ' -f1 "/tmp/$PFX-sent2")" = "$(cut -d' ' -f1 "/tmp/$PFX-got2")" ] &&
 	[ "$(xdp in_packets)" -gt $((i + 100000)) ] && [ "$(xdp out_packets)" -gt $((o + 100000)) ]
 }
-check "$T.tcp_1GiB_each_way_same_sha256_both_directions_in_xdp" gib_both_ways
 
 csum_errors() {
 	local ns
 	for ns in c1 c2 out host; do in_ns $ns nstat -asz; done |
 		awk '/InCsumErrors/ {s += $2} END {print s + 0}'
 }
-check "$T.no_checksum_errors_in_any_namespace" test "$(csum_errors)" = 0
+test_no_checksum_errors_in_any_namespace() { test "$(csum_errors)" = 0; }
 
-refused_changes_nothing() {
+test_device_refusing_xdp_is_a_clear_error_and_changes_nothing() {
 	local out
 	out=$(sl nat add m1 src 10.31.0.0/24 out big0 to 192.0.2.77 xdp native 2>&1)
 	echo "$out"
@@ -139,11 +128,14 @@ refused_changes_nothing() {
 	! ip -n "$HOST" link show big0 | grep -q xdp &&
 	! ls "/sys/fs/bpf/sluice/$PFX/links" | grep -q "^$(ip -n "$HOST" -o link show big0 | cut -d: -f1)_"
 }
-check "$T.device_refusing_xdp_is_a_clear_error_and_changes_nothing" refused_changes_nothing
-fails "$T.bad_input_xdp_mode" 'xdp "offload": expected native or generic' \
-	sl nat add m2 src 10.98.0.0/24 out up0 xdp offload
-fails "$T.bad_input_xdp_mode_differs_on_one_uplink" 'uplink up0 has xdp native [(]rule m0[)]' \
-	sl nat add m3 src 10.97.0.0/24 out up0
+test_bad_input_xdp_mode() {
+	fails "$T.bad_input_xdp_mode" 'xdp "offload": expected native or generic' \
+		sl nat add m2 src 10.98.0.0/24 out up0 xdp offload
+}
+test_bad_input_xdp_mode_differs_on_one_uplink() {
+	fails "$T.bad_input_xdp_mode_differs_on_one_uplink" 'uplink up0 has xdp native [(]rule m0[)]' \
+		sl nat add m3 src 10.97.0.0/24 out up0
+}
 
 # The uplink is deleted and made again: the daemon hooks the new device, XDP included.
 daemon_rehooks_xdp() {
@@ -158,22 +150,25 @@ daemon_rehooks_xdp() {
 	echo "$(sl nat show); xdp in $i -> $(xdp in_packets), out $o -> $(xdp out_packets)"
 	[ "$(xdp in_packets)" -ge $((i + 3)) ] && [ "$(xdp out_packets)" -ge $((o + 2)) ]
 }
-daemon_start --interval 60
-check "$T.daemon_rehooks_a_remade_uplink_with_xdp" daemon_rehooks_xdp
+test_daemon_rehooks_a_remade_uplink_with_xdp() {
+	local rc
+	daemon_start --interval 60
+	daemon_rehooks_xdp; rc=$?
+	kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+	return $rc
+}
 
-upgrade_keeps_xdp() {
+test_upgrade_swaps_the_xdp_program_traffic_stays_on_it() {
 	local i o
 	sl upgrade || return 1
 	i=$(xdp in_packets) o=$(xdp out_packets)
 	ping_n c1 $SRV 3 && [ "$(xdp in_packets)" -ge $((i + 3)) ] && [ "$(xdp out_packets)" -ge $((o + 2)) ]
 }
-check "$T.upgrade_swaps_the_xdp_program_traffic_stays_on_it" upgrade_keeps_xdp
 
-nat_del() {
+test_del_detaches_xdp_and_unpins() {
 	sl nat del m0 || return 1
 	! ip -n "$HOST" link show up0 | grep -q xdp &&
 	! ls "/sys/fs/bpf/sluice/$PFX" | grep -E 'nat'
 }
-check "$T.del_detaches_xdp_and_unpins" nat_del
 
-summary
+. "$(dirname "$0")/runner.sh"

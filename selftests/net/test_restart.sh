@@ -12,26 +12,27 @@ XDP=()
 T=$MODE
 SECS=30
 
-sl switch add sw0 addr 10.31.0.1/24 || exit 1
-container_add c1 sw0 10.31.0.11/24 "${XDP[@]}" || exit 1
-container_add c2 sw0 10.31.0.12/24 "${XDP[@]}" || exit 1
-ns_add churn || exit 1
-# The outside: uplink up0 in the host namespace, masquerade for the containers.
-ns_add out || exit 1
-ip -n "$HOST" link add up0 type veth peer name eth0 netns "$PFX-out" &&
-	ip -n "$HOST" addr add 192.0.2.1/24 dev up0 && ip -n "$HOST" link set up0 up &&
-	ip -n "$PFX-out" addr add 192.0.2.2/24 dev eth0 && ip -n "$PFX-out" link set eth0 up &&
-	in_ns host sysctl -qw net.ipv4.ip_forward=1 || exit 1
-sl nat add m1 src 10.31.0.0/24 out up0 || exit 1
-ping_ok c1 10.31.0.12 && ping_ok c2 192.0.2.2 || { echo "FAIL $T.setup_ping"; exit 1; }
+fixture() {
+	sl switch add sw0 addr 10.31.0.1/24 || return 1
+	container_add c1 sw0 10.31.0.11/24 "${XDP[@]}" || return 1
+	container_add c2 sw0 10.31.0.12/24 "${XDP[@]}" || return 1
+	ns_add churn || return 1
+	# The outside: uplink up0 in the host namespace, masquerade for the containers.
+	ns_add out || return 1
+	ip -n "$HOST" link add up0 type veth peer name eth0 netns "$PFX-out" &&
+		ip -n "$HOST" addr add 192.0.2.1/24 dev up0 && ip -n "$HOST" link set up0 up &&
+		ip -n "$PFX-out" addr add 192.0.2.2/24 dev eth0 && ip -n "$PFX-out" link set eth0 up &&
+		in_ns host sysctl -qw net.ipv4.ip_forward=1 || return 1
+	sl nat add m1 src 10.31.0.0/24 out up0 || return 1
+	ping_ok c1 10.31.0.12 && ping_ok c2 192.0.2.2 || { echo "setup ping failed"; return 1; }
+}
 
 # prog id behind every pinned link, one "link prog" pair a line
 link_progs() {
 	local l
 	for l in "/sys/fs/bpf/sluice/$PFX/links/"*; do
 		[ -e "$l" ] || continue	# no links at all before 6.6 (clsact)
-		echo "$(basename "$l") $(bpftool -j link show pinned "$l" |
-			/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["prog_id"])')"
+		echo "$(basename "$l") $(bpftool -j link show pinned "$l" | jq .prog_id)"
 	done
 }
 
@@ -58,43 +59,47 @@ churn() {
 	kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
 }
 
-before=$(link_progs)
-bg_ns c2 iperf3 -s -1 -B 10.31.0.12 -p 5201
-bg_ns out iperf3 -s -1 -B 192.0.2.2 -p 5202
-sleep 0.5
 # flow FROM TO PORT NAME: a SECS-long iperf3 and a ping beside it; PIDs in FLOW_PIDS.
-FLOW_PIDS=()
 flow() {
 	in_ns "$1" timeout $((SECS + 15)) iperf3 -c "$2" -p "$3" -t $SECS -J >"/tmp/$PFX-$4.json" 2>&1 &
 	FLOW_PIDS+=($!)
 	in_ns "$1" ping -c $((SECS * 5 - 10)) -i 0.2 -W 1 "$2" >"/tmp/$PFX-$4.ping" 2>&1 &
 	FLOW_PIDS+=($!)
 }
-flow c1 10.31.0.12 5201 switch
-flow c2 192.0.2.2 5202 nat
-churn
-wait "${FLOW_PIDS[0]}"; switch_rc=$?
-wait "${FLOW_PIDS[2]}"; nat_rc=$?
-wait "${FLOW_PIDS[1]}" "${FLOW_PIDS[3]}"
-after=$(link_progs)
-echo "# $restarts daemon restarts, $upgrades upgrades, $adds port adds, $dels port dels"
+
+# The flows across the churn, then what they and the links went through.
+test_churn() {
+	local before after switch_rc nat_rc
+	before=$(link_progs)
+	bg_ns c2 iperf3 -s -1 -B 10.31.0.12 -p 5201
+	bg_ns out iperf3 -s -1 -B 192.0.2.2 -p 5202
+	sleep 0.5
+	FLOW_PIDS=()
+	flow c1 10.31.0.12 5201 switch
+	flow c2 192.0.2.2 5202 nat
+	churn
+	wait "${FLOW_PIDS[0]}"; switch_rc=$?
+	wait "${FLOW_PIDS[2]}"; nat_rc=$?
+	wait "${FLOW_PIDS[1]}" "${FLOW_PIDS[3]}"
+	after=$(link_progs)
+	echo "# $restarts daemon restarts, $upgrades upgrades, $adds port adds, $dels port dels"
+	check "$T.tcp_flow_30s_survives_restarts_upgrades_and_port_churn" iperf_clean switch "$switch_rc"
+	check "$T.nat_tcp_flow_30s_survives_restarts_upgrades_and_port_churn" iperf_clean nat "$nat_rc"
+	check "$T.ping_loses_at_most_one" ping_loss_at_most_one switch
+	check "$T.nat_ping_loses_at_most_one" ping_loss_at_most_one nat
+	check "$T.daemon_upgrade_and_port_churn_all_ran" disturbances_happened
+	check "$T.upgrade_swaps_every_link_to_the_pinned_program" links_run_new_programs
+	# An upgrade leaves no staging pins behind and nothing to undo.
+	check "$T.upgrade_leaves_no_staging_pins" test -z "$(ls "/sys/fs/bpf/sluice/$PFX" | grep upgrade_)"
+}
 
 iperf_clean() {
 	[ "$2" = 0 ] || { cat "/tmp/$PFX-$1.json"; return 1; }
-	/usr/bin/python3 - "/tmp/$PFX-$1.json" "$SECS" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-if "error" in r:
-	sys.exit("iperf3: " + r["error"])
-e = r["end"]
-secs = e["sum_received"]["seconds"]
-print("%.1f s, %.2f Gbit/s, %d retransmits" % (secs, e["sum_received"]["bits_per_second"] / 1e9,
-      e["sum_sent"].get("retransmits", 0)))
-sys.exit(0 if secs >= float(sys.argv[2]) - 1 and e["sum_received"]["bytes"] > 0 else 1)
-PY
+	jq -r '.end | "\(.sum_received.seconds) s, \(.sum_received.bits_per_second / 1e9) Gbit/s, \(.sum_sent.retransmits // 0) retransmits"' \
+		"/tmp/$PFX-$1.json" 2>/dev/null
+	jq -e --argjson s "$SECS" 'if .error then error("iperf3: " + .error) else
+		.end.sum_received | .seconds >= $s - 1 and .bytes > 0 end' "/tmp/$PFX-$1.json"
 }
-check "$T.tcp_flow_30s_survives_restarts_upgrades_and_port_churn" iperf_clean switch "$switch_rc"
-check "$T.nat_tcp_flow_30s_survives_restarts_upgrades_and_port_churn" iperf_clean nat "$nat_rc"
 
 ping_loss_at_most_one() {
 	local sent got
@@ -103,8 +108,6 @@ ping_loss_at_most_one() {
 	echo "ping: $sent sent, $got received"
 	[ -n "$sent" ] && [ -n "$got" ] && [ $((sent - got)) -le 1 ]
 }
-check "$T.ping_loses_at_most_one" ping_loss_at_most_one switch
-check "$T.nat_ping_loses_at_most_one" ping_loss_at_most_one nat
 
 disturbances_happened() {
 	echo "restarts $restarts upgrades $upgrades adds $adds dels $dels"
@@ -112,7 +115,6 @@ disturbances_happened() {
 	[ "$SLOW" = 1 ] || n=1 a=1 d=0	# one round takes ~20 s under TCG
 	[ "$restarts" -ge $n ] && [ "$upgrades" -ge $n ] && [ "$adds" -ge $a ] && [ "$dels" -ge $d ]
 }
-check "$T.daemon_upgrade_and_port_churn_all_ran" disturbances_happened
 
 # Every link that lived through the churn runs a program other than before: the one
 # pinned now for its kind (links/<ifindex>_<kind> runs prog_<kind>).
@@ -122,25 +124,20 @@ links_run_new_programs() {
 	while read -r l old; do
 		new=$(sed -n "s/^$l //p" <<<"$after")
 		[ -z "$new" ] && continue	# the churned port
-		pinned=$(bpftool -j prog show pinned "/sys/fs/bpf/sluice/$PFX/prog_${l#*_}" |
-			/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+		pinned=$(bpftool -j prog show pinned "/sys/fs/bpf/sluice/$PFX/prog_${l#*_}" | jq .id)
 		[ "$new" != "$old" ] && [ "$new" = "$pinned" ] || { echo "$l: $old -> $new, pinned $pinned"; return 1; }
 	done <<<"$before"
 }
-check "$T.upgrade_swaps_every_link_to_the_pinned_program" links_run_new_programs
 
-# An upgrade leaves no staging pins behind and nothing to undo.
-check "$T.upgrade_leaves_no_staging_pins" test -z "$(ls "/sys/fs/bpf/sluice/$PFX" | grep upgrade_)"
-check "$T.traffic_after_churn" ping_ok c1 10.31.0.12
-check "$T.nat_traffic_after_churn" ping_ok c1 192.0.2.2
+test_traffic_after_churn() { ping_ok c1 10.31.0.12; }
+test_nat_traffic_after_churn() { ping_ok c1 192.0.2.2; }
 
 # An instance made by a build without the NAT's gateway-subnet trie: upgrade creates it and
 # fills it before the new programs run.
-upgrade_brings_nat_local() {
+test_upgrade_creates_and_fills_nat_gateway_subnets() {
 	rm "/sys/fs/bpf/sluice/$PFX/sl_nat_local" && sl upgrade >/dev/null || return 1
 	echo "trie after upgrade: $(nat_local_subnets)"
 	[ "$(nat_local_subnets)" = "10.31.0.0/24 " ] && ping_ok c1 192.0.2.2
 }
-check "$T.upgrade_creates_and_fills_nat_gateway_subnets" upgrade_brings_nat_local
 
-summary
+. "$(dirname "$0")/runner.sh"

@@ -16,7 +16,7 @@ SHARED_MAC=02:00:00:00:0a:01	# a1 (VLAN 10) and b2 (VLAN 20) both use it
 # listener on trunk 10,20 native 20; up0: trunk 10,20 to a second switch, sw1, whose
 # trunk up1 keeps its tags as skb metadata (veth carries them out of band), and whose
 # d1 is in VLAN 10.
-setup() {
+fixture() {
 	sl switch add sw0 &&
 	container_add a1 sw0 10.30.10.11/24 vlan 10 gw 10.30.10.1 mac $SHARED_MAC "${XDP[@]}" &&
 	container_add a2 sw0 10.30.10.12/24 vlan 10 gw 10.30.10.1 "${XDP[@]}" &&
@@ -33,44 +33,35 @@ setup() {
 	container_add d1 sw1 10.30.10.31/24 vlan 10 "${XDP[@]}" &&
 	in_ns host sysctl -qw net.ipv4.ip_forward=0 &&
 	sl vlan add sw0 10 addr 10.30.10.1/24 &&
-	sl vlan add sw0 20 addr 10.30.20.1/24
+	sl vlan add sw0 20 addr 10.30.20.1/24 || return 1
+	for l in a2/eth0 b1/eth0 b2/eth0 tr2/eth0 host/sw0.10 host/sw0.20; do
+		listen "${l%/*}" "${l#*/}" || return 1
+	done
+	listen tr eth0 --answer 10/10.30.10.50 --answer 20/10.30.20.50 || return 1
+	TR_MAC=$(in_ns tr cat /sys/class/net/eth0/address)
+	TR2_MAC=$(in_ns tr2 cat /sys/class/net/eth0/address)
+	ns_add tg && ns_add tgc	# for metadata_tag_from_container_dropped_on_access_port
 }
-setup || { echo "FAIL $T.setup"; exit 1; }
 
-
-for l in a2/eth0 b1/eth0 b2/eth0 tr2/eth0 host/sw0.10 host/sw0.20; do
-	listen "${l%/*}" "${l#*/}" || exit 1
-done
-listen tr eth0 --answer 10/10.30.10.50 --answer 20/10.30.20.50 || exit 1
-TR_MAC=$(in_ns tr cat /sys/class/net/eth0/address)
-TR2_MAC=$(in_ns tr2 cat /sys/class/net/eth0/address)
-
-vlan_show_text() {
+test_vlan_show_lists_members_and_gateways() {
 	local want out
 	want=$'sw0 vlan 10 untagged p-a1,p-a2 tagged p-tr,p-tr2,up0 gateway sw0.10 addr 10.30.10.1/24\n'
 	want+='sw0 vlan 20 untagged p-b1,p-b2,p-tr2 tagged p-tr,up0 gateway sw0.20 addr 10.30.20.1/24'
 	out=$(sl vlan show sw0)
 	[ "$out" = "$want" ] || { echo "got:"; echo "$out"; return 1; }
 }
-check "$T.vlan_show_lists_members_and_gateways" vlan_show_text
-vlan_show_json() {
-	sl -j vlan show sw0 | /usr/bin/python3 -c '
-import json, sys
-v = {x["vlan"]: x for x in json.load(sys.stdin)}
-assert sorted(v) == [10, 20], v
-assert v[10]["untagged"] == ["p-a1", "p-a2"] and v[10]["tagged"] == ["p-tr", "p-tr2", "up0"], v[10]
-assert v[20]["gateway"] == "sw0.20" and v[20]["addr"] == "10.30.20.1/24", v[20]'
+test_vlan_show_json() {
+	sl -j vlan show sw0 | jq -e '(map(.vlan) | sort) == [10, 20] and
+		(.[] | select(.vlan == 10) | .untagged == ["p-a1", "p-a2"] and .tagged == ["p-tr", "p-tr2", "up0"]) and
+		(.[] | select(.vlan == 20) | .gateway == "sw0.20" and .addr == "10.30.20.1/24")'
 }
-check "$T.vlan_show_json" vlan_show_json
-port_show_trunk() { sl port show p-tr2 | grep -q 'mode trunk vlans 10,20 native 20'; }
-check "$T.port_show_lists_trunk_membership" port_show_trunk
+test_port_show_lists_trunk_membership() { sl port show p-tr2 | grep -q 'mode trunk vlans 10,20 native 20'; }
 
-same_vlan_ping() { ping_ok a1 10.30.10.12 && ping_ok b1 10.30.20.22; }
-check "$T.same_vlan_containers_ping" same_vlan_ping
+test_same_vlan_containers_ping() { ping_ok a1 10.30.10.12 && ping_ok b1 10.30.20.22; }
 
 arp10='f.get("arp_tpa") == "10.30.20.21" and f.get("arp_spa") == "10.30.10.11"'
 # a1 believes 10.30.20.0/24 is on its link: its ARP stays in VLAN 10 and nobody answers.
-arp_across_fails() {
+test_ping_and_arp_fail_across_vlans() {
 	in_ns a1 ip route add 10.30.20.0/24 dev eth0 || return 1
 	ping_fails a1 10.30.20.21
 	local rc=$?
@@ -78,20 +69,18 @@ arp_across_fails() {
 	in_ns a1 ip route del 10.30.20.0/24 dev eth0
 	[ $rc = 0 ] && unseen b1 eth0 "$arp10"
 }
-check "$T.ping_and_arp_fail_across_vlans" arp_across_fails
 
 # That ARP request (broadcast in VLAN 10) went to every VLAN-10 port, tagged on trunks.
-
-bcast10() {
+#@ after=ping_and_arp_fail_across_vlans
+test_broadcast_in_vlan10_reaches_vlan10_ports_only() {
 	all_seen a2 eth0 "$arp10" 'f["vid"] is None' &&
 	all_seen tr eth0 "$arp10" 'f["vid"] == 10 and len(f["tags"]) == 1 and f["tags"][0]["tpid"] == 0x8100' &&
 	all_seen tr2 eth0 "$arp10" 'f["vid"] == 10' &&
 	all_seen host sw0.10 "$arp10" 'f["vid"] is None' &&
 	unseen b1 eth0 "$arp10" && unseen b2 eth0 "$arp10" && unseen host sw0.20 "$arp10"
 }
-check "$T.broadcast_in_vlan10_reaches_vlan10_ports_only" bcast10
 arp20='f.get("arp_tpa") == "10.30.20.99" and f.get("arp_spa") == "10.30.20.21"'
-bcast20() {
+test_broadcast_in_vlan20_reaches_vlan20_ports_only() {
 	ping_fails b1 10.30.20.99
 	all_seen b2 eth0 "$arp20" 'f["vid"] is None' &&
 	all_seen tr eth0 "$arp20" 'f["vid"] == 20' &&
@@ -99,55 +88,49 @@ bcast20() {
 	all_seen host sw0.20 "$arp20" 'f["vid"] is None' &&
 	unseen a2 eth0 "$arp20" && unseen host sw0.10 "$arp20"
 }
-check "$T.broadcast_in_vlan20_reaches_vlan20_ports_only" bcast20
 
 # The peer answers only in the VLAN each address lives in, tagged like the request.
-trunk_peer() {
+test_trunk_peer_sees_tags_and_its_tagged_replies_reach_the_right_vlan() {
 	ping_ok a1 10.30.10.50 && ping_ok b1 10.30.20.50 || return 1
 	all_seen tr eth0 'f.get("ip_src") == "10.30.10.11"' 'f["vid"] == 10 and len(f["tags"]) == 1' &&
 	all_seen tr eth0 'f.get("ip_src") == "10.30.20.21"' 'f["vid"] == 20 and len(f["tags"]) == 1'
 }
-check "$T.trunk_peer_sees_tags_and_its_tagged_replies_reach_the_right_vlan" trunk_peer
-trunk_peer_wrong_vlan() {
+test_trunk_peer_address_unreachable_from_other_vlan() {
 	in_ns b1 ip route add 10.30.10.50/32 dev eth0 || return 1
 	ping_fails b1 10.30.10.50
 	local rc=$?
 	in_ns b1 ip route del 10.30.10.50/32 dev eth0
 	return $rc
 }
-check "$T.trunk_peer_address_unreachable_from_other_vlan" trunk_peer_wrong_vlan
 
 # sw1 sends its tags as skb metadata over the veth: sw0 must see them in both hooks.
-check "$T.container_behind_second_switch_pings_across_trunk" ping_ok a1 10.30.10.31
-second_switch_wrong_vlan() {
+test_container_behind_second_switch_pings_across_trunk() { ping_ok a1 10.30.10.31; }
+test_container_behind_second_switch_unreachable_from_other_vlan() {
 	in_ns b1 ip route add 10.30.10.31/32 dev eth0 || return 1
 	ping_fails b1 10.30.10.31
 	local rc=$?
 	in_ns b1 ip route del 10.30.10.31/32 dev eth0
 	return $rc
 }
-check "$T.container_behind_second_switch_unreachable_from_other_vlan" second_switch_wrong_vlan
 
 # Same MAC on a1 (VLAN 10) and b2 (VLAN 20), and the peer's MAC in both VLANs on p-tr.
-same_mac() {
+test_same_mac_in_two_vlans() {
 	ping_ok a1 10.30.10.12 && ping_ok b2 10.30.20.21 && ping_ok a1 10.30.10.50 &&
 	ping_ok b2 10.30.20.50 || return 1
-	sl -j fdb show switch sw0 | /usr/bin/python3 -c "
-import json, sys
-e = {(x['vlan'], x['mac']): x['port'] for x in json.load(sys.stdin)}
-want = {(10, '$SHARED_MAC'): 'p-a1', (20, '$SHARED_MAC'): 'p-b2', (10, '$TR_MAC'): 'p-tr',
-        (20, '$TR_MAC'): 'p-tr'}
-bad = {k: e.get(k) for k in want if e.get(k) != want[k]}
-print(bad); sys.exit(1 if bad else 0)"
+	# every wanted (vlan, mac) -> port entry, as "VLAN MAC PORT" lines
+	local got w
+	got=$(sl_json '.[] | "\(.vlan) \(.mac) \(.port)"' fdb show switch sw0)
+	for w in "10 $SHARED_MAC p-a1" "20 $SHARED_MAC p-b2" "10 $TR_MAC p-tr" "20 $TR_MAC p-tr"; do
+		grep -qxF "$w" <<<"$got" || { echo "missing: $w"; echo "$got"; return 1; }
+	done
 }
-check "$T.same_mac_in_two_vlans" same_mac
 
 # PCP and DEI stay on a trunk -> trunk hop: unicast (to tr2, once learned) and flooded.
 send_from() {
 	local ns=$1; shift
 	in_ns "$ns" /usr/bin/python3 "$PEER" send eth0 "$@"
 }
-pcp_kept() {
+test_pcp_survives_trunk_to_trunk() {
 	send_from tr2 --dst ff:ff:ff:ff:ff:ff --vid 10 --marker hello-from-tr2 &&
 	send_from tr --dst "$TR2_MAC" --vid 10 --pcp 5 --dei --marker pcp-unicast &&
 	send_from tr --dst ff:ff:ff:ff:ff:ff --vid 10 --pcp 3 --marker pcp-flood || return 1
@@ -157,12 +140,10 @@ pcp_kept() {
 	all_seen a2 eth0 'f.get("marker") == "pcp-flood"' 'f["vid"] is None' &&
 	unseen a2 eth0 'f.get("marker") == "pcp-unicast"' && unseen b1 eth0 'f.get("marker") == "pcp-flood"'
 }
-check "$T.pcp_survives_trunk_to_trunk" pcp_kept
 
 # Gateways: the host routes between VLAN 10 and 20 when it forwards, and only then.
-routed_off() { ping_fails a1 10.30.20.21; }
-check "$T.no_route_between_vlans_without_host_forwarding" routed_off
-routed_on() {
+test_no_route_between_vlans_without_host_forwarding() { ping_fails a1 10.30.20.21; }
+test_host_routes_between_vlan_gateways_when_forwarding() {
 	local out rc
 	in_ns host sysctl -qw net.ipv4.ip_forward=1 || return 1
 	out=$(in_ns a1 ping -c 2 -i 0.2 -W 1 10.30.20.21); rc=$?
@@ -171,24 +152,20 @@ routed_on() {
 	[ $rc = 0 ] && grep -q "ttl=63" <<<"$out" &&	# one routing hop: the host
 	seen host sw0.10 'f.get("ip_src") == "10.30.10.11" and f.get("ip_dst") == "10.30.20.21"'
 }
-check "$T.host_routes_between_vlan_gateways_when_forwarding" routed_on
 
 # Moving a2 into VLAN 20 leaves nothing of it in VLAN 10 and disturbs no one else. a2
 # keeps its address (anti-spoofing holds it), so a2 and b1 get on-link routes to each other.
 only_vlan20_entries_of_a2() {
-	sl -j fdb show port p-a2 | /usr/bin/python3 -c '
-import json, sys
-e = json.load(sys.stdin); print(e); sys.exit(0 if all(x["vlan"] == 20 for x in e) else 1)'
+	sl -j fdb show port p-a2 | jq -e 'all(.vlan == 20)'
 }
 # A container whose frames carry their tag as skb metadata: here it runs a sluice switch of
 # its own, trunk on its eth0, whose tc program pushes the tag out of band; a veth keeps it
 # so unless its TX VLAN offload is off. Its access port drops them as tagged, XDP included.
 inner() { "$SLUICE" --instance "$PFX-tg" --netns "$PFX-tg" "$@"; }
 tagged_on_access() {
-	sl -j stats p-tg | /usr/bin/python3 -c "
-import json, sys; print(json.load(sys.stdin)[0]['drops'].get('vlan_tagged_on_access', 0))"
+	sl_json '.[0].drops.vlan_tagged_on_access // 0' stats p-tg
 }
-metadata_tag_dropped() {
+test_metadata_tag_from_container_dropped_on_access_port() {
 	local d0 d1 rc
 	sl port add sw0 p-tg netns "$PFX-tg" vlan 10 spoofchk off "${XDP[@]}" || return 1
 	inner switch add swt && inner port add swt eth0 dev trunk 20 &&
@@ -204,11 +181,8 @@ metadata_tag_dropped() {
 	inner switch del swt && sl port del p-tg || return 1
 	return $rc
 }
-# Here, not in the check: it runs in a subshell, and cleanup must know the namespaces.
-ns_add tg && ns_add tgc || exit 1
-check "$T.metadata_tag_from_container_dropped_on_access_port" metadata_tag_dropped
 
-move_port() {
+test_port_vlan_change_moves_it_without_leftover_fdb_entries() {
 	sl port set p-a2 vlan 20 && only_vlan20_entries_of_a2 || return 1
 	in_ns a2 ip route add 10.30.20.0/24 dev eth0 && in_ns b1 ip route add 10.30.10.12/32 dev eth0 ||
 		return 1
@@ -217,26 +191,24 @@ move_port() {
 	sl vlan show sw0 | grep -q '^sw0 vlan 10 untagged p-a1 tagged' &&
 	sl vlan show sw0 | grep -q '^sw0 vlan 20 untagged p-a2,p-b1,p-b2,p-tr2 tagged'
 }
-check "$T.port_vlan_change_moves_it_without_leftover_fdb_entries" move_port
 
-vlan_del() {
+#@ after=port_vlan_change_moves_it_without_leftover_fdb_entries
+test_vlan_del_removes_gateway() {
 	sl vlan del sw0 20 || return 1
 	! ip -n "$HOST" link show sw0.20 2>/dev/null && ! sl -j port show | grep -q sw0.20-gw &&
 	sl vlan show sw0 | grep -qx 'sw0 vlan 20 untagged p-a2,p-b1,p-b2,p-tr2 tagged p-tr,up0' &&
 	ping_fails b1 10.30.20.1 && ping_ok a1 10.30.10.1
 }
-check "$T.vlan_del_removes_gateway" vlan_del
 
-trunk_range_shown_once() {
+test_trunk_range_is_one_vlan_show_entry() {
 	sl port set p-tr trunk 10,20,100-199 &&
 	[ "$(sl vlan show sw0 | grep -c 'vlan 1[0-9][0-9]')" = 1 ] &&
 	sl vlan show sw0 | grep -qx 'sw0 vlan 100 to 199 tagged p-tr' &&
 	sl -j vlan show sw0 | grep -q '"vlan":100,"to":199,"untagged":\[\],"tagged":\["p-tr"\]'
 }
-check "$T.trunk_range_is_one_vlan_show_entry" trunk_range_shown_once
 
 # Bad input: one line naming the culprit, exit 1, nothing changed anywhere.
-bad_input() {
+test_bad_input() {
 	local before
 	before=$(snapshot)
 	fails "$T.bad_vid_0" 'vlan "0" is not a VLAN id' sl port set p-a1 vlan 0
@@ -267,13 +239,12 @@ bad_input() {
 	fails "$T.bad_vlan_del_no_gateway" 'vlan 30 of switch sw0 has no gateway' sl vlan del sw0 30
 	check "$T.bad_input_leaves_nothing_behind" test "$before" = "$(snapshot)"
 }
-bad_input
 
-switch_del() {
+test_switch_del_removes_vlan_gateways() {
 	sl switch del sw0 || return 1
 	! ip -n "$HOST" -o link show | grep -q 'sw0\.' || return 1
 	sl switch del sw1 && [ ! -e "/sys/fs/bpf/sluice/$PFX" ]
 }
-check "$T.switch_del_removes_vlan_gateways" switch_del
 
-summary
+. "$(dirname "$0")/runner.sh"
+
