@@ -33,6 +33,7 @@ struct {
 /* Where a hairpin packet is taken: the port's fast path, or the gateway's host leg. */
 #define SL_HP_FAST	0
 #define SL_HP_GUARD	1
+#define SL_HP_OFF	1	/* sl_hp_translate(): the rule says fastpath off */
 
 /* What a hairpin packet becomes. */
 struct sl_hp {
@@ -158,8 +159,8 @@ static __always_inline int sl_hp_masq(const struct sl_pkt *p, const struct sl_na
 }
 
 /* P, from a container to a local address: the translation of a hairpin packet in H (both
- * connections accounted), or -1: not hairpin (or not now), the host's path takes it. Only
- * the fast path (WHERE) leaves a rule with the fast path off to the host leg's guard. */
+ * connections accounted) and 0; -1: not hairpin (or not now), the host's path takes it;
+ * SL_HP_OFF: the fast path (WHERE) leaves a rule with the fast path off to the guard. */
 static __always_inline int sl_hp_translate(const struct sl_pkt *p, const struct sl_nat_cfg *cfg,
 					   struct sl_nat_stats *st, int where, struct sl_hp *h)
 {
@@ -180,8 +181,10 @@ static __always_inline int sl_hp_translate(const struct sl_pkt *p, const struct 
 			return -1;
 		slot = pub->rule;
 		r = bpf_map_lookup_elem(&sl_nat_rules, &slot);
-		if (!r || (where == SL_HP_FAST && (r->flags & SL_NAT_F_SLOWPATH)))
+		if (!r)
 			return -1;
+		if (where == SL_HP_FAST && (r->flags & SL_NAT_F_SLOWPATH))
+			return SL_HP_OFF;
 		sl_nat_publish_open(p, pub, cfg, st);
 		rct = bpf_map_lookup_elem(&sl_nat_ct, &rk);
 		if (!rct)
@@ -189,8 +192,10 @@ static __always_inline int sl_hp_translate(const struct sl_pkt *p, const struct 
 	}
 	slot = rct->rule;
 	r = bpf_map_lookup_elem(&sl_nat_rules, &slot);
-	if (!r || (where == SL_HP_FAST && (r->flags & SL_NAT_F_SLOWPATH)))
+	if (!r)
 		return -1;
+	if (where == SL_HP_FAST && (r->flags & SL_NAT_F_SLOWPATH))
+		return SL_HP_OFF;
 	h->rule = slot;
 	sl_ct_key_orig(&ok, p->proto, rct->addr, rct->port, p->saddr, p->sport);
 	ct = bpf_map_lookup_elem(&sl_nat_ct, &ok);
@@ -240,7 +245,8 @@ static __always_inline void sl_hp_count(struct sl_nat_stats *st)
 
 /* At a container's port, fast path: a frame the route says is for the host itself. A
  * hairpin packet goes straight to the port of its new destination. Returns a tc verdict,
- * or SL_FAST_SLOW, counted not_forwarded (the host leg's guard may still take it). */
+ * or SL_FAST_SLOW, counted not_forwarded or fastpath_off (the host leg's guard may still
+ * take it). */
 static __noinline __attribute__((unused)) int sl_nat_hairpin_fast(struct __sk_buff *skb)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
@@ -252,9 +258,11 @@ static __noinline __attribute__((unused)) int sl_nat_hairpin_fast(struct __sk_bu
 	__u8 tos = 0;
 	int rc;
 
-	if (!cfg || sl_fast_out_parse(skb, &p, &tos) >= 0 ||
-	    sl_hp_translate(&p, cfg, st, SL_HP_FAST, &h))
-		return sl_fast_slow(SL_NAT_FAST_DIR_OUT, SL_NAT_SLOW_NOT_FWDED);
+	rc = !cfg || sl_fast_out_parse(skb, &p, &tos) >= 0 ? -1 :
+	     sl_hp_translate(&p, cfg, st, SL_HP_FAST, &h);
+	if (rc)
+		return sl_fast_slow(SL_NAT_FAST_DIR_OUT, rc == SL_HP_OFF ? SL_NAT_SLOW_OFF :
+				    SL_NAT_SLOW_NOT_FWDED);
 	q = p;
 	q.saddr = h.saddr;
 	q.daddr = h.daddr;
