@@ -6,13 +6,14 @@
 # counter moves, and a neighbour outside still reaches the published port as before.
 # modes: tc slowpath xdp
 # (slowpath: the rule says `fastpath off`, the gateway host leg's guard translates;
-#  xdp: c2's port is XDP, which hands frames for the host to its tc program)
+#  xdp: c2's port and the uplink are XDP; XDP leaves frames for the host to the port's tc
+#  program, where the hairpin is done)
 . "$(dirname "$0")/nat_sem_lib.sh" tc
 
 MODE=${1:-tc}
 T=nat_hairpin.$MODE
 FASTPATH=on; [ "$MODE" = slowpath ] && FASTPATH=off
-C2_HOOK=(); [ "$MODE" = xdp ] && C2_HOOK=(xdp native)
+C2_HOOK=() NAT_XDP=(); [ "$MODE" = xdp ] && C2_HOOK=(xdp native) NAT_XDP=(xdp native)
 
 topology() {
 	in_ns host sysctl -qw net.ipv4.ip_forward=1 &&
@@ -26,7 +27,7 @@ topology() {
 	ip -n "$NB_NS" addr add $NB/24 dev n0 && ip -n "$NB_NS" link set n0 up
 }
 topology || { echo "FAIL $T.topology"; exit 1; }
-sl nat add m0 src $SUB out up0 fastpath $FASTPATH || { echo "FAIL $T.nat_add"; exit 1; }
+sl nat add m0 src $SUB out up0 fastpath $FASTPATH "${NAT_XDP[@]}" || { echo "FAIL $T.nat_add"; exit 1; }
 nat_sem_servers
 daemon_start --interval 1
 
