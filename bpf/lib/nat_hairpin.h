@@ -81,6 +81,28 @@ static __always_inline const struct sl_nat_pub *sl_hp_pub(const struct sl_nat_cf
 	return NULL;
 }
 
+/* Could a packet to DADDR be hairpin: to a rule's external address (a request) or into a
+ * gateway subnet (an answer to the gateway address)? Keeps the guard's cost on the host's
+ * path to a trie lookup and a rule scan for everything else. */
+static __always_inline int sl_hp_dst(const struct sl_nat_cfg *cfg, __be32 daddr)
+{
+	struct sl_nat_local_key k = { .prefixlen = 32, .addr = daddr };
+
+	if (bpf_map_lookup_elem(&sl_nat_local, &k))
+		return 1;
+	for (__u32 i = 0; i < SL_NAT_RULES_MAX; i++) {
+		__u32 key = i;	/* a copy: see sl_nat_rule_out */
+		const struct sl_nat_rule *r;
+
+		if (i >= cfg->nrules)
+			break;
+		r = bpf_map_lookup_elem(&sl_nat_rules, &key);
+		if (r && r->used && r->ext_addr == daddr)
+			return 1;
+	}
+	return 0;
+}
+
 struct sl_hp_probe {
 	struct sl_nat_ct_key rk;	/* T:tp -> G:candidate */
 	struct sl_nat_ct rv;		/* C:cp */
@@ -304,7 +326,7 @@ static __noinline __attribute__((unused)) int sl_nat_hairpin_guard(struct __sk_b
 	__u8 tos = 0;
 
 	if (!cfg || skb->protocol != bpf_htons(ETH_P_IP) ||
-	    sl_parse_ip(skb, ETH_HLEN, 0, &p, &why) != SL_PARSE_OK ||
+	    sl_parse_ip(skb, ETH_HLEN, 0, &p, &why) != SL_PARSE_OK || !sl_hp_dst(cfg, p.daddr) ||
 	    sl_fast_ip_check(skb, p.l3, &tos) >= 0 || sl_parse_l4(skb, &p, 0, &why) != SL_PARSE_OK ||
 	    sl_hp_translate(&p, cfg, st, SL_HP_GUARD, &h))
 		return TC_ACT_UNSPEC;
