@@ -25,6 +25,8 @@ int sl_nat_fast(struct __sk_buff *skb)
 	__u32 gw = skb->cb[0];	/* the gateway port, set by the switch */
 	int verdict = sl_nat_fast_out(skb);
 
+	if (verdict == SL_FAST_LOCAL)	/* to the host itself: a hairpin to a published port? */
+		verdict = sl_nat_hairpin_fast(skb);
 	if (verdict != SL_FAST_SLOW)
 		return verdict;
 	return sl_fast_to_gateway(skb, gw);

@@ -131,7 +131,7 @@ int sl_nat_ingress(struct __sk_buff *skb)
 }
 
 /* On each gateway's host leg (tc ingress, where container traffic enters the host stack):
- * while a rule's uplink is gone or carries no hook, what the host would route out of its
+ * hairpin connections to published ports the fast path left are translated here; and while a rule's uplink is gone or carries no hook, what the host would route out of its
  * subnet leaves untranslated, so it is dropped and counted: fail closed (issue #13). */
 SEC("tc")
 int sl_nat_guard(struct __sk_buff *skb)
@@ -142,6 +142,9 @@ int sl_nat_guard(struct __sk_buff *skb)
 	struct iphdr ip;
 	int ret;
 
+	ret = sl_nat_hairpin_guard(skb);	/* the host's path of a hairpin (fastpath off) */
+	if (ret != TC_ACT_UNSPEC)
+		return ret;
 	if (!cfg || skb->protocol != bpf_htons(ETH_P_IP) ||
 	    bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)))
 		return TC_ACT_UNSPEC;

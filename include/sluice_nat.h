@@ -263,6 +263,7 @@ struct sl_nat_stats {
 	__u64 frag_released;	/* held fragments whose first came: re-injected by the daemon */
 	__u64 frag_expired;	/* always 0 here: the daemon counts them in sl_nat_frag_ctl */
 	__u64 frag_overflow;	/* not held: past a bound (also counted frag_without_first) */
+	__u64 hairpin;		/* packets of hairpin connections to a published port (both ways) */
 };
 
 /* Holding early fragments (docs/nat-fragments.md). A later fragment whose first fragment was

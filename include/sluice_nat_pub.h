@@ -31,4 +31,11 @@ struct sl_nat_pub {
 	__u8 pad;
 };
 
+/* Hairpin (a container to its host's uplink address : published port): the target sees the
+ * connection come from the gateway address of its (switch, VLAN), as with Docker's
+ * MASQUERADE of hairpin traffic. sl_nat_gw: HASH keyed by struct sl_nat_local (switch_id,
+ * vid) -> that gateway's address (__be32), kept with sl_nat_local by the controller. */
+#define SL_NAT_GW_MAP		"sl_nat_gw"
+#define SL_NAT_HP_PROBES	16	/* mapping ports tried for a hairpin connection */
+
 #endif

@@ -283,6 +283,8 @@ static void nat_render(struct scrape *s)
 		    "ICMP errors translated, both ways.");
 	NAT_COUNTER(s, "sluice_nat_fragments_translated_total", st.fragments,
 		    "Non-first fragments translated.");
+	NAT_COUNTER(s, "sluice_nat_hairpin_packets_total", st.hairpin,
+		    "Packets of hairpin connections (container to uplink address : published port), both ways.");
 	family(s, "sluice_nat_drops_total", "counter", "Packets the NAT dropped, by reason.");
 	for (i = 0; i < SL_NAT_DROP_MAX; i++)
 		fprintf(s->f, "sluice_nat_drops_total{reason=\"%s\"} %llu\n", nat_drop_names[i],

@@ -125,6 +125,8 @@ void nat_unload(struct ctl *c)
 	unlink(path);
 	pin_path(c, path, NAT_LOCAL_MAP);
 	unlink(path);
+	pin_path(c, path, SL_NAT_GW_MAP);	/* gateway addresses of the hairpin */
+	unlink(path);
 	/* fragments: the held-datagram, daemon control and event maps (nat_frag.h) */
 	for (int i = 0; i < 3; i++) {
 		static const char *const frag_maps[] = {

@@ -10,10 +10,12 @@
 #include "ctl.h"
 #include "nat_ctl.h"
 #include "netlink.h"
+#include "sluice_nat_pub.h"
 
 struct local_set {
 	struct sl_nat_local_key key[SL_NAT_LOCAL_MAX];
 	struct sl_nat_local val[SL_NAT_LOCAL_MAX];
+	__be32 gw[SL_NAT_LOCAL_MAX];	/* the gateway's own address (hairpin source) */
 	int n;
 };
 
@@ -31,6 +33,7 @@ static void local_set_add(struct local_set *s, uint32_t addr, int plen, uint32_t
 			return;	/* a switch's own gateway is also a gateway port */
 	s->key[s->n] = k;
 	s->val[s->n] = (struct sl_nat_local){ .switch_id = switch_id, .vid = vid };
+	s->gw[s->n] = addr;
 	s->n++;
 }
 
@@ -74,6 +77,36 @@ static void local_set_collect(struct ctl *c, struct local_set *s)
 	}
 }
 
+/* sl_nat_gw, (switch, VLAN) -> gateway address, from the same set: the source a hairpin
+ * connection's target sees (nat_hairpin.h). Absent in an instance whose NAT predates it. */
+static int gw_sync(struct ctl *c, const struct local_set *want)
+{
+	struct sl_nat_local k, next;
+	char path[PATH_MAX];
+	bool first = true;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", c->root, SL_NAT_GW_MAP);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : errf("map %s: %s", path, strerror(errno));
+	for (int i = 0; i < want->n && !ret; i++)
+		if (bpf_map_update_elem(fd, &want->val[i], &want->gw[i], BPF_ANY))
+			ret = errf("write map %s: %s", SL_NAT_GW_MAP, strerror(errno));
+	while (!ret && bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
+		bool live = false;
+
+		first = false;
+		k = next;
+		for (int i = 0; i < want->n && !live; i++)
+			live = !memcmp(&want->val[i], &k, sizeof(k));
+		if (!live && bpf_map_delete_elem(fd, &k) == 0)
+			first = true;	/* the walk restarts: the deleted key cannot be its cursor */
+	}
+	close(fd);
+	return ret;
+}
+
 int nat_local_sync(struct ctl *c)
 {
 	static struct local_set want;	/* 20 KiB each: off the stack */
@@ -99,6 +132,8 @@ int nat_local_sync(struct ctl *c)
 		    errno != ENOENT)
 			ret = errf("delete from map %s: %s", NAT_LOCAL_MAP, strerror(errno));
 	close(fd);
+	if (!ret)
+		ret = gw_sync(c, &want);
 	/* A new gateway gets the NAT's fail-closed guard with its subnet (nat_guard.c). */
 	return ret ? ret : nat_guard_sync(c);
 }

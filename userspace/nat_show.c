@@ -143,6 +143,7 @@ int nat_stats_cmd(struct ctl *c, int argc, char **argv)
 	jadd_int(o, "fragments", s.fragments);
 	jadd_int(o, "unsolicited", s.unsolicited);
 	jadd_int(o, "repaired", s.repaired);
+	jadd_int(o, "hairpin", s.hairpin);	/* packets of hairpin connections */
 	jadd_int(o, "snat6_packets", s.snat6_packets);	/* nat66: also in the totals */
 	jadd_int(o, "dnat6_packets", s.dnat6_packets);
 	jadd_int(o, "flows6", s.flows6);

@@ -21,8 +21,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_nat_fast_stats SEC(".maps");
 
-/* Outcome of the helpers below besides a tc verdict: the host's path (reason counted). */
+/* Outcomes of the helpers below besides a tc verdict: the host's path (reason counted); to
+ * an address of the host itself (not counted yet: a published port's hairpin, or slow). */
 #define SL_FAST_SLOW	(-1)
+#define SL_FAST_LOCAL	(-2)
 
 static __always_inline int sl_fast_slow(int dir, int why)
 {
@@ -118,10 +120,37 @@ static __always_inline int sl_fast_out_parse(struct __sk_buff *skb, struct sl_pk
 	return ret == SL_PARSE_OK ? -1 : SL_NAT_SLOW_UNPARSED;
 }
 
+/* The switch port a container address is reached through, from the host's route to it:
+ * the neighbour's MAC in the FDB of the gateway subnet's (switch, VLAN). */
+static __always_inline struct sl_port *sl_fast_in_port(__be32 addr, const __u8 *dmac)
+{
+	struct sl_nat_local_key k = { .prefixlen = 32, .addr = addr };
+	struct sl_nat_local *loc = bpf_map_lookup_elem(&sl_nat_local, &k);
+	struct sl_port *dp;
+	__u32 dest;
+	__u16 vid;
+
+	if (!loc)
+		return NULL;
+	vid = loc->vid;
+	dest = sl_fdb_dest(loc->switch_id, vid, dmac);
+	if (!dest)
+		return NULL;
+	dp = bpf_map_lookup_elem(&sl_ports, &dest);
+	if (!dp || dp->switch_id != loc->switch_id || !sl_port_member(dp, vid) ||
+	    sl_vlan_egress_tagged(dp, vid) ||
+	    (dp->flags & (SL_PORT_F_GATEWAY | SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
+		return NULL;
+	return dp;
+}
+
+#include "nat_hairpin.h"
+
 /* Outbound, at a container's port, for a frame to its gateway: route it in the host's FIB,
  * translate it if the route leaves by an uplink whose rule masquerades the source, and send
- * it there. Returns a tc verdict, or SL_FAST_SLOW. */
-static __always_inline int sl_nat_fast_out(struct __sk_buff *skb)
+ * it there. Returns a tc verdict, SL_FAST_SLOW or SL_FAST_LOCAL. A subprogram: its frame
+ * and the hairpin's are never on the stack together (512 bytes in all). */
+static __noinline __attribute__((unused)) int sl_nat_fast_out(struct __sk_buff *skb)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
 	struct sl_nat_stats *st = sl_nat_stats_get();
@@ -140,6 +169,8 @@ static __always_inline int sl_nat_fast_out(struct __sk_buff *skb)
 		return sl_fast_slow(dir, why);
 	/* The host routes before it translates (POSTROUTING): so do we, on the inner source. */
 	rc = sl_fib_route(skb, &p, tos, skb->ifindex, &fib);
+	if (rc == BPF_FIB_LKUP_RET_NOT_FWDED)
+		return SL_FAST_LOCAL;	/* the caller's sl_nat_hairpin_fast() may take it */
 	why = sl_fast_fib_reason(rc, dir);
 	if (why >= 0)
 		return sl_fast_slow(dir, why);
@@ -163,30 +194,6 @@ static __always_inline int sl_nat_fast_out(struct __sk_buff *skb)
 	sl_fast_count(dir);
 	sl_ev_fast(skb, &p, dir, fib.ifindex);
 	return sl_fib_redirect_neigh(&fib);
-}
-
-/* The switch port a container address is reached through, from the host's route to it:
- * the neighbour's MAC in the FDB of the gateway subnet's (switch, VLAN). */
-static __always_inline struct sl_port *sl_fast_in_port(__be32 addr, const __u8 *dmac)
-{
-	struct sl_nat_local_key k = { .prefixlen = 32, .addr = addr };
-	struct sl_nat_local *loc = bpf_map_lookup_elem(&sl_nat_local, &k);
-	struct sl_port *dp;
-	__u32 dest;
-	__u16 vid;
-
-	if (!loc)
-		return NULL;
-	vid = loc->vid;
-	dest = sl_fdb_dest(loc->switch_id, vid, dmac);
-	if (!dest)
-		return NULL;
-	dp = bpf_map_lookup_elem(&sl_ports, &dest);
-	if (!dp || dp->switch_id != loc->switch_id || !sl_port_member(dp, vid) ||
-	    sl_vlan_egress_tagged(dp, vid) ||
-	    (dp->flags & (SL_PORT_F_GATEWAY | SL_PORT_F_ENDPOINT | SL_PORT_F_LAN)))
-		return NULL;
-	return dp;
 }
 
 /* Inbound, at the uplink's ingress, after P (to external address EXT of rule R) went

@@ -16,25 +16,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_nat_pub SEC(".maps");
 
-/* Inbound P to external address P->daddr of the uplink IFINDEX: when it opens a connection
- * to a published port, make that connection (REPLY half: remote -> external port says
- * where it goes; ORIG half: the container's answers, flagged opened-from-outside). The
- * caller's DNAT then translates P. */
-static __always_inline void sl_nat_publish_in(const struct sl_pkt *p, __u32 ifindex,
-					      const struct sl_nat_cfg *cfg,
-					      struct sl_nat_stats *st)
+/* P to external address P->daddr opens a connection to published port PUB: make it (REPLY
+ * half: remote -> external port says where it goes; ORIG half: the container's answers,
+ * flagged opened-from-outside). The caller's DNAT then translates P. */
+static __always_inline void sl_nat_publish_open(const struct sl_pkt *p,
+						const struct sl_nat_pub *pub,
+						const struct sl_nat_cfg *cfg,
+						struct sl_nat_stats *st)
 {
-	struct sl_nat_pub_key pk = { .ifindex = ifindex, .port = p->dport, .proto = p->proto };
 	__u64 now = bpf_ktime_get_ns();
 	struct sl_nat_ct_key ok, rk;
-	struct sl_nat_pub *pub;
 	int s0;
 
-	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
-		return;
-	pub = bpf_map_lookup_elem(&sl_nat_pub, &pk);
-	if (!pub || (p->saddr & pub->from_mask) != pub->from_addr)
-		return;
 	sl_ct_key_reply(&rk, p->proto, p->saddr, p->sport, p->daddr, p->dport);
 	if (bpf_map_lookup_elem(&sl_nat_ct, &rk))
 		return;		/* a live connection already */
@@ -59,6 +52,33 @@ static __always_inline void sl_nat_publish_in(const struct sl_pkt *p, __u32 ifin
 	}
 	if (st)
 		st->flows++;
+}
+
+/* The published port P (proto, dport) of uplink IFINDEX, if P's source may use it. */
+static __always_inline const struct sl_nat_pub *sl_nat_publish_get(const struct sl_pkt *p,
+								   __u32 ifindex)
+{
+	struct sl_nat_pub_key pk = { .ifindex = ifindex, .port = p->dport, .proto = p->proto };
+	const struct sl_nat_pub *pub;
+
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return NULL;
+	pub = bpf_map_lookup_elem(&sl_nat_pub, &pk);
+	if (!pub || (p->saddr & pub->from_mask) != pub->from_addr)
+		return NULL;
+	return pub;
+}
+
+/* Inbound P to external address P->daddr of the uplink IFINDEX: a new connection to a
+ * published port is made. */
+static __always_inline void sl_nat_publish_in(const struct sl_pkt *p, __u32 ifindex,
+					      const struct sl_nat_cfg *cfg,
+					      struct sl_nat_stats *st)
+{
+	const struct sl_nat_pub *pub = sl_nat_publish_get(p, ifindex);
+
+	if (pub)
+		sl_nat_publish_open(p, pub, cfg, st);
 }
 
 #endif
