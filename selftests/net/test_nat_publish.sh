@@ -30,7 +30,7 @@ check "$T.connection_tracked" eval "[ \"\$(sl -j nat ct count src $C1 sport 7000
 # Known limits, documented in the README: hairpin and the host's own connection to its uplink
 # address are delivered locally and refused. (Flip these when either is built.)
 check "$T.known_limit.hairpin_is_refused" eval "! in_ns c2 python3 $SEM_PEERS tcp-probe $UP 8080 2"
-check "$T.known_limit.host_to_own_uplink_is_refused" eval "! in_ns host python3 $SEM_PEERS tcp-probe $UP 8080 2"
+check "$T.host_to_own_uplink_refused_without_host_cgroup" eval "! in_ns host python3 $SEM_PEERS tcp-probe $UP 8080 2"	# with it: test_nat_hostpub.sh
 check "$T.direct_access_still_blocked" eval "! in_ns nb python3 $SEM_PEERS tcp-probe $C1 7000 1"
 
 show_is() {
