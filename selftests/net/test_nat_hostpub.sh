@@ -73,12 +73,19 @@ check "$T.save" eval "sl save | grep -qx 'nat publish host-cgroup $CG'"
 kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; daemon_start --interval 1
 pause 1
 check "$T.after_daemon_restart" all_reach
+link_prog() { bpftool -j link show pinned "/sys/fs/bpf/sluice/$PFX/links/hostpub_$1" |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["prog_id"])'; }
+before=$(link_prog connect4)/$(link_prog recvmsg4)
 check "$T.upgrade" eval "sl -j upgrade | grep -q '\"links\"'"
+check "$T.upgrade_swapped_the_programs" eval "echo $before; [ \"\$(link_prog connect4)/\$(link_prog recvmsg4)\" != $before ]"
 check "$T.after_upgrade" all_reach
 
+sl save | grep -x "nat publish host-cgroup $CG" >"/tmp/$PFX-hostpub.conf"
 check "$T.detach_none" sl nat publish host-cgroup none
 check "$T.refused_after_none" eval "! host_tcp $UP 8080 && ! host_tcp 127.0.0.1 8080"
-check "$T.reattach" eval "sl nat publish host-cgroup $CG && reaches_tcp $UP 8080"
+check "$T.saved_line_restores" eval "sl -batch /tmp/$PFX-hostpub.conf && reaches_tcp $UP 8080"
+check "$T.reattach_replaces" eval "sl nat publish host-cgroup $CG && reaches_tcp $UP 8080 &&
+	[ \$(ls /sys/fs/bpf/sluice/$PFX/links | grep -c hostpub) = 4 ]"
 check "$T.nat_del_detaches" eval "sl nat del m0 && [ -z \"\$(ls /sys/fs/bpf/sluice/$PFX/links 2>/dev/null | grep hostpub)\" ]"
 check "$T.refused_after_nat_del" eval "! host_tcp $UP 8080"
 
