@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "percpu.h"
 #include "nat_ctl.h"
+#include "nat_frag.h"
 #include "sluice_nat.h"
 #include "sluice_nat_fast.h"
 #include "sluice_nat_pub.h"
@@ -238,6 +239,27 @@ static void nat_rules_render(struct scrape *s, struct nat_scrape *n)
 	}
 }
 
+/* Fragments that came before their first (docs/nat-fragments.md): the datapath's counters
+ * and the daemon's, as `nat stats` adds them. */
+static void nat_frag_render(struct scrape *s, const struct sl_nat_stats *st)
+{
+	struct sl_nat_frag_ctl f;
+
+	frag_ctl_read(s->root, &f);	/* zeros while no daemon has held any */
+	NAT_COUNTER(s, "sluice_nat_fragments_held_total", st->frag_held,
+		    "Fragments that came before their first, handed to the daemon to hold.");
+	NAT_COUNTER(s, "sluice_nat_fragments_released_total", st->frag_released,
+		    "Held fragments whose first fragment came.");
+	NAT_COUNTER(s, "sluice_nat_fragments_expired_total", st->frag_expired + f.expired,
+		    "Held fragments whose first fragment never came in time.");
+	NAT_COUNTER(s, "sluice_nat_fragments_overflow_total", st->frag_overflow,
+		    "Early fragments not held: a bound was reached.");
+	NAT_COUNTER(s, "sluice_nat_fragments_reinjected_total", f.reinjected,
+		    "Held fragments the daemon sent on, translated.");
+	NAT_COUNTER(s, "sluice_nat_fragments_lost_total", f.lost,
+		    "Early fragments the daemon could not keep or send.");
+}
+
 static void nat_render(struct scrape *s)
 {
 	struct nat_scrape n = {};
@@ -285,6 +307,7 @@ static void nat_render(struct scrape *s)
 		    "Non-first fragments translated.");
 	NAT_COUNTER(s, "sluice_nat_hairpin_packets_total", st.hairpin,
 		    "Packets of hairpin connections (container to uplink address : published port), both ways.");
+	nat_frag_render(s, &st);
 	family(s, "sluice_nat_drops_total", "counter", "Packets the NAT dropped, by reason.");
 	for (i = 0; i < SL_NAT_DROP_MAX; i++)
 		fprintf(s->f, "sluice_nat_drops_total{reason=\"%s\"} %llu\n", nat_drop_names[i],

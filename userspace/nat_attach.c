@@ -107,6 +107,7 @@ void nat_unload(struct ctl *c)
 {
 	char path[PATH_MAX];
 
+	nat_hostpub_detach(c);	/* its programs read the maps below */
 	nat_fast_unload(c);
 	nat_xdp_unload(c);
 	pin_path(c, path, SL_PIN_PROG_NAT_EGRESS);

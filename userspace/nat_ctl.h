@@ -72,5 +72,10 @@ int nat_publish_cmd(struct ctl *c, int argc, char **argv);
 void nat_publish_flush(struct ctl *c, int slot);
 /* `sluice save`: the published ports as `nat publish add` lines. */
 int nat_publish_save(struct ctl *c, FILE *f);
+/* nat_hostpub.c: `nat publish host-cgroup`, the host's own connections to its ports */
+int nat_hostpub_cmd(struct ctl *c, int argc, char **argv);
+int nat_hostpub_save(struct ctl *c, FILE *f);
+bool nat_hostpub_attached(struct ctl *c);
+void nat_hostpub_detach(struct ctl *c);
 
 #endif

@@ -19,7 +19,7 @@
 
 #define PUB_USAGE "usage: sluice nat publish add RULE proto tcp|udp port PORT[-PORT] " \
 		  "to ADDR[:PORT[-PORT]] [from CIDR] | del RULE proto tcp|udp port PORT[-PORT] | " \
-		  "show [RULE]"
+		  "show [RULE] | host-cgroup [PATH|none]"
 #define PUB_RANGE_MAX	1024	/* ports in one publish */
 
 struct pub_ctx {
@@ -419,7 +419,9 @@ int nat_publish_save(struct ctl *c, FILE *f)
 	free(lines);
 	free(k);
 	pub_close(&p);
-	return n >= 0 && lines ? 0 : errf("save: cannot read map %s", SL_NAT_PUB_MAP);
+	if (n < 0 || !lines)
+		return errf("save: cannot read map %s", SL_NAT_PUB_MAP);
+	return nat_hostpub_save(c, f);
 }
 
 /* `nat del`: the rule's published ports and their connections go with it. */
@@ -451,5 +453,7 @@ int nat_publish_cmd(struct ctl *c, int argc, char **argv)
 		return pub_add(c, argc - 1, argv + 1);
 	if (matches(argv[0], "del") || matches(argv[0], "delete"))
 		return pub_del(c, argc - 1, argv + 1);
-	return errf("nat publish: unknown command \"%s\" (add, del, show)", argv[0]);
+	if (!strcmp(argv[0], "host-cgroup"))
+		return nat_hostpub_cmd(c, argc - 1, argv + 1);
+	return errf("nat publish: unknown command \"%s\" (add, del, show, host-cgroup)", argv[0]);
 }

@@ -22,11 +22,12 @@
 #include "nat_fast.skel.h"
 #include "nat_xdp.skel.h"
 #include "lan_tc.skel.h"
+#include "hostpub.skel.h"
 #include "port.h"
 #include "identity.h"
 #include "nat_ctl.h"
 
-#define NEW_PROGS_MAX	16
+#define NEW_PROGS_MAX	24
 #define SWAPS_MAX	(2 * SL_PORTS_MAX + 16)
 
 /* A program of this build, loaded on the instance's maps, by its kernel name. */
@@ -139,14 +140,16 @@ static int new_optional_progs_load(struct ctl *c, struct upgrade *u, const char 
 
 static int new_nat_lan_progs_load(struct ctl *c, struct upgrade *u)
 {
-	size_t nat_sz, fast_sz, xdp_sz, lan_sz;
+	size_t nat_sz, fast_sz, xdp_sz, lan_sz, hp_sz;
+	const void *hp = hostpub__elf_bytes(&hp_sz);
 	const void *nat = nat_tc__elf_bytes(&nat_sz), *lan = lan_tc__elf_bytes(&lan_sz);
 	const void *fast = nat_fast__elf_bytes(&fast_sz), *xdp = nat_xdp__elf_bytes(&xdp_sz);
 
 	return new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_tc", nat, nat_sz) ||
 	       new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_fast", fast, fast_sz) ||
 	       new_optional_progs_load(c, u, SL_PIN_PROG_NAT_EGRESS, "nat_xdp", xdp, xdp_sz) ||
-	       new_optional_progs_load(c, u, SL_PIN_PROG_LAN "_egress", "lan_tc", lan, lan_sz) ?
+	       new_optional_progs_load(c, u, SL_PIN_PROG_LAN "_egress", "lan_tc", lan, lan_sz) ||
+	       new_optional_progs_load(c, u, SL_PIN_LINKS "/hostpub_connect4", "hostpub", hp, hp_sz) ?
 	       -1 : 0;
 }
 

@@ -62,6 +62,11 @@ check "$T.nat_slowpath_reasons_listed" eq 'sluice_nat_slowpath_packets_total{dir
 # No XDP uplink here: the XDP counters are listed, at zero.
 check "$T.nat_xdp_counters_listed" eq 'sluice_nat_xdp_passed_total{direction="out",reason="no_flow"}' 0
 check "$T.nat_published_ports_capacity" eq 'sluice_nat_published_ports_capacity' 4096
+# A datagram out in fragments, last first (after the scrape above: its counts stay exact):
+# the early fragment is held and released when the first one comes.
+in_ns c1 /usr/bin/python3 "$ROOT/selftests/net/nat_frag_peers.py" blast 10.42.0.11 $OUT 9997 6001 1 3000 reverse
+pause 1
+check "$T.nat_held_fragments_counted" eval "ge sluice_nat_fragments_held_total 1 && ge sluice_nat_fragments_released_total 1"
 check "$T.other_paths_are_404" bash -c "[ \"\$(ip netns exec $HOST curl -s -o /dev/null -w '%{http_code}' http://$ADDR/other)\" = 404 ]"
 
 # A real Prometheus in the host namespace scrapes every second; its API answers the query.

@@ -29,9 +29,8 @@ check "$T.unpublished_port_is_the_hosts" eval "! tcp_via 8082"
 check "$T.connection_tracked" eval "[ \"\$(sl -j nat ct count src $C1 sport 7000 dst $NB)\" != '{\"count\":0}' ]"
 # Hairpin: c2 reaches c1 through the uplink address, c1 sees the gateway (test_nat_hairpin.sh).
 check "$T.hairpin_reaches_container" eval "in_ns c2 python3 $SEM_PEERS tcp-probe $UP 8080 2 | grep -qx 'connected: $GW'"
-# Known limit, documented in the README: the host's own connection to its uplink address is
-# delivered locally and refused. (Flip this when it is built.)
-check "$T.known_limit.host_to_own_uplink_is_refused" eval "! in_ns host python3 $SEM_PEERS tcp-probe $UP 8080 2"
+# The host's own connection to its uplink address: refused unless host-cgroup is set.
+check "$T.host_to_own_uplink_refused_without_host_cgroup" eval "! in_ns host python3 $SEM_PEERS tcp-probe $UP 8080 2"	# with it: test_nat_hostpub.sh
 check "$T.direct_access_still_blocked" eval "! in_ns nb python3 $SEM_PEERS tcp-probe $C1 7000 1"
 
 show_is() {
