@@ -43,6 +43,8 @@ int port_put(struct ctl *c, uint32_t key, const struct sl_port *p, uint64_t flag
 int port_erase(struct ctl *c, uint32_t key);
 /* Fill the ARRAY copies from sl_ports (`sluice upgrade` from a build without them). */
 int ports_fast_sync(struct ctl *c);
+/* Unpin the ARRAY copies (instance_remove). */
+void ports_fast_unpin(struct ctl *c);
 
 /* endpoint.c: a macvlan of R->parent in container netns R->netns as port P (filled
  * with switch, name and VLAN). Leaves nothing behind on failure. */

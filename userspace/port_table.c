@@ -140,6 +140,17 @@ int ports_fast_sync(struct ctl *c)
 	return ports_for_each(c, fast_fill, NULL);
 }
 
+void ports_fast_unpin(struct ctl *c)
+{
+	static const char *const names[] = { "sl_port_slots", "sl_port_idx" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->root, names[i]);
+		unlink(path);
+	}
+}
+
 /* Start a slot's counters from zero (slots are reused). */
 static int stats_zero(struct ctl *c, uint32_t slot)
 {
