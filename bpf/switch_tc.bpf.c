@@ -38,7 +38,7 @@ static long sl_tc_flood_one(__u32 i, void *arg)
 	ifx = fc->fl->ifindex[idx];
 	if (ifx == fc->ingress)
 		return 0;
-	dp = bpf_map_lookup_elem(&sl_ports, &ifx);
+	dp = sl_port_of(ifx);
 	if (dp && (dp->flags & SL_PORT_F_VXLAN))
 		sl_vx_flood(fc->skb, dp, fc->vid);	/* one copy per remote host */
 	else if (bpf_clone_redirect(fc->skb, ifx, 0) == 0 && dp)
@@ -97,7 +97,7 @@ SEC("tc")
 int sl_tc_ingress(struct __sk_buff *skb)
 {
 	__u32 in = skb->ifindex;
-	struct sl_port *port = bpf_map_lookup_elem(&sl_ports, &in);
+	struct sl_port *port = sl_port_of(in);
 	struct sl_port_stats *s = sl_stats_of(port);
 	struct sl_frame f = {};
 	struct sl_l2 l2 = {};

@@ -60,7 +60,7 @@ int sl_xdp_ingress(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 in = ctx->ingress_ifindex, len = data_end - data;
-	struct sl_port *port = bpf_map_lookup_elem(&sl_ports, &in);
+	struct sl_port *port = sl_port_of(in);
 	struct sl_port_stats *s = sl_stats_of(port);
 	struct sl_l2 l2 = { .eth = data, .data_end = data_end };
 	struct sl_frame f = {};

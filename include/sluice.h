@@ -97,12 +97,27 @@ struct sl_fdb_key {
  * its size (pinned FDBs survive an upgrade) and moves port and remote in one write. */
 #define SL_FDB_REMOTE_SHIFT	16
 #define SL_FDB_REMOTE(flags)	((flags) >> SL_FDB_REMOTE_SHIFT)
+/* Bits 4-14: the port's slot (sl_port_slots), so that forwarding reads the destination's facts
+ * from an ARRAY (inlined by the verifier) instead of hashing its ifindex. A hint only: 0 (an
+ * entry from an older build) or a slot whose port is no longer IFINDEX falls back to sl_ports. */
+#define SL_FDB_SLOT_SHIFT	4
+#define SL_FDB_SLOT_MASK	0x7ffu	/* holds 1..SL_PORTS_MAX */
+#define SL_FDB_SLOT(flags)	(((flags) >> SL_FDB_SLOT_SHIFT) & SL_FDB_SLOT_MASK)
+#define SL_FDB_F_SLOT(slot)	(((__u32)(slot) & SL_FDB_SLOT_MASK) << SL_FDB_SLOT_SHIFT)
 
 struct sl_fdb_entry {
 	__u32 ifindex;
 	__u32 flags;		/* SL_FDB_F_* */
 	__u64 last_seen;	/* bpf_ktime_get_coarse_ns(): CLOCK_MONOTONIC, jiffy resolution */
 };
+_Static_assert(sizeof(struct sl_fdb_entry) == 16, "pinned FDBs survive an upgrade");
+_Static_assert(SL_PORTS_MAX <= SL_FDB_SLOT_MASK, "a slot must fit the FDB entry's flags");
+
+/* Port facts by slot and the slot of a host ifindex, both ARRAYs that the switch programs
+ * read instead of hashing into sl_ports (docs/datapath.md). Copies of sl_ports, written only
+ * with it (userspace/port_table.c); an erased slot is all zero. Ifindexes at or above
+ * SL_PORT_IDX_MAX, and a slot 0, are looked up in sl_ports. */
+#define SL_PORT_IDX_MAX		65536
 
 /* flood: ports of one (switch, VLAN); untagged members first, then tagged */
 struct sl_flood_key {

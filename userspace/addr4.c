@@ -95,7 +95,7 @@ int addr4_install(struct ctl *c, struct sl_port *p, int first_plen, const struct
 	 * the list shrinks to nothing. */
 	p->flags = m->n ? p->flags | SL_PORT_F_ADDRS4 : p->flags & ~SL_PORT_F_ADDRS4;
 	if ((m->n && bpf_map_update_elem(fd, &slot, &v, BPF_ANY)) ||
-	    bpf_map_update_elem(c->ports, &ifx, p, BPF_EXIST) ||
+	    port_put(c, ifx, p, BPF_EXIST) ||
 	    (!m->n && bpf_map_update_elem(fd, &slot, &v, BPF_ANY))) {
 		p->flags = flags;
 		close(fd);

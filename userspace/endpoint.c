@@ -255,7 +255,7 @@ void endpoint_remove(struct ctl *c, const struct sl_port *p, bool delete_device)
 	struct port_ns ns;
 	bool alive = delete_device && endpoint_alive(c, p);
 
-	bpf_map_delete_elem(c->ports, &key);
+	port_erase(c, key);
 	ep_unpin(c, p);
 	if (alive && port_ns_get(c, key, &ns) == 0)
 		nl_link_del_in(ns.nsid, p->ep_ifindex);	/* wherever its netns is reachable from */

@@ -304,6 +304,7 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	      p.pvid == k.vid || (p.vids[k.vid / 64] >> (k.vid % 64) & 1)))
 		return errf("fdb add: port %s is not in VLAN %u", port, k.vid);
 	e.ifindex = p.ifindex;
+	e.flags |= SL_FDB_F_SLOT(p.slot);
 	if (bpf_map_update_elem(c->fdb, &k, &e, BPF_ANY))
 		return errf("fdb add %s: map sl_fdb: %s", argv[1], strerror(errno));
 	return 0;

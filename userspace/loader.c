@@ -19,6 +19,7 @@
 #include "hook.h"
 #include "nat_ctl.h"
 #include "identity.h"
+#include "port.h"
 #include "intent.h"
 #include "events.h"
 #include "addr4.h"
@@ -272,6 +273,7 @@ int instance_remove(struct ctl *c)
 		path_of(c, path, map_names[i]);
 		unlink(path);
 	}
+	ports_fast_unpin(c);
 	path_of(c, path, SL_PIN_PROG_TC);
 	unlink(path);
 	path_of(c, path, SL_PIN_PROG_XDP);

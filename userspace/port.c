@@ -272,7 +272,7 @@ static int port_add(struct ctl *c, int argc, char **argv)
 	if (nl_link_set_up(p.ifindex, true) || port_attach(c, p.ifindex, r.name, SL_HOOK_TC))
 		goto uninstall;
 	if (r.hook != SL_HOOK_TC && (port_xdp_attach(c, &p, r.hook) ||
-				     bpf_map_update_elem(c->ports, &p.ifindex, &p, BPF_EXIST)))
+				     port_put(c, p.ifindex, &p, BPF_EXIST)))
 		goto detach;
 	/* From here the port is whole: port_remove takes all of it. */
 	if (flood_rebuild(c, p.switch_id) || (k->attach && k->attach(c, &p)))
@@ -359,7 +359,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 			/* No XDP redirects towards it before its hook goes. */
 			p.flags &= ~SL_PORT_F_XDP_TX;
 			p.hook = SL_HOOK_TC;
-			if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
+			if (port_put(c, ifx, &p, BPF_EXIST))
 				return errf("port %s: map sl_ports: %s", p.name, strerror(errno));
 			bpf_map_delete_elem(c->tx, &ifx);
 			port_detach_xdp(c, ifx);
@@ -378,7 +378,7 @@ static int port_set(struct ctl *c, int argc, char **argv)
 				return errf("port %s: map sl_tx: %s", p.name, strerror(errno));
 		}
 	}
-	if (bpf_map_update_elem(c->ports, &ifx, &p, BPF_EXIST))
+	if (port_put(c, ifx, &p, BPF_EXIST))
 		return errf("port %s: map sl_ports: %s", p.name, strerror(errno));
 	if (old.ip != p.ip)
 		addr_neigh_forget(c, p.switch_id, old.ip);

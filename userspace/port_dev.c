@@ -70,7 +70,7 @@ static int dev_attach(struct ctl *c, struct sl_port *p)
 {
 	if (!(p->flags & SL_PORT_F_LAN))
 		return 0;
-	return lan_attach(c, p) || bpf_map_update_elem(c->ports, &p->ifindex, p, BPF_EXIST) ?
+	return lan_attach(c, p) || port_put(c, p->ifindex, p, BPF_EXIST) ?
 	       -1 : 0;
 }
 

@@ -2,9 +2,11 @@
 /* The port table: ports by name, counter slots, writing a port into the maps and taking
  * it out again, and ports_for_each over the table. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "ctl.h"
@@ -73,6 +75,82 @@ static uint32_t slot_free(struct ctl *c)
 	return 0;
 }
 
+/* The pinned ARRAY copy NAME of sl_ports (sluice.h), or -1 when the instance predates it
+ * (its programs read only sl_ports; `sluice upgrade` creates and fills the copies). */
+static int fast_open(struct ctl *c, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", c->root, name);
+	return bpf_obj_get(path);
+}
+
+/* Write P at KEY (or clear its slot and index: ERASE) into the ARRAY copies. */
+static int fast_write(struct ctl *c, uint32_t key, const struct sl_port *p, bool erase)
+{
+	int slots = fast_open(c, "sl_port_slots"), idx = fast_open(c, "sl_port_idx"), ret = 0;
+	uint32_t slot = p->slot, none = 0;
+	struct sl_port zero = {};
+
+	if (slots < 0 || idx < 0 || !slot || slot > SL_PORTS_MAX)
+		goto out;
+	if (erase) {	/* the index first: a frame never finds a half-cleared slot through it */
+		if (key < SL_PORT_IDX_MAX)
+			ret |= bpf_map_update_elem(idx, &key, &none, BPF_ANY);
+		ret |= bpf_map_update_elem(slots, &slot, &zero, BPF_ANY);
+	} else {	/* the slot first: the index never leads to a slot not yet written */
+		ret |= bpf_map_update_elem(slots, &slot, p, BPF_ANY);
+		if (key < SL_PORT_IDX_MAX)
+			ret |= bpf_map_update_elem(idx, &key, &slot, BPF_ANY);
+	}
+out:
+	if (slots >= 0)
+		close(slots);
+	if (idx >= 0)
+		close(idx);
+	return ret ? -1 : 0;
+}
+
+int port_put(struct ctl *c, uint32_t key, const struct sl_port *p, uint64_t flags)
+{
+	if (bpf_map_update_elem(c->ports, &key, p, flags))
+		return -1;
+	return fast_write(c, key, p, false);
+}
+
+int port_erase(struct ctl *c, uint32_t key)
+{
+	struct sl_port p;
+
+	if (bpf_map_lookup_elem(c->ports, &key, &p))
+		return -1;
+	fast_write(c, key, &p, true);
+	return bpf_map_delete_elem(c->ports, &key);
+}
+
+static int fast_fill(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	(void)arg;
+	return fast_write(c, p->ifindex, p, false) ?
+	       errf("port %s: maps sl_port_slots, sl_port_idx: %s", p->name, strerror(errno)) : 0;
+}
+
+int ports_fast_sync(struct ctl *c)
+{
+	return ports_for_each(c, fast_fill, NULL);
+}
+
+void ports_fast_unpin(struct ctl *c)
+{
+	static const char *const names[] = { "sl_port_slots", "sl_port_idx" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->root, names[i]);
+		unlink(path);
+	}
+}
+
 /* Start a slot's counters from zero (slots are reused). */
 static int stats_zero(struct ctl *c, uint32_t slot)
 {
@@ -97,7 +175,8 @@ int port_install(struct ctl *c, struct sl_port *p)
 	/* Counters first, so the datapath never counts into a stale slot. */
 	if (stats_zero(c, p->slot) ||
 	    ((p->flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY)) ||
-	    bpf_map_update_elem(c->ports, &ifx, p, BPF_ANY)) {
+	    port_put(c, ifx, p, BPF_ANY)) {
+		port_erase(c, ifx);
 		bpf_map_delete_elem(c->tx, &ifx);
 		return errf("port %s: write maps: %s", p->name, strerror(errno));
 	}
@@ -110,7 +189,7 @@ void port_uninstall(struct ctl *c, const struct sl_port *p)
 
 	addr6_uninstall(c, p);
 	addr4_uninstall(c, p);
-	bpf_map_delete_elem(c->ports, &ifx);
+	port_erase(c, ifx);
 	bpf_map_delete_elem(c->tx, &ifx);
 	port_ns_forget(c, ifx);
 }
@@ -129,7 +208,7 @@ int port_remove(struct ctl *c, struct sl_port *p, bool delete_device)
 	}
 	if (p->flags & SL_PORT_F_LAN)
 		lan_detach(c, p);
-	bpf_map_delete_elem(c->ports, &ifx);
+	port_erase(c, ifx);
 	if (p->flags & SL_PORT_F_VXLAN)
 		vxlan_forget(c, p);
 	if (flood_rebuild(c, p->switch_id))

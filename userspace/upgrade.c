@@ -492,9 +492,10 @@ int cmd_upgrade(struct ctl *c, int argc, char **argv)
 	u.sw = calloc(SWAPS_MAX, sizeof(*u.sw));
 	if (!u.sw)
 		return errf("upgrade: out of memory");
-	/* A build that brings sl_nat_local finds it created empty: fill it before any hook
-	 * runs the programs that read it. */
-	if (new_progs_load(c, &u) || new_nat_lan_progs_load(c, &u) || nat_local_sync(c))
+	/* A build that brings sl_nat_local or sl_port_slots/idx finds them created empty: fill
+	 * them before any hook runs the programs that read them. */
+	if (new_progs_load(c, &u) || new_nat_lan_progs_load(c, &u) || nat_local_sync(c) ||
+	    ports_fast_sync(c))
 		goto out;
 	/* Stage the pins first: a failure there changes nothing that runs. */
 	if (pins_list(c, &u) || pins_stage(c, &u))

@@ -22,17 +22,18 @@ static __always_inline __u64 sl_fdb_now(void)
 	return bpf_ktime_get_coarse_ns();
 }
 
-/* Learn MAC on IFINDEX with FLAGS (a VXLAN port's remote, SL_FDB_REMOTE_SHIFT). Writes only
- * when the port or flags change or the stamp is a second old, so the entry's cache line stays
- * shared between CPUs; static entries never move. */
+/* Learn MAC on IFINDEX (counter slot SLOT) with FLAGS (a VXLAN port's remote,
+ * SL_FDB_REMOTE_SHIFT). Writes only when the port or flags change or the stamp is a second
+ * old, so the entry's cache line stays shared between CPUs; static entries never move. */
 static __always_inline void sl_fdb_learn_flags(__u32 sw, __u16 vid, const __u8 *mac,
-					       __u32 ifindex, __u32 flags,
+					       __u32 ifindex, __u32 slot, __u32 flags,
 					       struct sl_port_stats *s)
 {
 	struct sl_fdb_key k;
 	struct sl_fdb_entry *e, n = {};
 	__u64 now;
 
+	flags |= SL_FDB_F_SLOT(slot);	/* where forwarding finds the port's facts */
 	sl_fdb_key(&k, sw, vid, mac);
 	e = bpf_map_lookup_elem(&sl_fdb, &k);
 	if (e) {
@@ -60,9 +61,9 @@ static __always_inline void sl_fdb_learn_flags(__u32 sw, __u16 vid, const __u8 *
 }
 
 static __always_inline void sl_fdb_learn(__u32 sw, __u16 vid, const __u8 *mac, __u32 ifindex,
-					 struct sl_port_stats *s)
+					 __u32 slot, struct sl_port_stats *s)
 {
-	sl_fdb_learn_flags(sw, vid, mac, ifindex, 0, s);
+	sl_fdb_learn_flags(sw, vid, mac, ifindex, slot, 0, s);
 }
 
 /* Port a unicast MAC lives on in (switch, VLAN), or 0. */
@@ -74,6 +75,20 @@ static __always_inline __u32 sl_fdb_dest(__u32 sw, __u16 vid, const __u8 *mac)
 	sl_fdb_key(&k, sw, vid, mac);
 	e = bpf_map_lookup_elem(&sl_fdb, &k);
 	return e ? e->ifindex : 0;
+}
+
+/* sl_fdb_dest, and the slot the entry names in *SLOT (0: none). */
+static __always_inline __u32 sl_fdb_dest_slot(__u32 sw, __u16 vid, const __u8 *mac, __u32 *slot)
+{
+	struct sl_fdb_key k;
+	struct sl_fdb_entry *e;
+
+	sl_fdb_key(&k, sw, vid, mac);
+	e = bpf_map_lookup_elem(&sl_fdb, &k);
+	if (!e)
+		return 0;
+	*slot = SL_FDB_SLOT(e->flags);
+	return e->ifindex;
 }
 
 #endif

@@ -24,6 +24,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_switches SEC(".maps");
 
+/* sl_ports' facts by slot and the slot of an ifindex (sluice.h): ARRAY lookups are inlined
+ * by the verifier, a HASH lookup is a helper call and a jhash, twice per forwarded frame. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_PORTS_MAX + 1);
+	__type(key, __u32);
+	__type(value, struct sl_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_port_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SL_PORT_IDX_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_port_idx SEC(".maps");
+
 /* A full FDB refuses new MACs (counted) instead of evicting live ones. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -9,6 +9,7 @@
 #include "eth.h"
 #include "vlan.h"
 #include "fdb.h"
+#include "ports.h"
 #include "spoof.h"
 
 /* A frame as both hooks see it after parsing its L2 headers. */
@@ -63,7 +64,7 @@ static __always_inline int sl_admit(const struct sl_port *port, struct sl_port_s
 	why = sl_spoof_check(port, l2->eth, l2->l3, l2->data_end, l2->proto);
 	if (why >= 0)
 		return why;
-	sl_fdb_learn(port->switch_id, f->vid, l2->eth->h_source, port->ifindex, s);
+	sl_fdb_learn(port->switch_id, f->vid, l2->eth->h_source, port->ifindex, port->slot, s);
 	return -1;
 }
 
@@ -74,19 +75,19 @@ static __always_inline struct sl_port *sl_unicast_dest(const struct sl_port *por
 						       const __u8 *dmac, int *why)
 {
 	struct sl_port *dp;
-	__u32 dest;
+	__u32 dest, slot = 0;
 
 	*why = -1;
 	if (sl_mac_is_mcast(dmac))
 		return NULL;
-	dest = sl_fdb_dest(port->switch_id, f->vid, dmac);
+	dest = sl_fdb_dest_slot(port->switch_id, f->vid, dmac, &slot);
 	if (!dest)
 		return NULL;
 	if (dest == port->ifindex) {
 		*why = SL_DROP_HAIRPIN;
 		return NULL;
 	}
-	dp = bpf_map_lookup_elem(&sl_ports, &dest);
+	dp = sl_port_at(dest, slot);
 	/* A stale entry (port gone, moved switch or VLAN) floods like an unknown MAC. */
 	if (!dp || dp->switch_id != port->switch_id || !sl_port_member(dp, f->vid))
 		return NULL;

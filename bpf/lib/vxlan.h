@@ -72,7 +72,7 @@ static __always_inline int sl_vx_admit(struct __sk_buff *skb, const struct sl_po
 	f->tci = *vid;
 	f->wire_tci = 0;
 	f->has_tag = 0;
-	sl_fdb_learn_flags(port->switch_id, f->vid, l2->eth->h_source, port->ifindex,
+	sl_fdb_learn_flags(port->switch_id, f->vid, l2->eth->h_source, port->ifindex, port->slot,
 			   *idx << SL_FDB_REMOTE_SHIFT, s);
 	return -1;
 }

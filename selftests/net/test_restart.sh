@@ -140,4 +140,33 @@ test_upgrade_creates_and_fills_nat_gateway_subnets() {
 	[ "$(nat_local_subnets)" = "10.31.0.0/24 " ] && ping_ok c1 192.0.2.2
 }
 
+# An instance made by a build without sl_ports' ARRAY copies (the FDB's slot, #14): upgrade
+# creates them and fills them from sl_ports, each port's index naming its slot and the slot
+# holding that port, before the new programs run.
+port_copies_match() {
+	bpftool -j map dump pinned "/sys/fs/bpf/sluice/$PFX/sl_ports" | /usr/bin/python3 -c '
+import json, subprocess, sys
+root = sys.argv[1]
+def look(m, key):
+	k = [str(b) for b in key.to_bytes(4, "little")]
+	v = json.loads(subprocess.check_output(["bpftool", "-j", "map", "lookup", "pinned",
+						root + "/" + m, "key"] + k))["value"]
+	return bytes(int(b, 16) for b in v)
+n = 0
+for e in json.load(sys.stdin):
+	v = bytes(int(b, 16) for b in e["value"])
+	ifx, slot = int.from_bytes(v[0:4], "little"), int.from_bytes(v[28:32], "little")
+	if int.from_bytes(look("sl_port_slots", slot)[0:4], "little") != ifx:
+		sys.exit("slot %d does not hold ifindex %d" % (slot, ifx))
+	if ifx < 65536 and int.from_bytes(look("sl_port_idx", ifx), "little") != slot:
+		sys.exit("index of ifindex %d does not name slot %d" % (ifx, slot))
+	n += 1
+print("%d ports in their slots" % n)
+sys.exit(n == 0)' "/sys/fs/bpf/sluice/$PFX"
+}
+test_upgrade_creates_and_fills_port_slot_copies() {
+	rm "/sys/fs/bpf/sluice/$PFX/sl_port_slots" "/sys/fs/bpf/sluice/$PFX/sl_port_idx" &&
+		sl upgrade >/dev/null || return 1
+	port_copies_match && ping_ok c1 10.31.0.12
+}
 . "$(dirname "$0")/runner.sh"

@@ -118,6 +118,8 @@ struct sw *sw_open(void)
 	sw->flood = bpf_map__fd(sw->tc->maps.sl_flood);
 	sw->stats = bpf_map__fd(sw->tc->maps.sl_stats);
 	sw->tx = bpf_map__fd(sw->tc->maps.sl_tx);
+	sw->slots = bpf_map__fd(sw->tc->maps.sl_port_slots);
+	sw->idx = bpf_map__fd(sw->tc->maps.sl_port_idx);
 	stats_zero(sw, 0);	/* frames of devices that are not ports */
 	return sw;
 }
@@ -162,14 +164,17 @@ void sw_port(struct sw *sw, int n, const struct port_opts *o)
 		.hook = SL_HOOK_XDP_GENERIC,
 		.flags = o->flags | (o->tc_only ? 0 : SL_PORT_F_XDP_TX),
 		.ip = o->ip,
-		.slot = n + 1,	/* slot 0 counts frames of devices that are no port */
+		.slot = o->slot ? o->slot : (__u32)n + 1,	/* slot 0: frames of devices that are no port */
 	};
 	if (o->mac)
 		memcpy(p->mac, o->mac, sizeof(p->mac));
 	snprintf(p->name, sizeof(p->name), "ut%d", n);
 	for (int i = 0; i < 8 && o->vids[i]; i++)
 		p->vids[o->vids[i] / 64] |= 1ULL << (o->vids[i] % 64);
+	/* As port_put: sl_ports and its ARRAY copies (slot, then the ifindex's index). */
 	if (bpf_map_update_elem(sw->ports, &ifx, p, BPF_ANY) ||
+	    bpf_map_update_elem(sw->slots, &p->slot, p, BPF_ANY) ||
+	    bpf_map_update_elem(sw->idx, &ifx, &p->slot, BPF_ANY) ||
 	    (o->tc_only ? bpf_map_delete_elem(sw->tx, &ifx) && errno != ENOENT :
 			  bpf_map_update_elem(sw->tx, &ifx, &ifx, BPF_ANY)))
 		runner_fail(__FILE__, __LINE__, "install port %d: %s", n, strerror(errno));
@@ -178,6 +183,19 @@ void sw_port(struct sw *sw, int n, const struct port_opts *o)
 		flood_update(sw, p->switch_id, p->pvid);
 	for (int i = 0; i < 8 && o->vids[i]; i++)
 		flood_update(sw, p->switch_id, o->vids[i]);
+}
+
+void sw_port_erase(struct sw *sw, int n)
+{
+	__u32 ifx = sw_ifindex(n), none = 0;
+	struct sl_port *p = &sw->port[n], zero = {};
+
+	if (bpf_map_update_elem(sw->idx, &ifx, &none, BPF_ANY) ||
+	    bpf_map_update_elem(sw->slots, &p->slot, &zero, BPF_ANY) ||
+	    bpf_map_delete_elem(sw->ports, &ifx) ||
+	    (bpf_map_delete_elem(sw->tx, &ifx) && errno != ENOENT))
+		runner_fail(__FILE__, __LINE__, "erase port %d: %s", n, strerror(errno));
+	*p = zero;
 }
 
 void sw_fdb_put(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
@@ -192,7 +210,8 @@ void sw_fdb_put(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
 
 void sw_fdb_add(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac, int n)
 {
-	struct sl_fdb_entry e = { .ifindex = sw_ifindex(n), .last_seen = now_ns() };
+	struct sl_fdb_entry e = { .ifindex = sw_ifindex(n), .flags = SL_FDB_F_SLOT(sw->port[n].slot),
+				  .last_seen = now_ns() };
 
 	sw_fdb_put(sw, switch_id, vid, mac, &e);
 }
@@ -210,6 +229,9 @@ struct sl_port_stats sw_stats(struct sw *sw, int n)
 {
 	struct sl_port_stats sum;
 	__u32 key = n < 0 ? 0 : (sw_ifindex(n), (__u32)n + 1);	/* checks N */
+
+	if (n >= 0 && sw->port[n].slot)
+		key = sw->port[n].slot;	/* installed in another slot */
 
 	if (percpu_sum(sw->stats, key, &sum, sizeof(sum)))
 		runner_fail(__FILE__, __LINE__, "sl_stats[%u]: %s", key, strerror(errno));

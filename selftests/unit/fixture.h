@@ -27,6 +27,7 @@ struct sw {
 	struct switch_tc *tc;
 	struct switch_xdp *xdp;
 	int ports, fdb, flood, stats, tx;	/* map fds, owned by the skeletons */
+	int slots, idx;				/* sl_port_slots, sl_port_idx */
 	struct sl_port port[FX_PORTS];		/* what was installed; switch_id 0 = none */
 };
 
@@ -40,6 +41,7 @@ struct port_opts {
 	const __u8 *mac;	/* for SL_PORT_F_SPOOFCHK; NULL = none */
 	__u32 ip;		/* network order */
 	bool tc_only;		/* cannot take XDP redirects */
+	__u32 slot;		/* counter slot; 0 = N + 1 */
 };
 
 /* Fresh maps and programs for one test, released when the test ends. */
@@ -49,7 +51,9 @@ int sw_ifindex(int n);
  * installed again keeps its old flood memberships, so only ever add VLANs. */
 void sw_port(struct sw *sw, int n, const struct port_opts *o);
 #define PORT(sw, n, ...) sw_port(sw, n, &(const struct port_opts){ __VA_ARGS__ })
-/* MAC lives on port N, learned just now. */
+/* Take port N out as the controller does (sl_ports and its ARRAY copies); its slot is free. */
+void sw_port_erase(struct sw *sw, int n);
+/* MAC lives on port N, learned just now (the entry names N's slot, as learning writes it). */
 void sw_fdb_add(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac, int n);
 void sw_fdb_put(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
 		const struct sl_fdb_entry *e);

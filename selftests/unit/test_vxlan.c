@@ -164,5 +164,5 @@ TEST(vxlan_mac_moving_home_drops_its_remote)
 	sw_run_tc(sw, LOCAL10, &in);
 	ASSERT_TRUE(sw_fdb_get(sw, 1, 10, MAC_B, &e));
 	ASSERT_EQ(e.ifindex, sw_ifindex(LOCAL10));
-	ASSERT_EQ(e.flags, 0);
+	ASSERT_EQ(e.flags, SL_FDB_F_SLOT(LOCAL10 + 1));	/* no remote; the local port's slot */
 }
