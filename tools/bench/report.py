@@ -242,7 +242,7 @@ def verdict(ratio, goal, at_least=True, noise=False):
 def section_goals(r):
     rows = []
     xb = r.ratio("l2", "pps", "sluice-xdp", "l2", "bridge")
-    rows.append(("L2 sluice XDP ≥ 3× Linux bridge packets/s", fmt_ratio(xb), verdict(xb, 3.0)))
+    rows.append(("L2 sluice XDP ≥ 4× Linux bridge packets/s", fmt_ratio(xb), verdict(xb, 4.0)))
     xc = r.ratio("l2", "pps", "sluice-xdp", "l2", "xdp-redirect")
     rows.append(("L2 sluice XDP ≥ 85% of the minimal XDP redirect", fmt_ratio(xc, True),
                  verdict(xc, 0.85)))
@@ -271,13 +271,16 @@ def section_goals(r):
                      fmt_ratio(t), "figure only"))
     for p in ("sluice-tc", "sluice-xdp"):
         q = r.ratio("l2", "rtt_p99", p, "l2", "bridge")
-        rows.append((f"ping p99 under load ≤ bridge ({SHORT[p]})", fmt_ratio(q),
-                     verdict(q, 1.0, at_least=False,
+        goal = 1.5 if p == "sluice-xdp" else 1.0	# #14: XDP ports ≤ 1.5× the bridge
+        rows.append((f"ping p99 under load ≤ {goal:g}× bridge ({SHORT[p]})", fmt_ratio(q),
+                     verdict(q, goal, at_least=False,
                              noise=r.overlap("l2", "rtt_p99", p, "bridge"))))
+    # #14: no hash table keeps its 1k cost at 1M random keys (cache misses), so the table is
+    # judged against the reference LRU hash of the same size, filled the same way.
     for metric, how in (("lookup_ns", "random keys"), ("hot_lookup_ns", "one hot key")):
-        lk = r.growth("ct", "sluice", f"{metric}_1000", f"{metric}_1000000")
-        rows.append((f"NAT lookup at 1M entries within 15% of 1k ({how})", fmt_ratio(lk),
-                     verdict(lk, 1.15, at_least=False)))
+        lk = r.ratio("ct", f"{metric}_1000000", "sluice", "ct", "lru-ref")
+        rows.append((f"NAT table lookup at 1M entries ≤ 1.1× the reference LRU hash ({how})",
+                     fmt_ratio(lk), verdict(lk, 1.1, at_least=False)))
     out = ["### Goals (ratios of medians from this run)", "",
            "| goal | this run | verdict |", "| --- | --- | --- |"]
     out += [f"| {g} | {f} | {v} |" for g, f, v in rows]
