@@ -46,7 +46,7 @@ static __always_inline const struct sl_nat_rule *sl_nat_rule_out(const struct sl
 	return NULL;
 }
 
-/* The rule whose external address DADDR is on IFINDEX. */
+/* The rule whose external address DADDR is on IFINDEX (0: on any uplink). */
 static __always_inline const struct sl_nat_rule *sl_nat_rule_in(const struct sl_nat_cfg *cfg,
 								__u32 ifindex, __be32 daddr)
 {
@@ -59,7 +59,8 @@ static __always_inline const struct sl_nat_rule *sl_nat_rule_in(const struct sl_
 		if (i >= cfg->nrules)
 			break;
 		r = bpf_map_lookup_elem(&sl_nat_rules, &key);
-		if (r && r->used && r->out_ifindex == ifindex && r->ext_addr == daddr)
+		if (r && r->used && (!ifindex || r->out_ifindex == ifindex) &&
+		    r->ext_addr == daddr)
 			return r;
 	}
 	return NULL;

@@ -88,19 +88,7 @@ static __always_inline int sl_hp_dst(const struct sl_nat_cfg *cfg, __be32 daddr)
 {
 	struct sl_nat_local_key k = { .prefixlen = 32, .addr = daddr };
 
-	if (bpf_map_lookup_elem(&sl_nat_local, &k))
-		return 1;
-	for (__u32 i = 0; i < SL_NAT_RULES_MAX; i++) {
-		__u32 key = i;	/* a copy: see sl_nat_rule_out */
-		const struct sl_nat_rule *r;
-
-		if (i >= cfg->nrules)
-			break;
-		r = bpf_map_lookup_elem(&sl_nat_rules, &key);
-		if (r && r->used && r->ext_addr == daddr)
-			return 1;
-	}
-	return 0;
+	return bpf_map_lookup_elem(&sl_nat_local, &k) || sl_nat_rule_in(cfg, 0, daddr);
 }
 
 struct sl_hp_probe {
