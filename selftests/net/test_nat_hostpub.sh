@@ -10,15 +10,12 @@
 T=nat_hostpub.$MODE
 PEER=$ROOT/selftests/net/hostpub_peer.py
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-if [ -z "$CG2" ]; then	# the test VM: a private mount of the (single) v2 hierarchy
-	CG2=/tmp/$PFX-cg2; mkdir -p "$CG2" && mount -t cgroup2 none "$CG2" || { echo "FAIL $T.cgroup2"; exit 1; }
-	CG2_MOUNTED=1
-fi
+CG2_MOUNTED=
+[ -n "$CG2" ] || CG2=/tmp/$PFX-cg2	# the test VM: a private mount of the (single) v2 hierarchy
 CG=$CG2/$PFX-hostpub
-mkdir "$CG" || { echo "FAIL $T.cgroup"; exit 1; }
 hostpub_cleanup() {
-	rmdir "$CG" 2>/dev/null
-	[ -z "${CG2_MOUNTED:-}" ] || { umount "$CG2"; rmdir "$CG2"; }
+	[ ! -d "$CG" ] || rmdir "$CG" 2>/dev/null
+	[ -z "$CG2_MOUNTED" ] || { umount "$CG2"; rmdir "$CG2"; }
 	cleanup
 }
 trap hostpub_cleanup EXIT
@@ -35,58 +32,101 @@ reaches_udp() {	# DST PORT [udp-connected]: the echo from c1, apparently from DS
 	local out; out=$(host_udp "$1" "$2" "${3:-udp}"); echo "$out"
 	[ "$out" = "answer from $1:$2: $GW probe" ]
 }
-
-nat_sem_topology || { echo "FAIL $T.topology"; exit 1; }
-sl nat add m0 src $SUB out up0 ports 40000-49999 || { echo "FAIL $T.nat_add"; exit 1; }
-nat_sem_servers
-bg_ns host /usr/bin/python3 "$SEM_PEERS" tcp-serve 8083	# the host's own server, unpublished
-pause 1
-daemon_start --interval 1
-check "$T.publish" eval "sl nat publish add m0 proto tcp port 8080 to $C1:7000 &&
-	sl nat publish add m0 proto udp port 8080 to $C1:9999"
-
-# Without the option: local delivery to the host, where nothing listens.
-check "$T.refused_without_the_option" eval "! host_tcp $UP 8080"
-check "$T.loopback_refused_without_the_option" eval "! host_tcp 127.0.0.1 8080"
-check "$T.shows_none" eval "[ \"\$(sl -j nat publish host-cgroup)\" = '{\"host_cgroup\":\"none\"}' ]"
-
-# Bad input: one clear line, nothing attached.
-fails "$T.missing_cgroup" "$CG2/nosuch: No such file or directory" sl nat publish host-cgroup "$CG2/nosuch"
-fails "$T.not_cgroup2" "/tmp is not a cgroup v2 directory" sl nat publish host-cgroup /tmp
-fails "$T.relative_path" '"sub": give an absolute path' sl nat publish host-cgroup sub
-check "$T.nothing_attached_by_failures" eval "[ -z \"\$(ls /sys/fs/bpf/sluice/$PFX/links | grep hostpub)\" ] && ! host_tcp $UP 8080"
-
-check "$T.attach" sl nat publish host-cgroup "$CG"
-check "$T.shows_the_cgroup" eval "[ \"\$(sl -j nat publish host-cgroup)\" = '{\"host_cgroup\":\"$CG\"}' ]"
 all_reach() {
 	reaches_tcp $UP 8080 && reaches_tcp 127.0.0.1 8080 && reaches_tcp 127.0.0.2 8080 &&
 		reaches_udp $UP 8080 && reaches_udp 127.0.0.1 8080 && reaches_udp $UP 8080 udp-connected
 }
-check "$T.tcp_udp_uplink_and_loopback_reach_the_container" all_reach
-check "$T.unpublished_port_untouched" eval "host_tcp $UP 8083 | grep -qx 'peer $UP:8083 server $UP'"
-check "$T.other_address_untouched" eval "! host_tcp $NB 8080"
-check "$T.outside_the_cgroup_untouched" eval "! in_ns host python3 $PEER tcp $UP 8080 2"
-check "$T.from_outside_still_published" eval "in_ns nb python3 $SEM_PEERS tcp-probe $UP 8080 2 | grep -qx 'connected: $NB'"
-check "$T.save" eval "sl save | grep -qx 'nat publish host-cgroup $CG'"
+hostpub_links() { ls "/sys/fs/bpf/sluice/$PFX/links" 2>/dev/null | grep hostpub; }
+link_prog() { bpftool -j link show pinned "/sys/fs/bpf/sluice/$PFX/links/hostpub_$1" | jq -r .prog_id; }
+
+# The test's own cgroup (and, in the VM, the cgroup2 mount), the NAT with two published
+# ports (tcp and udp 8080 to c1), and an unpublished server of the host's own on 8083.
+fixture() {
+	if [ ! -f "$CG2/cgroup.procs" ]; then
+		mkdir -p "$CG2" && mount -t cgroup2 none "$CG2" || { echo "no cgroup2 at $CG2"; return 1; }
+		CG2_MOUNTED=1
+	fi
+	mkdir "$CG" || return 1
+	nat_sem_topology && sl nat add m0 src $SUB out up0 ports 40000-49999 || return 1
+	nat_sem_servers
+	bg_ns host /usr/bin/python3 "$SEM_PEERS" tcp-serve 8083	# the host's own server, unpublished
+	pause 1
+	daemon_start --interval 1
+}
+
+test_publish() {
+	sl nat publish add m0 proto tcp port 8080 to $C1:7000 &&
+		sl nat publish add m0 proto udp port 8080 to $C1:9999
+}
+
+# Without the option: local delivery to the host, where nothing listens.
+#@ after=publish
+test_without_the_option() {
+	check "$T.refused_without_the_option" eval "! host_tcp $UP 8080"
+	check "$T.loopback_refused_without_the_option" eval "! host_tcp 127.0.0.1 8080"
+	check "$T.shows_none" eval '[ "$(sl_json .host_cgroup nat publish host-cgroup)" = none ]'
+}
+
+# Bad input: one clear line, nothing attached.
+#@ after=publish
+test_bad_input() {
+	fails "$T.missing_cgroup" "$CG2/nosuch: No such file or directory" sl nat publish host-cgroup "$CG2/nosuch"
+	fails "$T.not_cgroup2" "/tmp is not a cgroup v2 directory" sl nat publish host-cgroup /tmp
+	fails "$T.relative_path" '"sub": give an absolute path' sl nat publish host-cgroup sub
+	check "$T.nothing_attached_by_failures" eval "[ -z \"\$(hostpub_links)\" ] && ! host_tcp $UP 8080"
+}
+
+#@ after=publish
+test_attach() {
+	check "$T.attach" sl nat publish host-cgroup "$CG"
+	check "$T.shows_the_cgroup" eval '[ "$(sl_json .host_cgroup nat publish host-cgroup)" = "$CG" ]'
+	check "$T.tcp_udp_uplink_and_loopback_reach_the_container" all_reach
+}
+
+#@ after=attach
+test_untouched() {
+	check "$T.unpublished_port_untouched" eval "host_tcp $UP 8083 | grep -qx 'peer $UP:8083 server $UP'"
+	check "$T.other_address_untouched" eval "! host_tcp $NB 8080"
+	check "$T.outside_the_cgroup_untouched" eval "! in_ns host python3 $PEER tcp $UP 8080 2"
+	check "$T.from_outside_still_published" eval "in_ns nb python3 $SEM_PEERS tcp-probe $UP 8080 2 | grep -qx 'connected: $NB'"
+}
+
+#@ after=attach
+test_save() { sl save | grep -qx "nat publish host-cgroup $CG"; }
 
 # Pinned links: the daemon's restart and `upgrade` keep them.
-kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; daemon_start --interval 1
-pause 1
-check "$T.after_daemon_restart" all_reach
-link_prog() { bpftool -j link show pinned "/sys/fs/bpf/sluice/$PFX/links/hostpub_$1" |
-	python3 -c 'import json,sys; print(json.load(sys.stdin)["prog_id"])'; }
-before=$(link_prog connect4)/$(link_prog recvmsg4)
-check "$T.upgrade" eval "sl -j upgrade | grep -q '\"links\"'"
-check "$T.upgrade_swapped_the_programs" eval "echo $before; [ \"\$(link_prog connect4)/\$(link_prog recvmsg4)\" != $before ]"
-check "$T.after_upgrade" all_reach
+#@ after=attach
+test_after_daemon_restart() {
+	kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null; daemon_start --interval 1
+	pause 1
+	all_reach
+}
 
-sl save | grep -x "nat publish host-cgroup $CG" >"/tmp/$PFX-hostpub.conf"
-check "$T.detach_none" sl nat publish host-cgroup none
-check "$T.refused_after_none" eval "! host_tcp $UP 8080 && ! host_tcp 127.0.0.1 8080"
-check "$T.saved_line_restores" eval "sl -batch /tmp/$PFX-hostpub.conf && reaches_tcp $UP 8080"
-check "$T.reattach_replaces" eval "sl nat publish host-cgroup $CG && reaches_tcp $UP 8080 &&
-	[ \$(ls /sys/fs/bpf/sluice/$PFX/links | grep -c hostpub) = 4 ]"
-check "$T.nat_del_detaches" eval "sl nat del m0 && [ -z \"\$(ls /sys/fs/bpf/sluice/$PFX/links 2>/dev/null | grep hostpub)\" ]"
-check "$T.refused_after_nat_del" eval "! host_tcp $UP 8080"
+#@ after=attach
+test_upgrade() {
+	local before; before=$(link_prog connect4)/$(link_prog recvmsg4)
+	check "$T.upgrade" eval "sl -j upgrade | grep -q '\"links\"'"
+	check "$T.upgrade_swapped_the_programs" eval \
+		"echo $before; [ \"\$(link_prog connect4)/\$(link_prog recvmsg4)\" != $before ]"
+	check "$T.after_upgrade" all_reach
+}
 
-summary
+#@ after=attach
+test_detach() {
+	sl save | grep -x "nat publish host-cgroup $CG" >"/tmp/$PFX-hostpub.conf"
+	check "$T.detach_none" sl nat publish host-cgroup none
+	check "$T.refused_after_none" eval "! host_tcp $UP 8080 && ! host_tcp 127.0.0.1 8080"
+	check "$T.saved_line_restores" eval "sl -batch /tmp/$PFX-hostpub.conf && reaches_tcp $UP 8080"
+	rm -f "/tmp/$PFX-hostpub.conf"
+	check "$T.reattach_replaces" eval "sl nat publish host-cgroup $CG && reaches_tcp $UP 8080 &&
+		[ \$(hostpub_links | wc -l) = 4 ]"
+}
+
+# Last: it deletes the NAT.
+#@ after=attach
+test_nat_del() {
+	check "$T.nat_del_detaches" eval "sl nat del m0 && [ -z \"\$(hostpub_links)\" ]"
+	check "$T.refused_after_nat_del" eval "! host_tcp $UP 8080"
+}
+
+. "$(dirname "$0")/runner.sh"
