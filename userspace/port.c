@@ -189,7 +189,8 @@ static const struct port_kind *const port_kinds[] = {
 	&port_kind_endpoint, &port_kind_host_macvlan, &port_kind_dev, &port_kind_veth,
 };
 
-const struct port_kind *port_kind_of(const struct port_req *r)
+/* The kind R asks for, or NULL (printed). */
+static const struct port_kind *port_kind_of(const struct port_req *r)
 {
 	for (size_t i = 0; i < sizeof(port_kinds) / sizeof(port_kinds[0]); i++)
 		if (port_kinds[i]->wants(r))
