@@ -28,6 +28,9 @@ struct port_req {
 	struct addr4_more a4;	/* IPv4 addresses after addr (addr4.c) */
 };
 
+/* port_opts.c: the options of `port add` (ADD) or `port set` after the port's name into R;
+ * 0, or -1 printed. */
+int parse_port_opts(struct port_req *r, int argc, char **argv, bool add);
 /* Inside the container (current netns): MAC, address, link up, default route;
  * returns the device's MAC. */
 int peer_setup(const struct port_req *r, uint8_t mac[6]);
