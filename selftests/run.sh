@@ -3,7 +3,7 @@
 # every result line, and prints "N passed, N failed" last. Exit status 1 on any failure.
 #
 #   selftests/run.sh [-j N] [SUITE | TEST]...      selftests/run.sh --list [FILE[:MODE]]...
-#   SUITE: unit, net, netdevsim, guest.  TEST: a namespace test file (test_nat, test_nat.sh,
+#   SUITE: lint, unit, net, netdevsim, guest.  TEST: a namespace test file (test_nat, test_nat.sh,
 #   test_nat:xdp for one mode), named tests in it (test_switch:xdp:mac_move, any mode:
 #   'test_vlan::trunk*', several: test_nat::'a*,b') or a unit test name / prefix
 #   (unit:tc_trunk). --list (or the argument list) prints the named tests, FILE:MODE:NAME.
@@ -36,7 +36,7 @@ case ${1:-} in
 list) list; exit 0 ;;
 esac
 ARGS=("$@")
-[ ${#ARGS[@]} = 0 ] && ARGS=(unit net netdevsim)
+[ ${#ARGS[@]} = 0 ] && ARGS=(lint unit net netdevsim)
 # The test VM is the longest job: start it first.
 for i in "${!ARGS[@]}"; do
 	[ "${ARGS[$i]}" = netdevsim ] && ARGS=(netdevsim "${ARGS[@]:0:$i}" "${ARGS[@]:$((i + 1))}") && break
@@ -127,8 +127,16 @@ unit() {
 	done
 }
 
+# The controller's structure (issue #11: no include circle in userspace/, no file over 500
+# lines, no function over 80): one result, with the findings when it fails.
+lint() {
+	run lint sh -c 'python3 tools/lint/structure.py && echo "ok lint.structure" ||
+		{ echo "FAIL lint.structure"; exit 1; }'
+}
+
 for a in "${ARGS[@]}"; do
 	case $a in
+	lint) lint ;;
 	unit) unit ;;
 	unit:*) unit -t "${a#unit:}" ;;
 	net) for t in selftests/net/test_*.sh; do net_file "$t"; done ;;
@@ -141,7 +149,7 @@ for a in "${ARGS[@]}"; do
 		f=selftests/net/${f%.sh}.sh
 		[ -f "$f" ] || { echo "no test file $f (ls selftests/net/test_*.sh)"; exit 2; }
 		net_file "$f" "$m" "$sel" ;;
-	*) echo "unknown suite or test $a (unit, unit:NAME, net, netdevsim, guest, test_FILE[:MODE[:TEST]], list)"
+	*) echo "unknown suite or test $a (lint, unit, unit:NAME, net, netdevsim, guest, test_FILE[:MODE[:TEST]], list)"
 	   exit 2 ;;
 	esac
 done

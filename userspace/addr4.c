@@ -11,7 +11,7 @@
 #include "netlink.h"
 #include "output.h"
 #include "parse.h"
-#include "port.h"
+#include "port_maps.h"
 
 /* The pinned sl_port4 of C, or -1: an instance made before it (nothing extra to find). */
 static int port4_open(struct ctl *c)

@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include "addr6.h"
-#include "addr6_maps.h"
 #include "netlink.h"
 #include "output.h"
 

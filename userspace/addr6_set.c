@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <bpf/bpf.h>
-#include "addr6_maps.h"
+#include "addr6.h"
 #include "netlink.h"
 
 int addr6_port_set_check(struct ctl *c, const struct sl_port *p, struct addr6_req *a)

@@ -188,6 +188,35 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return getenv("LIBBPF_LOG") ? vfprintf(stderr, fmt, ap) : 0;
 }
 
+/* -j and -p after the object words too (`switch show sw0 -j`): taken, not ignored. Removes
+ * them from ARGV from FROM on; returns the new argc. */
+static int output_flags_take(int argc, char **argv, int from, int *json, int *pretty)
+{
+	int b = from;
+
+	for (int a = from; a < argc; a++) {
+		if (!strcmp(argv[a], "-j") || !strcmp(argv[a], "-json"))
+			*json = 1;
+		else if (!strcmp(argv[a], "-p") || !strcmp(argv[a], "-pretty"))
+			*pretty = 1;
+		else
+			argv[b++] = argv[a];
+	}
+	argv[b] = NULL;
+	return b;
+}
+
+/* --netns NETNS: this process moves there for good; -1 printed. */
+static int host_netns_enter(const char *netns)
+{
+	int fd = netns_open(netns);
+
+	if (fd < 0 || netns_enter(fd, netns))
+		return -1;
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl c = { .instance = "default", .lock_fd = -1 };
@@ -224,21 +253,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	/* -j and -p after the object words too (`switch show sw0 -j`): taken, not ignored. */
-	if (i < argc) {
-		int b = i + 1;
-
-		for (int a = i + 1; a < argc; a++) {
-			if (!strcmp(argv[a], "-j") || !strcmp(argv[a], "-json"))
-				json = 1;
-			else if (!strcmp(argv[a], "-p") || !strcmp(argv[a], "-pretty"))
-				pretty = 1;
-			else
-				argv[b++] = argv[a];
-		}
-		argc = b;
-		argv[argc] = NULL;
-	}
+	if (i < argc)
+		argc = output_flags_take(argc, argv, i + 1, &json, &pretty);
 	/* bpffs refuses dots in names: "rt.x" would pass here and fail with EPERM later. */
 	if (!name_valid(c.instance, 64) || strchr(c.instance, '.')) {
 		errf("instance name \"%s\" is invalid (1-64 of A-Z a-z 0-9 _ -; bpffs forbids "
@@ -264,13 +280,8 @@ int main(int argc, char **argv)
 	libbpf_set_print(quiet_libbpf);
 	/* Every ifindex this process reads or writes belongs to the host netns. */
 	c.netns_spec = netns;
-	if (netns) {
-		int fd = netns_open(netns);
-
-		if (fd < 0 || netns_enter(fd, netns))
-			return 1;
-		close(fd);
-	}
+	if (netns && host_netns_enter(netns))
+		return 1;
 	if (batch)
 		return batch_run(&c, batch, &(struct batch_ops){ cmd_dispatch, cmd_object_name }) ? 1 : 0;
 	ret = objects[o].run(&c, argc - i - 1, argv + i + 1);

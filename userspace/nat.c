@@ -94,198 +94,262 @@ static bool switches_empty(struct ctl *c)
 	return bpf_map_get_next_key(c->switches, NULL, key) != 0;
 }
 
-static int nat_add(struct ctl *c, int argc, char **argv)
+/* What `nat add NAME ...` asked for: the rule (and its IPv6 half) as the maps hold it. */
+struct nat_req {
+	struct sl_nat_rule r;
+	struct sl_nat6_rule r6;
+	uint32_t flows;
+	const char *name, *dev, *to;
+	bool has_src, has_to, has_flows;
+	int ifx;
+};
+
+/* Option K V of `nat add` (V NULL when K is the last word): 1 when V was taken, 0 when K
+ * stands alone, -1 printed. */
+static int nat_opt(struct nat_req *q, const char *k, const char *v)
 {
-	struct sl_nat_rule r = { .used = 1, .port_lo = SL_NAT_PORT_LO, .port_hi = SL_NAT_PORT_HI };
-	struct sl_nat6_rule r6 = {};
-	uint32_t flows = SL_NAT_FLOWS_DEFAULT;
-	const char *name, *dev = NULL, *to = NULL;
-	bool has_src = false, has_to = false, has_flows = false, fresh, loaded;
-	char probe[PATH_MAX];
-	struct nat n;
-	int ifx, plen, slot = -1;
+	struct sl_nat_rule *r = &q->r;
+	int plen;
+
+	if (!strcmp(k, "src") && v && strchr(v, ':')) {
+		if (nat6_parse_cidr(v, &q->r6))
+			return errf("src \"%s\" is not an IPv6 CIDR such as fd00::/64", v);
+		r->flags |= SL_NAT_F_IPV6;	/* IPv4 fields that match nothing */
+		r->src_addr = SL_NAT6_V4_SRC;
+		r->src_mask = SL_NAT6_V4_MASK;
+		q->has_src = true;
+	} else if (!strcmp(k, "src") && v) {
+		if (parse_cidr(v, &r->src_addr, &plen))
+			return errf("src \"%s\" is not an IPv4 CIDR such as 10.20.0.0/24 "
+				   "or an IPv6 one such as fd00::/64", v);
+		r->src_mask = mask_of(plen);
+		r->src_addr &= r->src_mask;
+		q->has_src = true;
+	} else if (!strcmp(k, "out") && v) {
+		q->dev = v;
+	} else if (!strcmp(k, "to") && v) {
+		q->to = v;	/* its family is the src's: checked by nat_parse */
+		q->has_to = true;
+	} else if (!strcmp(k, "ports") && v) {
+		if (parse_ports(v, &r->port_lo, &r->port_hi))
+			return errf("ports \"%s\": expected LO-HI within 1-65535, LO <= HI", v);
+		r->flags |= SL_NAT_F_PORTS;
+	} else if (!strcmp(k, "conntrack") && v) {
+		if (parse_u32(v, SL_NAT_FLOWS_MIN, SL_NAT_FLOWS_MAX, &q->flows))
+			return errf("conntrack \"%s\": expected connections (%u-%u)", v,
+				   SL_NAT_FLOWS_MIN, SL_NAT_FLOWS_MAX);
+		q->has_flows = true;
+	} else if (!strcmp(k, "direct") && v) {
+		/* Docker's allow-direct-routing: the uplink side may route to the subnet. */
+		if (strcmp(v, "allow") && strcmp(v, "deny"))
+			return errf("direct \"%s\": expected allow or deny", v);
+		if (!strcmp(v, "allow"))
+			r->flags |= SL_NAT_F_DIRECT;
+	} else if (!strcmp(k, "random")) {
+		r->flags |= SL_NAT_F_RANDOM;
+		return 0;
+	} else if (!strcmp(k, "fastpath") && v) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return errf("fastpath \"%s\": expected on or off", v);
+		if (!strcmp(v, "off"))
+			r->flags |= SL_NAT_F_SLOWPATH;
+	} else if (!strcmp(k, "xdp") && v) {
+		/* For NIC uplinks: replies translated before the stack allocates an skb. */
+		if (strcmp(v, "native") && strcmp(v, "generic"))
+			return errf("xdp \"%s\": expected native or generic", v);
+		r->flags |= !strcmp(v, "native") ? SL_NAT_F_XDP_NATIVE : SL_NAT_F_XDP_GENERIC;
+	} else {
+		return errf("nat add: unexpected \"%s\" (%s)", k, NAT_USAGE);
+	}
+	return 1;
+}
+
+/* The command line into Q, checked as far as it goes without the instance: name, options,
+ * the "to" address in the src's family, and the uplink's ifindex. 0, or -1 printed. */
+static int nat_parse(struct nat_req *q, int argc, char **argv)
+{
+	struct sl_nat_rule *r = &q->r;
 
 	if (argc < 1)
 		return errf(NAT_USAGE);
-	name = argv[0];
-	if (!name_valid(name, SL_NAME_LEN - 1))
-		return errf("nat name \"%s\" is invalid (1-%d of A-Z a-z 0-9 _ . -)", name,
+	q->name = argv[0];
+	if (!name_valid(q->name, SL_NAME_LEN - 1))
+		return errf("nat name \"%s\" is invalid (1-%d of A-Z a-z 0-9 _ . -)", q->name,
 			   SL_NAME_LEN - 1);
 	for (int i = 1; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int n = nat_opt(q, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
 
-		if (!strcmp(argv[i], "src") && v && strchr(v, ':')) {
-			if (nat6_parse_cidr(v, &r6))
-				return errf("src \"%s\" is not an IPv6 CIDR such as fd00::/64", v);
-			r.flags |= SL_NAT_F_IPV6;	/* IPv4 fields that match nothing */
-			r.src_addr = SL_NAT6_V4_SRC;
-			r.src_mask = SL_NAT6_V4_MASK;
-			has_src = true;
-		} else if (!strcmp(argv[i], "src") && v) {
-			if (parse_cidr(v, &r.src_addr, &plen))
-				return errf("src \"%s\" is not an IPv4 CIDR such as 10.20.0.0/24 "
-					   "or an IPv6 one such as fd00::/64", v);
-			r.src_mask = mask_of(plen);
-			r.src_addr &= r.src_mask;
-			has_src = true;
-		} else if (!strcmp(argv[i], "out") && v) {
-			dev = v;
-		} else if (!strcmp(argv[i], "to") && v) {
-			to = v;	/* its family is the src's: checked below */
-			has_to = true;
-		} else if (!strcmp(argv[i], "ports") && v) {
-			if (parse_ports(v, &r.port_lo, &r.port_hi))
-				return errf("ports \"%s\": expected LO-HI within 1-65535, LO <= HI", v);
-			r.flags |= SL_NAT_F_PORTS;
-		} else if (!strcmp(argv[i], "conntrack") && v) {
-			if (parse_u32(v, SL_NAT_FLOWS_MIN, SL_NAT_FLOWS_MAX, &flows))
-				return errf("conntrack \"%s\": expected connections (%u-%u)", v,
-					   SL_NAT_FLOWS_MIN, SL_NAT_FLOWS_MAX);
-			has_flows = true;
-		} else if (!strcmp(argv[i], "direct") && v) {
-			/* Docker's allow-direct-routing: the uplink side may route to the subnet. */
-			if (strcmp(v, "allow") && strcmp(v, "deny"))
-				return errf("direct \"%s\": expected allow or deny", v);
-			if (!strcmp(v, "allow"))
-				r.flags |= SL_NAT_F_DIRECT;
-		} else if (!strcmp(argv[i], "random")) {
-			r.flags |= SL_NAT_F_RANDOM;
-			continue;
-		} else if (!strcmp(argv[i], "fastpath") && v) {
-			if (strcmp(v, "on") && strcmp(v, "off"))
-				return errf("fastpath \"%s\": expected on or off", v);
-			if (!strcmp(v, "off"))
-				r.flags |= SL_NAT_F_SLOWPATH;
-		} else if (!strcmp(argv[i], "xdp") && v) {
-			/* For NIC uplinks: replies translated before the stack allocates an skb. */
-			if (strcmp(v, "native") && strcmp(v, "generic"))
-				return errf("xdp \"%s\": expected native or generic", v);
-			r.flags |= !strcmp(v, "native") ? SL_NAT_F_XDP_NATIVE : SL_NAT_F_XDP_GENERIC;
-		} else {
-			return errf("nat add: unexpected \"%s\" (%s)", argv[i], NAT_USAGE);
-		}
-		i++;
+		if (n < 0)
+			return -1;
+		i += n;
 	}
-	if (!has_src || !dev)
+	if (!q->has_src || !q->dev)
 		return errf(NAT_USAGE);
-	if (has_to && !(r.flags & SL_NAT_F_IPV6) && (parse_ipv4(to, &r.ext_addr) || !r.ext_addr))
-		return errf("to \"%s\" is not an IPv4 address (src is IPv4)", to);
-	if (has_to && (r.flags & SL_NAT_F_IPV6) && (inet_pton(AF_INET6, to, r6.ext) != 1 ||
-						    !(r6.ext[0] | r6.ext[1] | r6.ext[2] | r6.ext[3])))
-		return errf("to \"%s\" is not an IPv6 address (src is IPv6)", to);
-	if ((r.flags & SL_NAT_F_IPV6) && (r.flags & SL_NAT_F_DIRECT))
-		return errf("nat %s: direct allow is IPv4 only for now", name);
-	ifx = nl_link_index(dev);
-	if (ifx < 0)
-		return errf("nat %s: device %s does not exist in the host netns", name, dev);
-	r.out_ifindex = ifx;
-	snprintf(r.name, sizeof(r.name), "%s", name);
-	snprintf(r.out_name, sizeof(r.out_name), "%s", dev);
+	if (q->has_to && !(r->flags & SL_NAT_F_IPV6) &&
+	    (parse_ipv4(q->to, &r->ext_addr) || !r->ext_addr))
+		return errf("to \"%s\" is not an IPv4 address (src is IPv4)", q->to);
+	if (q->has_to && (r->flags & SL_NAT_F_IPV6) &&
+	    (inet_pton(AF_INET6, q->to, q->r6.ext) != 1 ||
+	     !(q->r6.ext[0] | q->r6.ext[1] | q->r6.ext[2] | q->r6.ext[3])))
+		return errf("to \"%s\" is not an IPv6 address (src is IPv6)", q->to);
+	if ((r->flags & SL_NAT_F_IPV6) && (r->flags & SL_NAT_F_DIRECT))
+		return errf("nat %s: direct allow is IPv4 only for now", q->name);
+	q->ifx = nl_link_index(q->dev);
+	if (q->ifx < 0)
+		return errf("nat %s: device %s does not exist in the host netns", q->name, q->dev);
+	r->out_ifindex = q->ifx;
+	snprintf(r->name, sizeof(r->name), "%s", q->name);
+	snprintf(r->out_name, sizeof(r->out_name), "%s", q->dev);
+	return 0;
+}
 
+/* The uplink (instance open): routed, not a switch's, and without "to" it has an address
+ * of the src's family to follow. 0, or -1 printed. */
+static int nat_uplink_check(struct ctl *c, struct nat_req *q)
+{
+	const char *name = q->name, *dev = q->dev;
+
+	if (bpf_map_lookup_elem(c->ports, &(__u32){ q->ifx }, &(struct sl_port){}) == 0)
+		return errf("nat %s: device %s is a switch port: a switch port cannot be an uplink "
+			   "(masquerade needs a routed uplink)", name, dev);
+	if (nat_gateway_leg(c, q->ifx))
+		return errf("nat %s: device %s is a switch's gateway: it cannot be an uplink "
+			   "(masquerade needs a routed uplink)", name, dev);
+	if (!q->has_to && (q->r.flags & SL_NAT_F_IPV6)) {
+		if (nat6_uplink_addr(q->ifx, q->r6.ext))
+			return errf("nat %s: device %s has no global IPv6 address (add one, or give "
+				   "to ADDR6)", name, dev);
+		q->r.flags |= SL_NAT_F_FOLLOW;
+	} else if (!q->has_to) {
+		int dplen;
+
+		if (nl_addr_first(q->ifx, &q->r.ext_addr, &dplen))
+			return errf("nat %s: device %s has no IPv4 address (add one, or give to ADDR)",
+				   name, dev);
+		q->r.flags |= SL_NAT_F_FOLLOW;
+	}
+	return 0;
+}
+
+/* Rule S of N is Q's src or overlaps it (the same family): true, printed. */
+static bool nat_src_clash(struct ctl *c, struct nat *n, int s, const struct nat_req *q)
+{
+	const struct sl_nat_rule *o = &n->rule[s], *r = &q->r;
+	__be32 m = o->src_mask & r->src_mask;	/* the shorter prefix */
+	char a[24], b[24];
+
+	if ((o->flags ^ r->flags) & SL_NAT_F_IPV6)
+		return false;	/* the other family */
+	if (r->flags & SL_NAT_F_IPV6) {
+		struct sl_nat6_rule o6;
+
+		if (nat6_rule_get(c, s, &o6))
+			return true;
+		if (!nat6_overlap(&o6, &q->r6))
+			return false;
+		errf("nat %s: src overlaps rule %s", q->name, o->name);
+		return true;
+	}
+	if ((o->src_addr & m) != (r->src_addr & m))
+		return false;
+	format_cidr(r->src_addr, r->src_mask, a);
+	format_cidr(o->src_addr, o->src_mask, b);
+	errf("nat %s: src %s overlaps rule %s (%s)", q->name, a, o->name, b);
+	return true;
+}
+
+/* With the NAT loaded: the slot Q's rule takes, once it clashes with no rule there; or -1
+ * printed. */
+static int nat_slot_pick(struct ctl *c, struct nat *n, const struct nat_req *q)
+{
+	int slot = -1;
+
+	if (rule_find(n, q->name) >= 0)
+		return errf("nat rule %s already exists", q->name);
+	for (int s = 0; s < SL_NAT_RULES_MAX; s++) {
+		if (!n->rule[s].used) {
+			if (slot < 0)
+				slot = s;
+			continue;
+		}
+		if (nat_src_clash(c, n, s, q))
+			return -1;
+	}
+	if (slot < 0)
+		return errf("nat %s: all %d rule slots are in use", q->name, SL_NAT_RULES_MAX);
+	if (uplink_xdp_clash(n, &q->r))
+		return -1;
+	if (q->has_flows && ct_flows(n) != q->flows)
+		return errf("nat %s: the connection table holds %u connections; conntrack is set "
+			   "by the first rule only", q->name, ct_flows(n));
+	return slot;
+}
+
+/* Q's rule into SLOT: the uplink hooked (if no other rule has it) before the rule exists.
+ * 0, or -1 printed with the hooks it made taken off again. */
+static int nat_rule_install(struct ctl *c, struct nat *n, struct nat_req *q, int slot)
+{
+	struct sl_nat_rule *r = &q->r;
+
+	/* The gateways' subnets stay untranslated from the rule's first packet on; the uplink
+	 * is hooked (and marked so for the guard) before the rule exists. */
+	if (nat_local_sync(c))
+		return -1;
+	if (!uplink_in_use(n, q->ifx, slot)) {
+		if (nat_uplink_attach(c, q->ifx, q->dev))
+			return -1;
+		if ((r->flags & SL_NAT_F_XDP) && nat_xdp_attach(c, q->ifx, q->dev, r->flags)) {
+			nat_uplink_detach(c, q->ifx);
+			return -1;
+		}
+	}
+	/* The IPv6 half first: the datapath reads it only once the common half is used. */
+	if (((r->flags & SL_NAT_F_IPV6) && nat6_rule_put(c, slot, &q->r6)) ||
+	    rule_put(n, slot, r)) {
+		if (!uplink_in_use(n, q->ifx, slot))
+			nat_uplink_detach(c, q->ifx);
+		return -1;
+	}
+	return 0;
+}
+
+/* parse → open (and load) → check → install; the undo runs backwards, and a failed add
+ * leaves no instance or NAT it made. */
+static int nat_add(struct ctl *c, int argc, char **argv)
+{
+	struct nat_req q = {
+		.r = { .used = 1, .port_lo = SL_NAT_PORT_LO, .port_hi = SL_NAT_PORT_HI },
+		.flows = SL_NAT_FLOWS_DEFAULT,
+	};
+	char probe[PATH_MAX];
+	bool fresh, loaded;
+	struct nat n;
+	int slot;
+
+	if (nat_parse(&q, argc, argv))
+		return -1;
 	snprintf(probe, sizeof(probe), "%s/%s/%s", SL_PIN_BASE, c->instance, SL_PIN_PROG_TC);
 	fresh = access(probe, F_OK) != 0;
 	if (instance_open(c, true))
 		return -1;
 	loaded = nat_loaded(c);
-	if (bpf_map_lookup_elem(c->ports, &(__u32){ ifx }, &(struct sl_port){}) == 0) {
-		errf("nat %s: device %s is a switch port: a switch port cannot be an uplink "
-		    "(masquerade needs a routed uplink)", name, dev);
+	if (nat_uplink_check(c, &q))
 		goto undo_instance;
-	}
-	if (nat_gateway_leg(c, ifx)) {
-		errf("nat %s: device %s is a switch's gateway: it cannot be an uplink (masquerade "
-		    "needs a routed uplink)", name, dev);
-		goto undo_instance;
-	}
-	if (!has_to && (r.flags & SL_NAT_F_IPV6)) {
-		if (nat6_uplink_addr(ifx, r6.ext)) {
-			errf("nat %s: device %s has no global IPv6 address (add one, or give to ADDR6)",
-			    name, dev);
-			goto undo_instance;
-		}
-		r.flags |= SL_NAT_F_FOLLOW;
-	} else if (!has_to) {
-		int dplen;
-
-		if (nl_addr_first(ifx, &r.ext_addr, &dplen)) {
-			errf("nat %s: device %s has no IPv4 address (add one, or give to ADDR)", name,
-			    dev);
-			goto undo_instance;
-		}
-		r.flags |= SL_NAT_F_FOLLOW;
-	}
 	if (loaded) {
 		if (nat_maps_open(c, &n))
 			goto undo_instance;
-		if (rule_find(&n, name) >= 0) {
-			errf("nat rule %s already exists", name);
+		slot = nat_slot_pick(c, &n, &q);
+		if (slot < 0)
 			goto undo;
-		}
-		for (int s = 0; s < SL_NAT_RULES_MAX; s++) {
-			const struct sl_nat_rule *o = &n.rule[s];
-			__be32 m = o->src_mask & r.src_mask;	/* the shorter prefix */
-			char a[24], b[24];
-
-			if (!o->used) {
-				if (slot < 0)
-					slot = s;
-				continue;
-			}
-			if ((o->flags ^ r.flags) & SL_NAT_F_IPV6)
-				continue;	/* the other family */
-			if (r.flags & SL_NAT_F_IPV6) {
-				struct sl_nat6_rule o6;
-
-				if (nat6_rule_get(c, s, &o6))
-					goto undo;
-				if (!nat6_overlap(&o6, &r6))
-					continue;
-				errf("nat %s: src overlaps rule %s", name, o->name);
-				goto undo;
-			}
-			if ((o->src_addr & m) != (r.src_addr & m))
-				continue;
-			format_cidr(r.src_addr, r.src_mask, a);
-			format_cidr(o->src_addr, o->src_mask, b);
-			errf("nat %s: src %s overlaps rule %s (%s)", name, a, o->name, b);
-			goto undo;
-		}
-		if (slot < 0) {
-			errf("nat %s: all %d rule slots are in use", name, SL_NAT_RULES_MAX);
-			goto undo;
-		}
-		if (uplink_xdp_clash(&n, &r))
-			goto undo;
-		if (has_flows && ct_flows(&n) != flows) {
-			errf("nat %s: the connection table holds %u connections; conntrack is set "
-			    "by the first rule only", name, ct_flows(&n));
-			goto undo;
-		}
 	} else {
-		if (nat_load(c, flows))
+		if (nat_load(c, q.flows))
 			goto undo_instance;
 		if (nat_maps_open(c, &n))
 			goto undo;
 		slot = 0;
 	}
-	/* The gateways' subnets stay untranslated from the rule's first packet on; the uplink
-	 * is hooked (and marked so for the guard) before the rule exists. */
-	if (nat_local_sync(c))
+	if (nat_rule_install(c, &n, &q, slot))
 		goto undo;
-	if (!uplink_in_use(&n, ifx, slot)) {
-		if (nat_uplink_attach(c, ifx, dev))
-			goto undo;
-		if ((r.flags & SL_NAT_F_XDP) && nat_xdp_attach(c, ifx, dev, r.flags)) {
-			nat_uplink_detach(c, ifx);
-			goto undo;
-		}
-	}
-	/* The IPv6 half first: the datapath reads it only once the common half is used. */
-	if (((r.flags & SL_NAT_F_IPV6) && nat6_rule_put(c, slot, &r6)) || rule_put(&n, slot, &r)) {
-		if (!uplink_in_use(&n, ifx, slot))
-			nat_uplink_detach(c, ifx);
-		goto undo;
-	}
 	nat_close(&n);
 	return 0;
 undo:

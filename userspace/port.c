@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* `sluice port`: the command line (add, set, del, show). Kinds of port are port_kind.h's,
- * the port table port_table.c's, flood lists flood.c's. */
+ * the port table port_table.c's, flood lists flood.c's, option parsing port_opts.c's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,138 +25,6 @@ static const char *hook_name(int hook)
 	return hook == SL_HOOK_XDP_NATIVE ? "xdp native" : hook == SL_HOOK_XDP_GENERIC ?
 	       "xdp generic" : hook == SL_HOOK_XDP_OFFLOAD ? "xdp offload" : "tc";
 }
-
-#define PORT_ADD_OPTS "netns, dev, macvlan, parent, ifname, addr, gw, mac, xdp, vlan, trunk, " \
-		      "native, spoofchk"
-#define PORT_SET_OPTS "addr, xdp, vlan, trunk, native, spoofchk"
-
-/* Options shared by add and set; ADD allows the creation-only ones. */
-static int parse_port_opts(struct port_req *r, int argc, char **argv, bool add)
-{
-	const char *mode_k = NULL, *mode_v = NULL, *native = NULL;
-	char why[80], list[1024];
-
-	for (int i = 0; i < argc; i++) {
-		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (add && !strcmp(k, "dev")) {
-			r->dev = true;
-			continue;
-		}
-		if (add && !strcmp(k, "macvlan")) {
-			r->macvlan = true;
-			continue;
-		}
-		int n6 = addr6_opt(&r->a6, add ? ADDR6_PORT_ADD : ADDR6_PORT_SET, k, v);
-
-		if (n6 < 0)
-			return -1;
-		if (n6) {	/* an IPv6 address, gw6 or trusted */
-			i++;
-			continue;
-		}
-		if (!v)
-			return errf("port: \"%s\" needs a value%s", k,
-				   add && !strcmp(k, "netns") ? " (the container's netns)" : "");
-		i++;
-		if (!strcmp(k, "vlan") || !strcmp(k, "trunk")) {
-			if (mode_k)
-				return errf("port: VLAN mode is given twice (\"%s %s\" and \"%s %s\"): "
-					   "a port is an access port or a trunk", mode_k, mode_v, k, v);
-			mode_k = k;
-			mode_v = v;
-		}
-		if (add && !strcmp(k, "netns")) {
-			r->netns = v;
-		} else if (add && !strcmp(k, "parent")) {
-			if (!name_valid(v, IF_NAMESIZE - 1))
-				return errf("parent \"%s\" is not a valid interface name", v);
-			r->parent = v;
-		} else if (add && !strcmp(k, "ifname")) {
-			if (!name_valid(v, IF_NAMESIZE - 1))
-				return errf("ifname \"%s\" is not a valid interface name", v);
-			r->ifname = v;
-		} else if (!strcmp(k, "addr")) {
-			uint32_t a;
-			int plen;
-
-			if (parse_cidr(v, &a, &plen) || plen < 1 || plen > 32)
-				return errf("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.2/24", v);
-			if (r->has_addr && addr4_more_add(&r->a4, r->addr, a, plen))
-				return -1;	/* several: the first stays the port's .ip */
-			if (!r->has_addr) {
-				r->addr = a;
-				r->plen = plen;
-			}
-			r->has_addr = true;
-		} else if (add && !strcmp(k, "gw")) {
-			if (parse_ipv4(v, &r->gw))
-				return errf("gw \"%s\" is not an IPv4 address", v);
-			r->has_gw = true;
-		} else if (add && !strcmp(k, "mac")) {
-			if (parse_mac(v, r->mac))
-				return errf("mac \"%s\" is not a MAC address such as 02:00:00:00:00:01", v);
-			if (r->mac[0] & 1)
-				return errf("mac %s is a multicast address", v);
-			r->has_mac = true;
-		} else if (!strcmp(k, "xdp")) {
-			if (!strcmp(v, "native"))
-				r->hook = SL_HOOK_XDP_NATIVE;
-			else if (!strcmp(v, "generic"))
-				r->hook = SL_HOOK_XDP_GENERIC;
-			else if (!strcmp(v, "offload"))
-				r->hook = SL_HOOK_XDP_OFFLOAD;
-			else if (!strcmp(v, "auto"))
-				r->hook = PORT_HOOK_AUTO;
-			else if (!add && !strcmp(v, "off"))
-				r->hook = SL_HOOK_TC;
-			else
-				return errf("xdp \"%s\": expected native, generic, offload or auto%s", v,
-					   add ? "" : " or off");
-			r->has_hook = true;
-		} else if (!strcmp(k, "vlan")) {
-			if (parse_vid(v, &r->pvid))
-				return errf("vlan \"%s\" is not a VLAN id (1-4094)", v);
-			r->mode = SL_MODE_ACCESS;
-			r->has_vlan = true;
-		} else if (!strcmp(k, "trunk")) {
-			if (parse_vid_list(v, r->vids, why, sizeof(why)))
-				return errf("trunk \"%s\": %s (expected a list such as 10,20,100-199)",
-					   v, why);
-			r->mode = SL_MODE_TRUNK;
-			r->pvid = 0;
-			r->has_vlan = true;
-		} else if (!strcmp(k, "native")) {
-			if (native)
-				return errf("native %s: given twice", v);
-			native = v;
-		} else if (!strcmp(k, "spoofchk")) {
-			if (strcmp(v, "on") && strcmp(v, "off"))
-				return errf("spoofchk \"%s\": expected on or off", v);
-			r->spoofchk = !strcmp(v, "on");
-		} else if (!add && (!strcmp(k, "netns") || !strcmp(k, "parent") ||
-				    !strcmp(k, "ifname") || !strcmp(k, "gw") || !strcmp(k, "mac"))) {
-			return errf("port set: \"%s\" is given when the port is made (set takes %s)",
-				   k, PORT_SET_OPTS);
-		} else {
-			return errf("port %s: unknown option \"%s\" (%s takes %s)", add ? "add" : "set",
-				   k, add ? "add" : "set", add ? PORT_ADD_OPTS : PORT_SET_OPTS);
-		}
-	}
-	if (native) {	/* after the loop: "native" may come before "trunk" */
-		if (!r->has_vlan || r->mode != SL_MODE_TRUNK)
-			return errf("native %s: only a trunk has a native VLAN (give it with \"trunk VIDS\")",
-				   native);
-		if (parse_vid(native, &r->pvid))
-			return errf("native \"%s\" is not a VLAN id (1-4094)", native);
-		if (!(r->vids[r->pvid / 64] >> (r->pvid % 64) & 1)) {
-			format_vid_list(r->vids, list, sizeof(list));
-			return errf("native VLAN %u is not in the trunk's list %s", r->pvid, list);
-		}
-	}
-	return 0;
-}
-
 
 static void port_fill_vlan(struct sl_port *p, const struct port_req *r)
 {
@@ -189,7 +57,8 @@ static const struct port_kind *const port_kinds[] = {
 	&port_kind_endpoint, &port_kind_host_macvlan, &port_kind_dev, &port_kind_veth,
 };
 
-const struct port_kind *port_kind_of(const struct port_req *r)
+/* The kind R asks for, or NULL (printed). */
+static const struct port_kind *port_kind_of(const struct port_req *r)
 {
 	for (size_t i = 0; i < sizeof(port_kinds) / sizeof(port_kinds[0]); i++)
 		if (port_kinds[i]->wants(r))
@@ -295,6 +164,42 @@ out:
 	return ret;
 }
 
+/* `port set P xdp MODE|off` where P's hook is another: P (a copy, written to sl_ports by
+ * the caller) gets HOOK. 0, or -1 printed. */
+static int port_set_hook(struct ctl *c, struct sl_port *p, int hook)
+{
+	uint32_t ifx = p->ifindex;
+
+	if (hook != SL_HOOK_TC && p->hook != SL_HOOK_TC)
+		return errf("port %s: set xdp off before changing the XDP mode", p->name);
+	if (hook != SL_HOOK_TC && !(p->flags & SL_PORT_F_PEER))
+		fprintf(stderr, "sluice: note: port %s is not a container veth: frames "
+			"for it still cross tc\n", p->name);
+	if (hook == SL_HOOK_TC) {
+		/* No XDP redirects towards it before its hook goes. */
+		p->flags &= ~SL_PORT_F_XDP_TX;
+		p->hook = SL_HOOK_TC;
+		if (port_put(c, ifx, p, BPF_EXIST))
+			return errf("port %s: map sl_ports: %s", p->name, strerror(errno));
+		bpf_map_delete_elem(c->tx, &ifx);
+		port_detach_xdp(c, ifx);
+		if ((p->flags & SL_PORT_F_PEER) && peer_set_xdp(c, p, false))
+			return -1;	/* the port is on tc; its peer keeps XDP's settings */
+		return 0;
+	}
+	if (port_xdp_attach(c, p, hook))
+		return -1;
+	if ((p->flags & SL_PORT_F_PEER) && peer_set_xdp(c, p, true)) {
+		port_detach_xdp(c, ifx);	/* nothing applied, nothing shown */
+		return -1;
+	}
+	if (p->flags & SL_PORT_F_PEER)
+		p->flags |= SL_PORT_F_XDP_TX;
+	if ((p->flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY))
+		return errf("port %s: map sl_tx: %s", p->name, strerror(errno));
+	return 0;
+}
+
 static int port_set(struct ctl *c, int argc, char **argv)
 {
 	struct port_req r = { .spoofchk = -1, .a6 = ADDR6_REQ_INIT };
@@ -349,35 +254,8 @@ static int port_set(struct ctl *c, int argc, char **argv)
 	if (r.has_hook && r.hook == SL_HOOK_XDP_OFFLOAD && p.hook == SL_HOOK_XDP_OFFLOAD &&
 	    offload_attach(c, &p))
 		return -1;
-	if (r.has_hook && r.hook != p.hook) {
-		if (r.hook != SL_HOOK_TC && p.hook != SL_HOOK_TC)
-			return errf("port %s: set xdp off before changing the XDP mode", p.name);
-		if (r.hook != SL_HOOK_TC && !(p.flags & SL_PORT_F_PEER))
-			fprintf(stderr, "sluice: note: port %s is not a container veth: frames "
-				"for it still cross tc\n", p.name);
-		if (r.hook == SL_HOOK_TC) {
-			/* No XDP redirects towards it before its hook goes. */
-			p.flags &= ~SL_PORT_F_XDP_TX;
-			p.hook = SL_HOOK_TC;
-			if (port_put(c, ifx, &p, BPF_EXIST))
-				return errf("port %s: map sl_ports: %s", p.name, strerror(errno));
-			bpf_map_delete_elem(c->tx, &ifx);
-			port_detach_xdp(c, ifx);
-			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(c, &p, false))
-				return -1;	/* the port is on tc; its peer keeps XDP's settings */
-		} else {
-			if (port_xdp_attach(c, &p, r.hook))
-				return -1;
-			if ((p.flags & SL_PORT_F_PEER) && peer_set_xdp(c, &p, true)) {
-				port_detach_xdp(c, ifx);	/* nothing applied, nothing shown */
-				return -1;
-			}
-			if (p.flags & SL_PORT_F_PEER)
-				p.flags |= SL_PORT_F_XDP_TX;
-			if ((p.flags & SL_PORT_F_XDP_TX) && bpf_map_update_elem(c->tx, &ifx, &ifx, BPF_ANY))
-				return errf("port %s: map sl_tx: %s", p.name, strerror(errno));
-		}
-	}
+	if (r.has_hook && r.hook != p.hook && port_set_hook(c, &p, r.hook))
+		return -1;
 	if (port_put(c, ifx, &p, BPF_EXIST))
 		return errf("port %s: map sl_ports: %s", p.name, strerror(errno));
 	if (old.ip != p.ip)

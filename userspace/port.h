@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "addr4.h"
 #include "addr6.h"
+#include "port_maps.h"
 
 struct port_req {
 	const char *sw, *name, *netns, *ifname, *parent;
@@ -27,6 +28,9 @@ struct port_req {
 	struct addr4_more a4;	/* IPv4 addresses after addr (addr4.c) */
 };
 
+/* port_opts.c: the options of `port add` (ADD) or `port set` after the port's name into R;
+ * 0, or -1 printed. */
+int parse_port_opts(struct port_req *r, int argc, char **argv, bool add);
 /* Inside the container (current netns): MAC, address, link up, default route;
  * returns the device's MAC. */
 int peer_setup(const struct port_req *r, uint8_t mac[6]);
@@ -35,16 +39,6 @@ int peer_set_xdp(struct ctl *c, const struct sl_port *p, bool xdp);
 /* Call FN for each port (a copy); stops at and returns FN's first nonzero result. */
 int ports_for_each(struct ctl *c, int (*fn)(struct ctl *, const struct sl_port *, void *),
 		   void *arg);
-
-/* Every write of sl_ports goes through these two (port_table.c): they keep its ARRAY copies
- * (sl_port_slots, sl_port_idx) in step. port_put is bpf_map_update_elem of P at KEY with
- * FLAGS; port_erase deletes KEY. 0, or -1 with errno set. */
-int port_put(struct ctl *c, uint32_t key, const struct sl_port *p, uint64_t flags);
-int port_erase(struct ctl *c, uint32_t key);
-/* Fill the ARRAY copies from sl_ports (`sluice upgrade` from a build without them). */
-int ports_fast_sync(struct ctl *c);
-/* Unpin the ARRAY copies (instance_remove). */
-void ports_fast_unpin(struct ctl *c);
 
 /* endpoint.c: a macvlan of R->parent in container netns R->netns as port P (filled
  * with switch, name and VLAN). Leaves nothing behind on failure. */
@@ -67,8 +61,6 @@ void lan_detach(struct ctl *c, const struct sl_port *p);
  * trunk, every VLAN) of SWITCH_ID (SELF: the port asking); else -1 printed. */
 int addr_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, uint32_t addr,
 		    const char *self);
-/* The host's gateways forget ADDR's neighbour entry (its MAC may be another port's now). */
-void addr_neigh_forget(struct ctl *c, uint32_t switch_id, uint32_t addr);
 /* Every IPv4 address of R (addr and a4) is free, as addr_check_free. */
 int addrs_check_free(struct ctl *c, uint32_t switch_id, uint16_t vid, const struct port_req *r,
 		     const char *self);

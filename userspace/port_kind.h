@@ -7,7 +7,9 @@
 #define SLUICE_PORT_KIND_H
 
 #include <stdbool.h>
-#include "port.h"
+#include "ctl.h"
+
+struct port_req;		/* port.h: what `port add` was asked for */
 
 /* What create made, for the undo and for install. */
 struct port_made {
@@ -38,8 +40,5 @@ extern const struct port_kind port_kind_veth;		/* port_veth.c */
 extern const struct port_kind port_kind_dev;		/* port_dev.c */
 extern const struct port_kind port_kind_host_macvlan;	/* port_dev.c */
 extern const struct port_kind port_kind_endpoint;	/* endpoint.c */
-
-/* The kind R asks for, or NULL (printed). */
-const struct port_kind *port_kind_of(const struct port_req *r);
 
 #endif

@@ -110,6 +110,61 @@ fail:
 	return -1;
 }
 
+/* `switch add NAME`'s options after NAME: the gateway's IPv4 CIDR into SW (HAS_ADDR), its
+ * IPv6 ones into A6. 0, or -1 printed. */
+static int switch_add_opts(int argc, char **argv, struct sl_switch *sw, bool *has_addr,
+			   struct addr6_req *a6)
+{
+	for (int i = 1; i < argc; i++) {
+		int n6 = addr6_opt(a6, ADDR6_GATEWAY, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+
+		if (n6 < 0)
+			return -1;
+		if (n6) {	/* an IPv6 gateway address */
+			i++;
+			continue;
+		}
+		if (!strcmp(argv[i], "addr") && i + 1 < argc) {
+			int plen;
+
+			if (parse_cidr(argv[++i], &sw->gw_addr, &plen) || plen < 1 || plen > 30)
+				return errf("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.1/24",
+					   argv[i]);
+			sw->gw_plen = plen;
+			*has_addr = true;
+		} else {
+			return errf("switch add: unexpected \"%s\"", argv[i]);
+		}
+	}
+	return 0;
+}
+
+/* Undo gateway_add: the gateway port GWPORT goes, with its veth pair. */
+static void gateway_port_remove(struct ctl *c, const char *gwport)
+{
+	struct sl_port p;
+
+	if (!port_get_by_name(c, gwport, &p))
+		port_remove(c, &p, true);
+}
+
+/* SW into sl_switches under KEY (a new entry): 0, or -1 printed. */
+static int switch_write(struct ctl *c, const char *key, const struct sl_switch *sw,
+			const char *name)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!bpf_map_update_elem(c->switches, key, sw, BPF_NOEXIST))
+		return 0;
+	if (errno == E2BIG && !bpf_obj_get_info_by_fd(c->switches, &info, &len))
+		return errf("switch %s: an instance holds at most %u switches", name,
+			   info.max_entries);
+	return errf("switch %s: write map sl_switches: %s", name, strerror(errno));
+}
+
+/* parse → gateway leg → sl_switches → flood lists and NAT exemptions; the undo runs
+ * backwards, and removes the instance a failed first switch made. */
 static int switch_add(struct ctl *c, int argc, char **argv)
 {
 	char key[SL_NAME_LEN] = {}, gwport[SL_NAME_LEN];
@@ -124,27 +179,8 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 	if (!name_valid(name, SWITCH_NAME_MAX))
 		return errf("switch name \"%s\" is invalid (1-%d of A-Z a-z 0-9 _ . -)", name,
 			   SWITCH_NAME_MAX);
-	for (int i = 1; i < argc; i++) {
-		int n6 = addr6_opt(&a6, ADDR6_GATEWAY, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
-
-		if (n6 < 0)
-			return -1;
-		if (n6) {	/* an IPv6 gateway address */
-			i++;
-			continue;
-		}
-		if (!strcmp(argv[i], "addr") && i + 1 < argc) {
-			int plen;
-
-			if (parse_cidr(argv[++i], &sw.gw_addr, &plen) || plen < 1 || plen > 30)
-				return errf("addr \"%s\" is not an IPv4 CIDR such as 10.0.0.1/24",
-					   argv[i]);
-			sw.gw_plen = plen;
-			has_addr = true;
-		} else {
-			return errf("switch add: unexpected \"%s\"", argv[i]);
-		}
-	}
+	if (switch_add_opts(argc, argv, &sw, &has_addr, &a6))
+		return -1;
 	if (a6.n && !has_addr)
 		return errf("switch %s: an IPv6 gateway address comes with an IPv4 one "
 			   "(addr 10.0.0.1/24 addr fd00::1/64)", name);
@@ -166,43 +202,23 @@ static int switch_add(struct ctl *c, int argc, char **argv)
 		if (host < 0)
 			goto fail;
 		sw.gw_ifindex = host;
-		if (addr6_gateway_add(c, name, &a6)) {
-			struct sl_port p;
-
-			if (!port_get_by_name(c, gwport, &p))
-				port_remove(c, &p, true);
-			goto fail;
-		}
+		if (addr6_gateway_add(c, name, &a6))
+			goto remove_gateway;
 	}
-	if (bpf_map_update_elem(c->switches, key, &sw, BPF_NOEXIST)) {
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-
-		if (errno == E2BIG && !bpf_obj_get_info_by_fd(c->switches, &info, &len))
-			errf("switch %s: an instance holds at most %u switches", name,
-			    info.max_entries);
-		else
-			errf("switch %s: write map sl_switches: %s", name, strerror(errno));
-		if (sw.gw_ifindex) {
-			struct sl_port p;
-
-			if (!port_get_by_name(c, gwport, &p))
-				port_remove(c, &p, true);
-		}
-		goto fail;
-	}
+	if (switch_write(c, key, &sw, name))
+		goto remove_gateway;
 	if (has_addr && flood_rebuild(c, sw.id))
 		return -1;
 	if (has_addr && nat_local_sync(c)) {
-		struct sl_port p;
-
-		if (!port_get_by_name(c, gwport, &p))
-			port_remove(c, &p, true);
+		gateway_port_remove(c, gwport);
 		bpf_map_delete_elem(c->switches, key);
 		nat_local_sync(c);
 		goto fail;
 	}
 	return 0;
+remove_gateway:
+	if (sw.gw_ifindex)
+		gateway_port_remove(c, gwport);
 fail:
 	if (switch_count(c) == 0)
 		instance_remove(c);

@@ -107,17 +107,70 @@ static void format_cidr(uint32_t addr, int plen, char buf[20])
 	snprintf(buf, 20, "%s/%d", a, plen);
 }
 
+/* What `vlan add SWITCH VID` asked for after the VID. */
+struct vlan_req {
+	uint32_t addr;		/* network order */
+	int plen;
+	bool has_addr;
+	const char *name;	/* the host leg's, or NULL: SWITCH.VID */
+	struct addr6_req a6;
+};
+
+/* The options after SWITCH VID into Q: 0, or -1 printed. */
+static int vlan_add_opts(int argc, char **argv, struct vlan_req *q)
+{
+	for (int i = 2; i < argc; i++) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int n6;
+
+		if (!v)
+			return errf("vlan add: \"%s\" needs a value", k);
+		i++;
+		n6 = addr6_opt(&q->a6, ADDR6_GATEWAY, k, v);
+		if (n6 < 0)
+			return -1;
+		if (n6)		/* an IPv6 gateway address */
+			continue;
+		if (!strcmp(k, "addr")) {
+			if (parse_cidr(v, &q->addr, &q->plen) || q->plen < 1 || q->plen > 30)
+				return errf("addr \"%s\" is not an IPv4 CIDR such as 10.0.10.1/24", v);
+			q->has_addr = true;
+		} else if (!strcmp(k, "name")) {
+			if (!name_valid(v, GW_HOST_MAX))
+				return errf("name \"%s\" is not an interface name of 1-%d characters "
+					   "(A-Z a-z 0-9 _ . -)", v, GW_HOST_MAX);
+			q->name = v;
+		} else {
+			return errf("vlan add: unexpected \"%s\"", k);
+		}
+	}
+	return 0;
+}
+
+/* No other gateway of the instance has a subnet overlapping Q's: 0, or -1 printed. */
+static int vlan_subnet_free(struct ctl *c, const struct vlan_req *q, uint16_t vid,
+			    const char *sw_name)
+{
+	char mine[20], theirs[20];
+	struct vlan_gw other;
+
+	if (gateway_overlapping(c, q->addr, q->plen, &other))
+		return 0;
+	format_cidr(q->addr, q->plen, mine);
+	format_cidr(other.addr, other.plen, theirs);
+	return errf("vlan %u of switch %s: %s overlaps gateway %s (%s)", vid, sw_name, mine,
+		   other.host, theirs);
+}
+
 static int vlan_add(struct ctl *c, int argc, char **argv)
 {
 	char host[IF_NAMESIZE + 8] = "", port[IF_NAMESIZE + 8];
-	const char *sw_name, *vid_s, *name = NULL;
+	struct vlan_req q = { .a6 = ADDR6_REQ_INIT };
+	const char *sw_name, *vid_s;
 	struct vlan_gw other;
 	struct sl_switch sw;
 	struct sl_port p;
-	struct addr6_req a6 = ADDR6_REQ_INIT;
-	uint32_t addr = 0;
-	int plen = 0, hostx, n6;
-	bool has_addr = false;
+	int hostx;
 	uint16_t vid;
 
 	if (argc < 2)
@@ -126,42 +179,20 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 	vid_s = argv[1];
 	if (parse_vid(vid_s, &vid))
 		return errf("vlan \"%s\" is not a VLAN id (1-4094)", vid_s);
-	for (int i = 2; i < argc; i++) {
-		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!v)
-			return errf("vlan add: \"%s\" needs a value", k);
-		i++;
-		n6 = addr6_opt(&a6, ADDR6_GATEWAY, k, v);
-		if (n6 < 0)
-			return -1;
-		if (n6)		/* an IPv6 gateway address */
-			continue;
-		if (!strcmp(k, "addr")) {
-			if (parse_cidr(v, &addr, &plen) || plen < 1 || plen > 30)
-				return errf("addr \"%s\" is not an IPv4 CIDR such as 10.0.10.1/24", v);
-			has_addr = true;
-		} else if (!strcmp(k, "name")) {
-			if (!name_valid(v, GW_HOST_MAX))
-				return errf("name \"%s\" is not an interface name of 1-%d characters "
-					   "(A-Z a-z 0-9 _ . -)", v, GW_HOST_MAX);
-			name = v;
-		} else {
-			return errf("vlan add: unexpected \"%s\"", k);
-		}
-	}
-	if (!has_addr)
+	if (vlan_add_opts(argc, argv, &q))
+		return -1;
+	if (!q.has_addr)
 		return errf("vlan add %s %u: give the gateway's \"addr CIDR\"", sw_name, vid);
 	if (instance_open(c, false))
 		return -1;
 	if (switch_get(c, sw_name, &sw))
 		return errf("switch %s does not exist", sw_name);
 	snprintf(host, sizeof(host), "%s.%u", sw_name, vid);	/* switch names are <= 12 */
-	if (!name && strlen(host) > GW_HOST_MAX)
+	if (!q.name && strlen(host) > GW_HOST_MAX)
 		return errf("vlan %u of switch %s: gateway name %s is longer than %d characters "
 			   "(choose one with \"name IF\")", vid, sw_name, host, GW_HOST_MAX);
-	if (name)
-		snprintf(host, sizeof(host), "%s", name);
+	if (q.name)
+		snprintf(host, sizeof(host), "%s", q.name);
 	snprintf(port, sizeof(port), "%s-gw", host);
 	if (!gateway_find(c, sw.id, vid, &other))
 		return errf("vlan %u of switch %s already has a gateway (%s)", vid, sw_name,
@@ -171,20 +202,12 @@ static int vlan_add(struct ctl *c, int argc, char **argv)
 			   vid, sw_name, host, port);
 	if (!port_get_by_name(c, port, &p))
 		return errf("vlan %u of switch %s: port %s already exists", vid, sw_name, port);
-	if (!gateway_overlapping(c, addr, plen, &other)) {
-		char mine[20], theirs[20];
-
-		format_cidr(addr, plen, mine);
-		format_cidr(other.addr, other.plen, theirs);
-		return errf("vlan %u of switch %s: %s overlaps gateway %s (%s)", vid, sw_name, mine,
-			   other.host, theirs);
-	}
-	if (addr6_gateway_check(c, &a6))
+	if (vlan_subnet_free(c, &q, vid, sw_name) || addr6_gateway_check(c, &q.a6))
 		return -1;
-	hostx = gateway_add(c, host, sw.id, vid, addr, plen);
+	hostx = gateway_add(c, host, sw.id, vid, q.addr, q.plen);
 	if (hostx < 0)
 		return -1;
-	if (addr6_gateway_add(c, host, &a6) || flood_rebuild(c, sw.id) || nat_local_sync(c)) {
+	if (addr6_gateway_add(c, host, &q.a6) || flood_rebuild(c, sw.id) || nat_local_sync(c)) {
 		if (!port_get_by_name(c, port, &p))
 			port_remove(c, &p, true);
 		nat_local_sync(c);
