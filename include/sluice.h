@@ -4,11 +4,7 @@
 #ifndef SLUICE_H
 #define SLUICE_H
 
-#ifdef __BPF__
 #include <linux/types.h>
-#else
-#include <linux/types.h>
-#endif
 
 #define SL_NAME_LEN		16	/* switch and interface names (IFNAMSIZ) */
 #define SL_NETNS_LEN		48	/* netns name shown by port show */

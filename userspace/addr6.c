@@ -13,6 +13,7 @@
 #include "addr6.h"
 #include "netlink.h"
 #include "output.h"
+#include "port_maps.h"
 
 int maps6_open(struct ctl *c, struct maps6 *m, bool quiet)
 {
@@ -156,22 +157,26 @@ int addr6_opt(struct addr6_req *a, enum addr6_for what, const char *k, const cha
 	return 0;
 }
 
+struct slot_q {
+	uint32_t slot;
+	char *buf;
+};
+
+static int slot_match(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct slot_q *q = arg;
+
+	(void)c;
+	if (p->slot != q->slot)
+		return 0;
+	snprintf(q->buf, SL_NAME_LEN, "%s", p->name);
+	return 1;
+}
+
 /* Name of the port in SLOT (for messages), "?" when gone. */
 static const char *slot_name(struct ctl *c, uint32_t slot, char buf[SL_NAME_LEN])
 {
-	struct sl_port p;
-	uint32_t ifx, next;
-	bool first = true;
-
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.slot == slot) {
-			snprintf(buf, SL_NAME_LEN, "%s", p.name);
-			return buf;
-		}
-	}
-	return "?";
+	return ports_for_each(c, slot_match, &(struct slot_q){ slot, buf }) ? buf : "?";
 }
 
 /* Refuse an address of A already owned on SWITCH_ID by another than slot SELF. */

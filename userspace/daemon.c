@@ -31,27 +31,25 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
+static int reap_one(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct nl_link_info li;
+
+	(void)arg;
+	if (p->flags & SL_PORT_F_ENDPOINT ? endpoint_alive(c, p) :
+	    nl_link_get(p->ifindex, &li) == 0 && !strcmp(li.name, p->name))
+		return 0;
+	fprintf(stderr, "sluice daemon: port %s: device gone, removing the port\n", p->name);
+	struct sl_port gone = *p;
+
+	port_remove(c, &gone, false);
+	return 0;	/* the walk goes on from the table's start (its key is gone) */
+}
+
 /* Ports whose device vanished (container netns deleted, device removed). */
 static void ports_reap(struct ctl *c)
 {
-	struct sl_port p;
-	uint32_t ifx, next;
-	bool first = true;
-
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		struct nl_link_info li;
-
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p))
-			continue;
-		if (p.flags & SL_PORT_F_ENDPOINT ? endpoint_alive(c, &p) :
-		    nl_link_get(next, &li) == 0 && !strcmp(li.name, p.name))
-			continue;
-		fprintf(stderr, "sluice daemon: port %s: device gone, removing the port\n", p.name);
-		port_remove(c, &p, false);
-		first = true;
-	}
+	ports_for_each(c, reap_one, NULL);
 }
 
 /* One daemon per instance: an abstract socket named after it, in the netns it manages

@@ -62,31 +62,6 @@ static bool uplink_xdp_clash(struct nat *n, const struct sl_nat_rule *r)
 	return false;
 }
 
-static __be32 mask_of(int plen)
-{
-	return plen ? htonl(~0u << (32 - plen)) : 0;
-}
-
-/* "LO-HI" within 1-65535, LO <= HI. */
-static int parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	char buf[16], *dash;
-	uint32_t l, h;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	dash = strchr(buf, '-');
-	if (!dash)
-		return -EINVAL;
-	*dash = 0;
-	if (parse_u32(buf, 1, 65535, &l) || parse_u32(dash + 1, 1, 65535, &h) || l > h)
-		return -EINVAL;
-	*lo = l;
-	*hi = h;
-	return 0;
-}
-
 static bool switches_empty(struct ctl *c)
 {
 	char key[SL_NAME_LEN];

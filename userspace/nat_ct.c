@@ -121,7 +121,7 @@ static int parse_prefix(const char *s, __be32 *addr, __be32 *mask)
 
 	if (strchr(s, '/') ? parse_cidr(s, addr, &plen) : parse_ipv4(s, addr))
 		return -1;
-	*mask = plen ? htonl(~0u << (32 - plen)) : 0;
+	*mask = mask_of(plen);
 	*addr &= *mask;
 	return 0;
 }

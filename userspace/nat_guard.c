@@ -84,14 +84,22 @@ static int guard_attach(struct ctl *c, int ifindex)
 
 static void guard_links_unpin(struct ctl *c, bool stale_only);
 
+static int guard_gateway(struct ctl *c, const struct sl_port *p, void *failed)
+{
+	struct nl_link_info li;
+
+	if ((p->flags & SL_PORT_F_GATEWAY) && !nl_link_get(p->ifindex, &li) &&
+	    li.peer_ifindex > 0 && guard_attach(c, li.peer_ifindex))
+		*(bool *)failed = true;
+	return 0;
+}
+
 /* Every gateway port's host leg (the veth peer carrying the address) gets the guard; every
  * rule whose uplink device is still the one hooked is in the uplinks map. */
 int nat_guard_sync(struct ctl *c)
 {
 	char path[PATH_MAX];
-	struct sl_port p;
-	uint32_t ifx, next;
-	bool first = true;
+	bool failed = false;
 	int ret = 0, fd;
 
 	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_RULES]);
@@ -108,18 +116,8 @@ int nat_guard_sync(struct ctl *c)
 	}
 	close(fd);
 	guard_links_unpin(c, true);	/* gateways that went (switch del, vlan del) */
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		struct nl_link_info li;
-
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p) || !(p.flags & SL_PORT_F_GATEWAY) ||
-		    nl_link_get(p.ifindex, &li) || li.peer_ifindex <= 0)
-			continue;
-		if (guard_attach(c, li.peer_ifindex))
-			ret = -1;
-	}
-	return ret;
+	ports_for_each(c, guard_gateway, &failed);
+	return failed ? -1 : ret;
 }
 
 /* Unpin the guard links: all of them, or (STALE_ONLY) those whose device has gone. */

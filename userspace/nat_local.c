@@ -8,8 +8,10 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include "ctl.h"
+#include "port_maps.h"
 #include "nat_ctl.h"
 #include "netlink.h"
+#include "parse.h"
 #include "sluice_nat_pub.h"
 
 struct local_set {
@@ -27,7 +29,7 @@ static void local_set_add(struct local_set *s, uint32_t addr, int plen, uint32_t
 	if (plen < 1 || plen > 32 || s->n == SL_NAT_LOCAL_MAX)
 		return;
 	k.prefixlen = plen;
-	k.addr = addr & htonl(~0u << (32 - plen));
+	k.addr = addr & mask_of(plen);
 	for (int i = 0; i < s->n; i++)
 		if (!memcmp(&s->key[i], &k, sizeof(k)))
 			return;	/* a switch's own gateway is also a gateway port */
@@ -47,12 +49,23 @@ static bool local_set_has(const struct local_set *s, const struct sl_nat_local_k
 
 /* Every gateway subnet of the instance: switch addresses from sl_switches, VLAN gateways
  * from the address of the host end of each gateway port. */
+static int local_gateway(struct ctl *c, const struct sl_port *p, void *s)
+{
+	struct nl_link_info li;
+	uint32_t addr;
+	int plen;
+
+	(void)c;
+	if ((p->flags & SL_PORT_F_GATEWAY) && !nl_link_get(p->ifindex, &li) &&
+	    li.peer_ifindex > 0 && !nl_addr_first(li.peer_ifindex, &addr, &plen))
+		local_set_add(s, addr, plen, p->switch_id, p->pvid);
+	return 0;
+}
+
 static void local_set_collect(struct ctl *c, struct local_set *s)
 {
 	char key[SL_NAME_LEN], prev[SL_NAME_LEN];
 	struct sl_switch sw;
-	struct sl_port p;
-	uint32_t ifx, next;
 	bool first = true;
 
 	while (bpf_map_get_next_key(c->switches, first ? NULL : prev, key) == 0) {
@@ -61,20 +74,7 @@ static void local_set_collect(struct ctl *c, struct local_set *s)
 		if (!bpf_map_lookup_elem(c->switches, key, &sw) && sw.gw_ifindex)
 			local_set_add(s, sw.gw_addr, sw.gw_plen, sw.id, SL_VLAN_DEFAULT);
 	}
-	first = true;
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		struct nl_link_info li;
-		uint32_t addr;
-		int plen;
-
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p) || !(p.flags & SL_PORT_F_GATEWAY) ||
-		    nl_link_get(p.ifindex, &li) || li.peer_ifindex <= 0 ||
-		    nl_addr_first(li.peer_ifindex, &addr, &plen))
-			continue;
-		local_set_add(s, addr, plen, p.switch_id, p.pvid);
-	}
+	ports_for_each(c, local_gateway, s);
 }
 
 /* sl_nat_gw, (switch, VLAN) -> gateway address, from the same set: the source a hairpin

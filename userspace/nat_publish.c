@@ -164,7 +164,7 @@ static int req_parse(struct pub_ctx *p, int argc, char **argv, bool add, struct 
 
 			if (parse_cidr(v, &q->from, &plen))
 				return errf("nat publish: from \"%s\" is not an IPv4 CIDR", v);
-			q->from_mask = plen ? htonl(~0u << (32 - plen)) : 0;
+			q->from_mask = mask_of(plen);
 			q->from &= q->from_mask;
 		} else {
 			return errf("nat publish: unexpected \"%s\" (%s)", k, PUB_USAGE);

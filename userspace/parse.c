@@ -198,3 +198,27 @@ bool matches(const char *arg, const char *word)
 
 	return n > 0 && n <= strlen(word) && !strncmp(arg, word, n);
 }
+
+uint32_t mask_of(int plen)
+{
+	return plen ? htonl(~0u << (32 - plen)) : 0;
+}
+
+int parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	char buf[16], *dash;
+	uint32_t l, h;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (!dash)
+		return -EINVAL;
+	*dash = 0;
+	if (parse_u32(buf, 1, 65535, &l) || parse_u32(dash + 1, 1, 65535, &h) || l > h)
+		return -EINVAL;
+	*lo = l;
+	*hi = h;
+	return 0;
+}

@@ -18,6 +18,10 @@ int parse_vid(const char *s, uint16_t *vid);
  * saying which in WHY (WHY_LEN bytes; may be NULL): "empty item",
  * "4096 is not a VLAN id (1-4094)", "range 20-10 is reversed". */
 int parse_vid_list(const char *s, uint64_t words[64], char *why, unsigned why_len);
+/* A port range "LO-HI" within 1-65535, LO <= HI. */
+int parse_ports(const char *s, uint16_t *lo, uint16_t *hi);
+/* The netmask of a /PLEN (0-32), network order. */
+uint32_t mask_of(int plen);
 /* An interface or switch name: 1..MAX chars of [A-Za-z0-9_.-], not "." or "..". */
 bool name_valid(const char *s, unsigned max);
 

@@ -92,7 +92,7 @@ static int port_add_prepare(struct ctl *c, struct port_req *r, const struct port
 					   r->mode == SL_MODE_ACCESS ? r->pvid : 0, r, r->name))
 		return -1;
 	if (!r->has_gw && r->has_addr && sw.gw_ifindex && sw.gw_plen &&
-	    !((r->addr ^ sw.gw_addr) & htonl(~0u << (32 - sw.gw_plen)))) {
+	    !((r->addr ^ sw.gw_addr) & mask_of(sw.gw_plen))) {
 		r->gw = sw.gw_addr;	/* the switch's gateway is on the container's subnet */
 		r->has_gw = true;
 	}

@@ -36,9 +36,6 @@ int parse_port_opts(struct port_req *r, int argc, char **argv, bool add);
 int peer_setup(const struct port_req *r, uint8_t mac[6]);
 /* The container end of a live veth port, to (XDP) or back from XDP (port_veth.c). */
 int peer_set_xdp(struct ctl *c, const struct sl_port *p, bool xdp);
-/* Call FN for each port (a copy); stops at and returns FN's first nonzero result. */
-int ports_for_each(struct ctl *c, int (*fn)(struct ctl *, const struct sl_port *, void *),
-		   void *arg);
 
 /* endpoint.c: a macvlan of R->parent in container netns R->netns as port P (filled
  * with switch, name and VLAN). Leaves nothing behind on failure. */

@@ -16,6 +16,7 @@
 #include "addr4.h"
 #include "build_info.h"
 #include "ctl.h"
+#include "port_maps.h"
 #include "nat_ctl.h"
 #include "nat6.h"
 #include "netlink.h"
@@ -188,20 +189,27 @@ static int port_save(struct ctl *c, FILE *f, const struct port_rec *r)
 	return 0;
 }
 
+struct rec_q {
+	struct port_rec *recs;
+	int n;
+};
+
+static int port_rec_add(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct rec_q *q = arg;
+
+	q->recs[q->n].p = *p;
+	switch_name_of(c, p->switch_id, q->recs[q->n].sw);
+	return ++q->n == SL_PORTS_MAX;
+}
+
 static int ports_save(struct ctl *c, FILE *f, struct port_rec *recs, int *nrecs)
 {
-	uint32_t key, next;
-	bool first = true;
-	int n = 0, ret = 0;
+	struct rec_q q = { recs, 0 };
+	int n, ret = 0;
 
-	while (n < SL_PORTS_MAX && bpf_map_get_next_key(c->ports, first ? NULL : &key, &next) == 0) {
-		first = false;
-		key = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &recs[n].p))
-			continue;
-		switch_name_of(c, recs[n].p.switch_id, recs[n].sw);
-		n++;
-	}
+	ports_for_each(c, port_rec_add, &q);
+	n = q.n;
 	qsort(recs, n, sizeof(*recs), cmp_port);
 	*nrecs = n;
 	for (int i = 0; i < n; i++) {	/* VLAN gateways before the ports that use them */

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include "build_info.h"
 #include "ctl.h"
+#include "port_maps.h"
 #include "addr6.h"
 #include "netlink.h"
 #include "vxlan.h"
@@ -225,13 +226,24 @@ fail:
 	return -1;
 }
 
+static int port_of_switch_remove(struct ctl *c, const struct sl_port *p, void *id)
+{
+	struct sl_port gone = *p;
+
+	if (p->switch_id != *(uint32_t *)id)
+		return 0;
+	return port_remove(c, &gone, p->flags & SL_PORT_F_OWNED) ? -1 : 0;
+}
+
+struct sw_count {
+	uint32_t id;
+	int n;
+};
+
 static int switch_del(struct ctl *c, int argc, char **argv)
 {
 	char key[SL_NAME_LEN] = {};
 	struct sl_switch sw;
-	struct sl_port p;
-	uint32_t ifx, next;
-	bool first = true;
 
 	if (argc != 1)
 		return errf("usage: sluice switch del NAME");
@@ -239,22 +251,24 @@ static int switch_del(struct ctl *c, int argc, char **argv)
 		return -1;
 	if (switch_get(c, argv[0], &sw))
 		return errf("switch %s does not exist", argv[0]);
-	/* Its ports first (restarting the walk after each removal). */
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p) || p.switch_id != sw.id)
-			continue;
-		if (port_remove(c, &p, p.flags & SL_PORT_F_OWNED))
-			return -1;
-		first = true;
-	}
+	/* Its ports first (the walk goes on from the table's start after each removal). */
+	if (ports_for_each(c, port_of_switch_remove, &sw.id))
+		return -1;
 	snprintf(key, sizeof(key), "%s", argv[0]);
 	bpf_map_delete_elem(c->switches, key);
 	if (nat_local_sync(c))
 		return -1;
 	if (switch_count(c) == 0)
 		return instance_remove(c);
+	return 0;
+}
+
+static int port_count(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct sw_count *q = arg;
+
+	(void)c;
+	q->n += p->switch_id == q->id && !(p->flags & SL_PORT_F_GATEWAY);
 	return 0;
 }
 
@@ -276,28 +290,20 @@ static int switch_show(struct ctl *c, int argc, char **argv)
 	if (build_loaded(c, build))
 		snprintf(build, sizeof(build), "unknown");	/* loaded before builds were recorded */
 	while (bpf_map_get_next_key(c->switches, first ? NULL : prev, key) == 0) {
+		struct sw_count nports = {};
 		json_object *o;
-		uint32_t ifx, next;
-		struct sl_port p;
-		int nports = 0;
-		bool pfirst = true;
 
 		memcpy(prev, key, sizeof(prev));
 		first = false;
 		if (bpf_map_lookup_elem(c->switches, key, &sw) ||
 		    (argc > 0 && strcmp(argv[0], key)))
 			continue;
-		while (bpf_map_get_next_key(c->ports, pfirst ? NULL : &ifx, &next) == 0) {
-			pfirst = false;
-			ifx = next;
-			if (!bpf_map_lookup_elem(c->ports, &next, &p) && p.switch_id == sw.id &&
-			    !(p.flags & SL_PORT_F_GATEWAY))
-				nports++;
-		}
+		nports.id = sw.id;
+		ports_for_each(c, port_count, &nports);
 		o = json_object_new_object();
 		jadd_str(o, "name", key);
 		jadd_int(o, "id", sw.id);
-		jadd_int(o, "ports", nports);
+		jadd_int(o, "ports", nports.n);
 		if (sw.gw_ifindex) {
 			char a[16], cidr[24];
 

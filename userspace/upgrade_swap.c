@@ -253,30 +253,25 @@ static int clsact_kinds_swap(struct upgrade *u, int ifindex, const enum hook_kin
 	return ret;
 }
 
+static int port_clsact_swap(struct ctl *c, const struct sl_port *p, void *u)
+{
+	static const enum hook_kind port[] = { HOOK_PORT }, lan[] = { HOOK_LAN_IN, HOOK_LAN_OUT };
+
+	if (p->flags & SL_PORT_F_ENDPOINT)
+		return ep_clsact_swap(c, u, p);
+	return clsact_kinds_swap(u, p->ifindex, port, 1) ||
+	       ((p->flags & SL_PORT_F_LAN) && clsact_kinds_swap(u, p->parent, lan, 2));
+}
+
 /* Kernels without tcx (< 6.6) hold programs as clsact filters: switch ports, LAN parents
  * and NAT uplinks in the host netns, macvlan endpoints in their containers'. */
 int clsact_swap(struct ctl *c, struct upgrade *u)
 {
-	static const enum hook_kind port[] = { HOOK_PORT }, lan[] = { HOOK_LAN_IN, HOOK_LAN_OUT },
-		nat[] = { HOOK_NAT_IN, HOOK_NAT_OUT };
+	static const enum hook_kind nat[] = { HOOK_NAT_IN, HOOK_NAT_OUT };
 	char path[PATH_MAX];
-	uint32_t ifx, next;
-	bool first = true;
-	int rules, ret = 0;
+	int rules, ret;
 
-	while (!ret && bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		struct sl_port p;
-
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p))
-			continue;
-		if (p.flags & SL_PORT_F_ENDPOINT)
-			ret = ep_clsact_swap(c, u, &p);
-		else
-			ret = clsact_kinds_swap(u, next, port, 1) ||
-			      ((p.flags & SL_PORT_F_LAN) && clsact_kinds_swap(u, p.parent, lan, 2));
-	}
+	ret = ports_for_each(c, port_clsact_swap, u) ? -1 : 0;
 	snprintf(path, sizeof(path), "%s/%s", c->root, nat_map_names[NAT_RULES]);
 	rules = bpf_obj_get(path);
 	for (__u32 s = 0; !ret && rules >= 0 && s < SL_NAT_RULES_MAX; s++) {

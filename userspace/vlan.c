@@ -74,7 +74,7 @@ static int gateway_find(struct ctl *c, uint32_t switch_id, uint16_t vid, struct 
 static bool prefixes_overlap(uint32_t a, int alen, uint32_t b, int blen)
 {
 	int len = alen < blen ? alen : blen;
-	uint32_t mask = len ? htonl(~0u << (32 - len)) : 0;
+	uint32_t mask = mask_of(len);
 
 	return !((a ^ b) & mask);
 }
@@ -332,14 +332,26 @@ static void vlan_show_switch(const char *name, const struct sl_switch *sw,
 	vlan_run_emit(name, &run, arr);
 }
 
+struct copy_q {
+	struct sl_port *ports;
+	int *n;
+};
+
+static int port_copy(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	struct copy_q *q = arg;
+
+	(void)c;
+	q->ports[(*q->n)++] = *p;
+	return *q->n == SL_PORTS_MAX;
+}
+
 static int vlan_show(struct ctl *c, int argc, char **argv)
 {
 	struct sl_port *ports = calloc(SL_PORTS_MAX, sizeof(*ports));
 	char (*names)[SL_NAME_LEN] = calloc(256, SL_NAME_LEN);
 	json_object *arr = NULL;
-	uint32_t ifx, next;
 	int nports = 0, nsw = 0, ret = -1, q;
-	bool first = true;
 
 	if (!ports || !names) {
 		errf("vlan show: out of memory");
@@ -373,13 +385,7 @@ static int vlan_show(struct ctl *c, int argc, char **argv)
 			nsw++;
 		qsort(names, nsw, SL_NAME_LEN, cmp_name);
 	}
-	while (nports < SL_PORTS_MAX &&
-	       bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (!bpf_map_lookup_elem(c->ports, &next, &ports[nports]))
-			nports++;
-	}
+	ports_for_each(c, port_copy, &(struct copy_q){ ports, &nports });
 	qsort(ports, nports, sizeof(*ports), cmp_port_name);
 	arr = json_object_new_array();
 	for (int i = 0; i < nsw; i++) {

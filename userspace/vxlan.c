@@ -13,6 +13,7 @@
 #include "netlink.h"
 #include "output.h"
 #include "parse.h"
+#include "port_maps.h"
 #include "vxlan.h"
 #include "vxlan_maps.h"
 
@@ -144,31 +145,38 @@ static int vx_parse(struct vx_req *r, int argc, char **argv)
 	return 0;
 }
 
+struct clash_q {
+	struct vx_maps *m;
+	const struct vx_req *r;
+};
+
+static int vx_port_clash(struct ctl *c, const struct sl_port *p, void *arg)
+{
+	const struct vx_req *r = ((struct clash_q *)arg)->r;
+	struct vx_maps *m = ((struct clash_q *)arg)->m;
+	struct sl_vx_port vp;
+	uint32_t vni;
+
+	(void)c;
+	if (!(p->flags & SL_PORT_F_VXLAN))
+		return 0;
+	for (uint32_t i = 0; i < r->nmaps; i++) {
+		struct sl_vx_id_key k = { p->ifindex, SL_VX_ID_VNI | r->vni[i] };
+
+		if (!bpf_map_lookup_elem(m->ids, &k, &vni))
+			return errf("vni %u is already carried by port %s (vlan %u)", r->vni[i],
+				   p->name, vni);
+	}
+	if (!bpf_map_lookup_elem(m->ports, &p->ifindex, &vp) && vp.dstport == r->dstport)
+		return errf("port %s already takes VXLAN on UDP port %u (one external vxlan "
+			   "device per UDP port: give another dstport)", p->name, r->dstport);
+	return 0;
+}
+
 /* Another VXLAN port of this instance already uses one of R's VNIs or its UDP port. */
 static int vx_clash(struct ctl *c, struct vx_maps *m, const struct vx_req *r)
 {
-	uint32_t ifx, next, vni;
-	struct sl_vx_port vp;
-	struct sl_port p;
-	bool first = true;
-
-	while (bpf_map_get_next_key(c->ports, first ? NULL : &ifx, &next) == 0) {
-		first = false;
-		ifx = next;
-		if (bpf_map_lookup_elem(c->ports, &next, &p) || !(p.flags & SL_PORT_F_VXLAN))
-			continue;
-		for (uint32_t i = 0; i < r->nmaps; i++) {
-			struct sl_vx_id_key k = { next, SL_VX_ID_VNI | r->vni[i] };
-
-			if (!bpf_map_lookup_elem(m->ids, &k, &vni))
-				return errf("vni %u is already carried by port %s (vlan %u)", r->vni[i],
-					   p.name, vni);
-		}
-		if (!bpf_map_lookup_elem(m->ports, &next, &vp) && vp.dstport == r->dstport)
-			return errf("port %s already takes VXLAN on UDP port %u (one external vxlan "
-				   "device per UDP port: give another dstport)", p.name, r->dstport);
-	}
-	return 0;
+	return ports_for_each(c, vx_port_clash, &(struct clash_q){ m, r });
 }
 
 /* Write R's remotes and VLAN <-> VNI pairs for port IFX. */

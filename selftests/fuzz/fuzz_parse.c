@@ -36,6 +36,9 @@ static void fuzz_addresses(const char *s)
 	}
 	if (!parse_cidr(s, &a, &plen)) {
 		CHECK(plen >= 0 && plen <= 32);
+		/* the mask has PLEN leading ones and nothing else */
+		CHECK(__builtin_popcount(mask_of(plen)) == plen &&
+		      (plen == 32 || !(ntohl(mask_of(plen)) & (~0u >> plen))));
 		format_ipv4(a, buf);
 		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/%d", plen);
 		CHECK(!parse_cidr(buf, &b, &plen) && a == b);
@@ -97,7 +100,7 @@ static void fuzz_numbers(const char *s)
 	uint64_t words[64], again[64];
 	char list[20000];
 	uint32_t v;
-	uint16_t vid;
+	uint16_t vid, lo, hi, lo2, hi2;
 	bool ok;
 
 	if (!parse_u32(s, 5, 100, &v))
@@ -110,6 +113,13 @@ static void fuzz_numbers(const char *s)
 		CHECK(!memcmp(words, again, sizeof(words)));
 		format_vid_list(words, list, sizeof(list));
 		CHECK(!parse_vid_list(list, again, NULL, 0) && !memcmp(words, again, sizeof(words)));
+	}
+	if (!parse_ports(s, &lo, &hi)) {
+		char back[16];
+
+		CHECK(lo >= 1 && lo <= hi);
+		snprintf(back, sizeof(back), "%u-%u", lo, hi);
+		CHECK(!parse_ports(back, &lo2, &hi2) && lo2 == lo && hi2 == hi);
 	}
 	if (name_valid(s, 15))
 		CHECK(strlen(s) >= 1 && strlen(s) <= 15 && !strchr(s, '/'));

@@ -68,6 +68,23 @@ shared_qdisc() {
 }
 check clsact.shared_device_keeps_qdisc_until_last_hook shared_qdisc
 
+# `sluice upgrade` on clsact: every filter is swapped in place (same count, each program new),
+# and the record of which qdisc sluice made survives it, so a later del still removes it.
+prog_ids() { filters_on "$1" | grep -o " id [0-9]*"; }
+upgrade_swaps_filters() {
+	sl port add sw0 d0 dev && sl nat add n3 src 10.30.0.0/24 out up0 || return 1
+	local before after
+	before=$({ prog_ids d0; prog_ids up0; } | sort)
+	sl upgrade >/dev/null || return 1
+	after=$({ prog_ids d0; prog_ids up0; } | sort)
+	echo "program ids before: $(echo $before) / after: $(echo $after)"
+	[ -n "$before" ] && [ "$(wc -l <<<"$before")" -eq "$(wc -l <<<"$after")" ] || return 1
+	[ -z "$(comm -12 <(echo "$before") <(echo "$after"))" ] || return 1
+	sl port del d0 && sl nat del n3 || return 1
+	! clsact_on d0 && ! clsact_on up0
+}
+check clsact.upgrade_swaps_filters_and_del_still_cleans_up upgrade_swaps_filters
+
 switch_del_all() {
 	sl port add sw0 d0 dev && sl port add sw0 mv0 macvlan parent lan0 || return 1
 	clsact_on d0 && clsact_on lan0 || return 1

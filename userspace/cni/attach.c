@@ -30,11 +30,6 @@ void port_name_of(const struct cni_env *env, char name[16])
 	snprintf(name, 16, "sl%08x", h);
 }
 
-static uint32_t mask_of(int plen)
-{
-	return plen ? htonl(~0u << (32 - plen)) : 0;
-}
-
 static char *cidr_str(uint32_t addr, int plen, char buf[24])
 {
 	char a[16];

@@ -68,11 +68,6 @@ int portmap_parse(struct cni_conf *cf)
 	return 0;
 }
 
-static uint32_t mask_of(int plen)
-{
-	return plen ? htonl(~0u << (32 - plen)) : 0;
-}
-
 /* The NAT rule whose source subnet holds ADDR: ipMasq's own, else the first that does. */
 static int rule_find(const struct cni_conf *cf, uint32_t addr, int plen, char name[SL_NAME_LEN])
 {
