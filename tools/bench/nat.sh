@@ -1,6 +1,8 @@
 # Section 3, NAT: container -> outside through iptables MASQUERADE (nft and legacy backends),
 # nftables masquerade and sluice NAT (fast path on, and off: through the host like iptables):
-# 64-byte UDP packets/s, TCP throughput (1 and 8 streams), new flows/s, TCP request/response.
+# 64-byte UDP packets/s, TCP throughput (1 and 8 streams), new flows/s, TCP request/response;
+# and the path's ceiling (nat-ceiling: MAC rewrite + bpf_redirect to the uplink, no NAT),
+# packets/s only.
 # shellcheck shell=bash
 
 NAT_PATHS=(iptables nft iptables-legacy sluice sluice-slow)
@@ -9,6 +11,13 @@ NEW_FLOWS=${NEW_FLOWS:-60000}	# frames of the new-flows run, each one a new UDP 
 bench_nat() {
 	local run path rc metric
 	for run in $(seq "$RUNS"); do
+		log nat "nat-ceiling, run $run"
+		if topo_nat nat-ceiling; then
+			measure_pps nat pps nat-ceiling "$run"
+		else
+			record nat pps nat-ceiling "$run" error ""
+		fi
+		topo_del
 		for path in "${NAT_PATHS[@]}"; do
 			log nat "$path, run $run"
 			topo_nat "$path"
