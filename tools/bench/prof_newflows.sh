@@ -53,7 +53,11 @@ done
 /usr/bin/python3 - "$WORK" "$FREQ" <<-'PY'
 import collections, re, sys
 work, freq = sys.argv[1], float(sys.argv[2])
-groups = [("BPF programs (sluice)", r"^bpf_prog_.*sl_"),
+groups = [# pktgen loads its program (verifier) and maps, faults its pages in, and frees
+          # them at exit: once per run, booked on the frames of that run.
+          ("pktgen start and exit (verifier, faults, memcg)",
+           r"do_check|^check_|verifier|btf_|mm_fault|folio|clear_page|memcg|obj_cgroup"),
+          ("BPF programs (sluice)", r"^bpf_prog_.*sl_"),
           ("BPF programs (pktgen, sink)", r"^bpf_prog_"),
           # The tables' bucket and LRU locks are irqsave: perf without a PMU (a timer, as in
           # this VM) books the locked section on the unlock.

@@ -70,6 +70,12 @@ for p in paths:
                 break
     us = 1e6 / freq / tx
     rows[p] = ({g: v * us for g, v in per.items()}, tx, total * us)
+    syms = collections.Counter()
+    for line in open(f"{work}/{p}.syms"):
+        n, s = line.rstrip("\n").split("\t", 1)
+        syms[s] += int(n) * us
+    print(f"{p}: top symbols, µs per transaction: " +
+          ", ".join(f"{s} {v:.2f}" for s, v in syms.most_common(int(__import__("os").environ.get("TOP", "12")))))
 print(f"\nµs per transaction (samples of both CPUs; wall time = 2 CPUs × 1/tps):")
 print(f"{'group':45}" + "".join(f" {p:>12}" for p in paths))
 for g, _ in groups:
