@@ -51,10 +51,13 @@ groups = [("idle (both CPUs waiting)", r"idle|halt|cpuidle|mwait|poll_idle|defau
            r"nf_|nft_|ipt_|br_|ip_finish|ip_output|ip_local|inet_gro|conntrack"),
           ("veth, backlog, softirq, xmit", r"veth|backlog|net_rx|napi|softirq|netif|dev_|"
            r"xmit|skb_|gro"),
+          # Timer perf books irq-off sections where interrupts come back on: the context
+          # switch (finish_task_switch) and the wakeups' irqsave locks.
+          ("scheduler, wakeups, context switches", r"sched|switch_to|wake|ttwu|enqueue|dequeue|"
+           r"pick_|finish_task|update_curr|hrtimer|rcu|futex|ep_|select|poll|"
+           r"_raw_spin_unlock_irq"),
           ("TCP/socket in c1 and outside", r"tcp|sock|skb|inet|ip_|sk_|__sys|sys_|do_syscall|"
            r"entry_SYSCALL|syscall"),
-          ("scheduler, wakeups, context switches", r"sched|switch_to|wake|ttwu|enqueue|dequeue|"
-           r"pick_|finish_task|update_curr|hrtimer|rcu|futex|ep_|select|poll"),
           ("rest", r".")]
 rows = {}
 for p in paths:
