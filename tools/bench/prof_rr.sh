@@ -46,7 +46,7 @@ profile_rr() {
 	topo_del
 }
 
-for r in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	for p in "${PATHS[@]}"; do profile_rr "$p" || exit 1; done
 done
 
