@@ -47,20 +47,28 @@ static __always_inline int sl_nat_dnat_ev(struct __sk_buff *skb, struct sl_pkt *
 static __noinline int sl_nat4_egress(struct __sk_buff *skb)
 {
 	const struct sl_nat_cfg *cfg = sl_nat_cfg_get();
-	struct sl_nat_stats *st = sl_nat_stats_get();
+	struct sl_nat_stats *st;
 	const struct sl_nat_rule *r;
 	struct sl_pkt p = {};
 	__u32 slot = 0;
 	int why = SL_NAT_PASS, ret;
+	__be32 saddr;
 
 	if (!cfg || skb->protocol != bpf_htons(ETH_P_IP))
+		return TC_ACT_UNSPEC;
+	/* Only the source address picks a rule, and most packets here match none: the fast
+	 * path's (translated already, redirected through this hook) and the host's own. So
+	 * the 4 bytes first, the parse and the counters only for a masqueraded source. The
+	 * verdicts are the same as parsing first: no rule, or no IPv4 header, passes. */
+	if (bpf_skb_load_bytes(skb, ETH_HLEN + offsetof(struct iphdr, saddr), &saddr, 4))
+		return TC_ACT_UNSPEC;
+	r = sl_nat_rule_out(cfg, skb->ifindex, saddr, &slot);
+	if (!r)
 		return TC_ACT_UNSPEC;
 	ret = sl_parse_ip(skb, ETH_HLEN, 0, &p, &why);
 	if (ret == SL_PARSE_NOT_IPV4)
 		return TC_ACT_UNSPEC;
-	r = sl_nat_rule_out(cfg, skb->ifindex, p.saddr, &slot);
-	if (!r)
-		return TC_ACT_UNSPEC;
+	st = sl_nat_stats_get();
 	/* From here on the packet comes from a masqueraded subnet: translated or dropped. */
 	if (ret == SL_PARSE_DROP)
 		return sl_nat_verdict(st, why);
@@ -73,7 +81,7 @@ static __noinline int sl_nat4_egress(struct __sk_buff *skb)
 		return sl_nat_verdict(st, sl_nat_icmp_error_out(skb, &p, st));
 	if (sl_nat_direct_out(&p, r, cfg))
 		return TC_ACT_UNSPEC;	/* answers a routed connection: untranslated */
-	return sl_nat_verdict(st, sl_nat_snat_flow(skb, &p, r, slot, cfg, st));
+	return sl_nat_verdict(st, sl_nat_snat_flow(skb, &p, r, slot, cfg, st, 0));
 }
 
 static __noinline int sl_nat4_ingress(struct __sk_buff *skb)

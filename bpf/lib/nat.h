@@ -265,10 +265,13 @@ static __always_inline int sl_nat_frag_follow(struct __sk_buff *skb, const struc
 	return why;
 }
 
-/* Outbound packet P of rule R: find or create its connection, then translate the source. */
+/* Outbound packet P of rule R: find or create its connection, then translate the source.
+ * DST_CHECKED: the caller already knows P's destination is not excluded (the fast path
+ * looked before routing), so a new connection skips the second LPM lookup. */
 static __always_inline int sl_nat_snat_flow(struct __sk_buff *skb, struct sl_pkt *p,
 					    const struct sl_nat_rule *r, __u32 slot,
-					    const struct sl_nat_cfg *cfg, struct sl_nat_stats *st)
+					    const struct sl_nat_cfg *cfg, struct sl_nat_stats *st,
+					    const int dst_checked)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct sl_nat_ct_key ok, rk;
@@ -300,7 +303,7 @@ static __always_inline int sl_nat_snat_flow(struct __sk_buff *skb, struct sl_pkt
 
 		if (s0 < 0)
 			return SL_NAT_DROP_NO_FLOW;
-		if (sl_nat_dst_excluded(r, p->daddr))
+		if (!dst_checked && sl_nat_dst_excluded(r, p->daddr))
 			return SL_NAT_PASS;
 		why = sl_nat_map_get(r, slot, cfg, p, now, &ext_port, st);
 		if (why >= 0)

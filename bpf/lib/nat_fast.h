@@ -184,7 +184,7 @@ static __noinline __attribute__((unused)) int sl_nat_fast_out(struct __sk_buff *
 	if (p.frag & SL_IP_OFFSET)
 		why = sl_nat_frag_follow(skb, &p, SL_NAT_DIR_ORIG, 0, st);	/* never held here */
 	else
-		why = sl_nat_snat_flow(skb, &p, r, slot, cfg, st);
+		why = sl_nat_snat_flow(skb, &p, r, slot, cfg, st, 1);
 	if (why < 0 && sl_fib_ttl_dec(skb, p.l3))
 		why = SL_NAT_DROP_REWRITE;
 	if (why >= 0) {		/* what the uplink hook would have dropped, dropped here */

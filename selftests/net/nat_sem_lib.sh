@@ -3,9 +3,10 @@
 # shellcheck shell=bash
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# MODE: tc (the slow path through the host stack). When the NAT fast path lands, a
-# "fastpath" mode switches it on in nat_sem_topology and every check runs again.
+# MODE: tc (the rule's fast path on, the default) or slowpath (`fastpath off`: every packet
+# crosses the host stack); NAT_FP is what the files add to their `nat add`.
 MODE=${1:-tc}
+NAT_FP=(fastpath on); [ "$MODE" = slowpath ] && NAT_FP=(fastpath off)
 SEM_PEERS=$ROOT/selftests/net/nat_sem_peers.py
 NAT_PEERS=$ROOT/selftests/net/nat_peers.py
 SUB=10.30.0.0/24 GW=10.30.0.1 C1=10.30.0.11 C2=10.30.0.12
@@ -14,7 +15,7 @@ NB_NS=$PFX-nb
 
 nat_sem_topology() {
 	case $MODE in
-	tc) ;;
+	tc|slowpath) ;;
 	*) echo "mode $MODE is not supported on this build"; return 1 ;;
 	esac
 	in_ns host sysctl -qw net.ipv4.ip_forward=1 &&

@@ -1,13 +1,13 @@
 #!/bin/bash
 # Connection-table tooling as an operator uses `conntrack` (issue #15 part 5): `nat ct show`
 # filters, `nat ct count`, `nat ct del` (both halves and the mapping), `nat stats rules`.
-# modes: tc
+# modes: tc slowpath
 . "$(dirname "$0")/nat_sem_lib.sh"
 
 T=nat_ct.$MODE
 # Traffic: c1 UDP from 6001 and a TCP connection, c2 UDP from 6002 and a ping.
 fixture() {
-	nat_sem_topology && sl nat add m0 src $SUB out up0 || return 1
+	nat_sem_topology && sl nat add m0 src $SUB out up0 "${NAT_FP[@]}" || return 1
 	nat_sem_servers
 	in_ns c1 python3 "$SEM_PEERS" exchange $NB 9999 6001 0 0 >/dev/null &&
 	in_ns c2 python3 "$SEM_PEERS" exchange $NB 9999 6002 0 0 >/dev/null &&

@@ -135,10 +135,14 @@ test_uplink_mtu_below_container_mtu_goes_slow_and_completes() {
 	[ $rc = 0 ] && [ "$(slow out frag_needed)" -gt "$f" ]
 }
 
+# What the path under test counts per outbound packet: the fast path's packets, or with
+# the rule's fast path off (FP_OFF=1) the slow-path reason fastpath_off.
+on_path() { if [ -n "${FP_OFF:-}" ]; then slow out fastpath_off; else fast out; fi; }
+
 # The host's default moves to the second uplink, which has no rule: slow path, the host
 # forwards (untranslated, as it would without sluice), nothing goes out of the first
 # uplink, and nothing leaves the second with the first one's external address.
-test_route_to_uplink_without_rule_goes_slow_nothing_leaks() {
+route_change() {
 	local n f
 	n=$(slow out no_rule) f=$(fast out)
 	bg_ns rtr2 tcpdump -n -U -i s0 -w "/tmp/$PFX-rtr2.pcap" icmp
@@ -155,35 +159,39 @@ test_route_to_uplink_without_rule_goes_slow_nothing_leaks() {
 	[ "$(slow out no_rule)" -ge $((n + 2)) ] && [ "$(fast out)" = "$f" ] &&
 	ping_n c1 $SRV 2
 }
+test_route_to_uplink_without_rule_goes_slow_nothing_leaks() { route_change; }
 
-# The router's MAC changes without telling anyone: the host's neighbour state machine
-# finds the new one (bpf_redirect_neigh keeps it running), and traffic follows.
-test_router_mac_change_is_followed() {
-	local i
+# The router's MAC changes (to MAC) without telling anyone: the host's neighbour state
+# machine finds the new one (bpf_redirect_neigh keeps it running), and traffic follows.
+router_mac_change() {
+	local i mac=$1
 	in_ns host sysctl -qw net.ipv4.neigh.up0.base_reachable_time_ms=1000 \
 		net.ipv4.neigh.up0.delay_first_probe_time=1 || return 1
 	ping_n c1 $SRV 2 || return 1
-	ip -n "$RTR_NS" link set r0 address 02:00:00:aa:bb:cc || return 1
+	ip -n "$RTR_NS" link set r0 address "$mac" || return 1
 	for i in $(seq 30); do
 		ping_n c1 $SRV 1 && break
 		sleep 0.5
 	done
 	ip -n "$HOST" neigh show $RTR
-	ip -n "$HOST" neigh show $RTR | grep -q 02:00:00:aa:bb:cc && ping_n c1 $SRV 3
+	ip -n "$HOST" neigh show $RTR | grep -q "$mac" && ping_n c1 $SRV 3
 }
+test_router_mac_change_is_followed() { router_mac_change 02:00:00:aa:bb:cc; }
 
-# The uplink goes down: nothing is sent (the FIB has no route), it comes back: fast again.
-test_uplink_down_sends_nothing_and_recovers() {
+# The uplink goes down: nothing is sent (the FIB has no route), it comes back: the path
+# under test carries the packets again.
+uplink_down() {
 	local f
 	ip -n "$HOST" link set up0 down || return 1
-	f=$(fast out)
+	f=$(on_path)
 	ping_fails c1 $SRV; local down_ok=$?
-	echo "fast out while down: $f -> $(fast out); fib_other $(slow out fib_other)"
-	[ "$(fast out)" = "$f" ] || return 1
+	echo "path under test while down: $f -> $(on_path); fib_other $(slow out fib_other)"
+	[ "$(on_path)" = "$f" ] || return 1
 	ip -n "$HOST" link set up0 up && ip -n "$HOST" route replace default via $RTR || return 1
 	sleep 1
-	ping_n c1 $SRV 3 && [ "$(fast out)" -gt "$f" ] && [ $down_ok = 0 ]
+	ping_n c1 $SRV 3 && [ "$(on_path)" -gt "$f" ] && [ $down_ok = 0 ]
 }
+test_uplink_down_sends_nothing_and_recovers() { uplink_down; }
 
 # The host's own address and another container stay the host's and the switch's.
 test_host_address_goes_slow_other_container_is_switched() {
@@ -204,6 +212,13 @@ fastpath_off() {
 	[ "$(fast out)" = "$o" ] && [ "$(fast in)" = "$i" ] && [ "$(slow out fastpath_off)" -ge $((off + 3)) ]
 }
 test_fastpath_off_takes_the_host_path() { fastpath_off; }
+# The same host changes with the fast path off (m0 re-added so by the test above).
+#@ after=fastpath_off_takes_the_host_path
+test_fastpath_off_route_to_uplink_without_rule() { FP_OFF=1 route_change; }
+#@ after=fastpath_off_takes_the_host_path
+test_fastpath_off_router_mac_change_is_followed() { FP_OFF=1 router_mac_change 02:00:00:aa:bb:cd; }
+#@ after=fastpath_off_takes_the_host_path
+test_fastpath_off_uplink_down_sends_nothing_and_recovers() { FP_OFF=1 uplink_down; }
 
 csum_errors() {
 	local ns

@@ -4,7 +4,7 @@
 # that rewrite a connect/sendto from the host netns to (uplink address | 127/8):published
 # port to the container. A process in the test's own cgroup v2 (made and removed here) runs
 # in the managed host netns; nothing outside that cgroup is affected.
-# modes: tc
+# modes: tc slowpath
 . "$(dirname "$0")/nat_sem_lib.sh"
 
 T=nat_hostpub.$MODE
@@ -47,7 +47,7 @@ fixture() {
 		CG2_MOUNTED=1
 	fi
 	mkdir "$CG" || return 1
-	nat_sem_topology && sl nat add m0 src $SUB out up0 ports 40000-49999 || return 1
+	nat_sem_topology && sl nat add m0 src $SUB out up0 ports 40000-49999 "${NAT_FP[@]}" || return 1
 	nat_sem_servers
 	bg_ns host /usr/bin/python3 "$SEM_PEERS" tcp-serve 8083	# the host's own server, unpublished
 	pause 1

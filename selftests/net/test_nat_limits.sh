@@ -3,10 +3,13 @@
 # A connection table far smaller than the flows through it evicts per LRU while live flows
 # keep their translation; a port range smaller than the flows through it drops and counts
 # the excess, keeps the flows it has, and gives ports out again once entries expire.
-# modes: tc
+# modes: tc slowpath
+# (slowpath: the rules say `fastpath off`)
 . "$(dirname "$0")/lib.sh"
 
-T=nat_limits
+MODE=${1:-tc}
+T=nat_limits.$MODE
+FASTPATH=on; [ "$MODE" = slowpath ] && FASTPATH=off
 FLOWS=$ROOT/selftests/net/nat_flows.py
 PEERS=$ROOT/selftests/net/nat_peers.py
 SRV=198.51.100.1 UP=198.51.100.2
@@ -50,7 +53,7 @@ csum_errors() {
 # so a table that small loses busy connections along with idle ones.)
 # The flood and the live flows beside it, then a check per outcome.
 test_lru() {
-	sl nat add m0 src 10.40.0.0/24 out up0 conntrack $CAP || { echo "FAIL $T.nat_add_conntrack"; return 1; }
+	sl nat add m0 src 10.40.0.0/24 out up0 conntrack $CAP fastpath $FASTPATH || { echo "FAIL $T.nat_add_conntrack"; return 1; }
 	ping_ok c2 $SRV || { echo "FAIL $T.ping_outside"; return 1; }
 	# Echo requests and anything private, as the outside sees them.
 	bg_ns out tcpdump -n -U -i o0 -w "/tmp/$PFX-out.pcap" "icmp[icmptype] == icmp-echo or net 10.40.0.0/24"
@@ -147,7 +150,7 @@ none_answered() { jq -e '(.answered | add) == 0 and (.sent | min) > 0' "/tmp/$PF
 # A rule of 4 ports, 6 sockets that want one, then expiry and ports out again.
 test_ports() {
 	if sl_json '.[].name' nat show | grep -qx m0; then sl nat del m0 || return 1; fi
-	sl nat add m1 src 10.40.0.0/24 out up0 ports 40000-40003 &&
+	sl nat add m1 src 10.40.0.0/24 out up0 ports 40000-40003 fastpath $FASTPATH &&
 	sl nat timeouts udp 2 udp_stream 2 || { echo "FAIL $T.nat_add_ports"; return 1; }
 	fail0=$(nat_stat alloc_failed) ex0=$(nat_stat drops.ports_exhausted)
 	in_ns c1 timeout 15 /usr/bin/python3 "$FLOWS" hold $SRV 20001 4 3 $UP >"/tmp/$PFX-hold1" 2>&1 & h1=$!

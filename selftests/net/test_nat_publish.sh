@@ -2,13 +2,13 @@
 # Published ports (issue #15 part 4, docker run -p): the neighbour reaches c1's servers
 # through the uplink address; answers and ICMP errors come back translated; conflicts are
 # clear errors; published flows survive a daemon restart and `sluice upgrade`.
-# modes: tc
+# modes: tc slowpath
 . "$(dirname "$0")/nat_sem_lib.sh"
 
 T=nat_publish.$MODE
 
 fixture() {
-	nat_sem_topology && sl nat add m0 src $SUB out up0 ports 40000-49999 || return 1
+	nat_sem_topology && sl nat add m0 src $SUB out up0 ports 40000-49999 "${NAT_FP[@]}" || return 1
 	nat_sem_servers
 	daemon_start --interval 1
 }
@@ -115,7 +115,7 @@ test_del() {
 }
 #@ after=add
 test_nat_del_removes_its_ports() {
-	sl nat del m0 && sl nat add m0 src $SUB out up0 ports 40000-49999 && [ -z "$(sl nat publish show)" ]
+	sl nat del m0 && sl nat add m0 src $SUB out up0 ports 40000-49999 "${NAT_FP[@]}" && [ -z "$(sl nat publish show)" ]
 }
 
 . "$(dirname "$0")/runner.sh"

@@ -1,12 +1,12 @@
 #!/bin/bash
 # NAT semantics (issue #15) with real traffic: UDP becomes a stream only after 2 s, as
 # nf_conntrack; no direct access to containers from the uplink side unless allowed.
-# modes: tc
+# modes: tc slowpath
 . "$(dirname "$0")/nat_sem_lib.sh"
 
 T=nat_sem.$MODE
 fixture() {
-	nat_sem_topology && sl nat add m0 src $SUB out up0 || return 1
+	nat_sem_topology && sl nat add m0 src $SUB out up0 "${NAT_FP[@]}" || return 1
 	nat_sem_servers
 	daemon_start --interval 1
 }
@@ -73,7 +73,7 @@ routed_untranslated() {
 	[ "$(sl_json .flows nat stats)" = 0 ]
 }
 test_direct_allow() {
-	sl nat del m0 && sl nat add m0 src $SUB out up0 direct allow || { echo "FAIL $T.direct_allow_add"; return 1; }
+	sl nat del m0 && sl nat add m0 src $SUB out up0 direct allow "${NAT_FP[@]}" || { echo "FAIL $T.direct_allow_add"; return 1; }
 	check "$T.$A.nat_show_says_allow" eval "sl nat show | grep -q 'direct allow'"
 	check "$T.$A.icmp" ping_ok nb $C1
 	check "$T.$A.udp_answered_by_c1" eval \

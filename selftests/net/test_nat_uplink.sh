@@ -2,10 +2,13 @@
 # A masquerade rule's uplink deleted and made again (issue #13 item 1): nothing private ever
 # leaves (the guard on the gateway drops it, counted), `nat show` says the uplink's state,
 # and the daemon hooks the new device on its link event.
-# modes: tc
+# modes: tc slowpath
+# (slowpath: the rule says `fastpath off`)
 . "$(dirname "$0")/lib.sh"
 
-T=nat_uplink
+MODE=${1:-tc}
+T=nat_uplink.$MODE
+FASTPATH=on; [ "$MODE" = slowpath ] && FASTPATH=off
 SRV=203.0.113.10 UP=198.51.100.2 RTR=198.51.100.1
 RTR_NS=$PFX-rtr
 
@@ -27,7 +30,7 @@ fixture() {
 	ip -n "$RTR_NS" route add 10.44.0.0/24 via $UP &&
 	ip -n "$PFX-out" addr add $SRV/24 dev o0 && ip -n "$PFX-out" link set o0 up &&
 	ip -n "$PFX-out" route add default via 203.0.113.1 &&
-	sl nat add m0 src 10.44.0.0/24 out up0
+	sl nat add m0 src 10.44.0.0/24 out up0 fastpath $FASTPATH
 }
 
 uplink_state() { sl_json '.[0].uplink' nat show; }

@@ -165,6 +165,22 @@ test_upgrade_swaps_the_xdp_program_traffic_stays_on_it() {
 	ping_n c1 $SRV 3 && [ "$(xdp in_packets)" -ge $((i + 3)) ] && [ "$(xdp out_packets)" -ge $((o + 2)) ]
 }
 
+# fastpath off on the XDP uplink: its hook hands every reply on to tc (counted as
+# fastpath_off), the host routes and the tc hooks translate; echo from the XDP and the tc
+# port, and 20 UDP flows, still answered and seen as the external address.
+test_fastpath_off_xdp_uplink_leaves_everything_to_the_host() {
+	local i o off out
+	sl nat del m0 && sl nat add m0 src 10.30.0.0/24 out up0 xdp native fastpath off || return 1
+	ip -n "$HOST" link show up0 | grep -q xdp || return 1
+	i=$(xdp in_packets) o=$(xdp out_packets) off=$(xdp pass_in fastpath_off)
+	ping_n c1 $SRV 3 && ping_n c2 $SRV 3 || return 1
+	out=$(in_ns c1 timeout 20 python3 "$PEERS" flows $SRV 9999 20)
+	echo "$out; xdp in $i -> $(xdp in_packets), out $o -> $(xdp out_packets), pass_in fastpath_off $off -> $(xdp pass_in fastpath_off)"
+	echo "$out" | grep -q "answered 20 of 20, server saw $UP" &&
+	[ "$(xdp in_packets)" = "$i" ] && [ "$(xdp out_packets)" = "$o" ] &&
+	[ "$(xdp pass_in fastpath_off)" -ge $((off + 26)) ]
+}
+
 test_del_detaches_xdp_and_unpins() {
 	sl nat del m0 || return 1
 	! ip -n "$HOST" link show up0 | grep -q xdp &&

@@ -203,6 +203,30 @@ TEST(nat_fast_out_udp_translated_routed_and_redirected)
 	ASSERT_NAT_NO_DROPS(f->n);
 }
 
+/* The fast path's frame leaves through the uplink's egress hook too (bpf_redirect_neigh):
+ * translated already, it passes untouched and moves no NAT counter. */
+TEST(nat_fast_out_frame_passes_uplink_hook_untouched)
+{
+	struct fast *f = fast_open();
+	struct pkt p = c_udp(f, NAT_REM, 53, 21), again;
+	struct run r = sw_run_tc(f->sw, 1, &p), e;
+	struct sl_nat_stats before, after;
+
+	ASSERT_EQ(r.ret, TC_ACT_REDIRECT);
+	memcpy(again.data, r.out, r.len);
+	again.len = r.len;
+	again.l3 = ETH_HLEN;
+	before = nat_stats(f->n);
+	e = nat_out(f->n, &again);
+	ASSERT_EQ(e.ret, TC_ACT_UNSPEC);
+	ASSERT_EQ(e.len, r.len);
+	ASSERT_TRUE(!memcmp(e.out, r.out, r.len));
+	after = nat_stats(f->n);
+	ASSERT_TRUE(!memcmp(&before, &after, sizeof(after)));	/* no NAT counter moved */
+	ASSERT_EQ(after.snat_packets, 1);
+	ASSERT_NAT_NO_DROPS(f->n);
+}
+
 TEST(nat_fast_in_reply_reaches_container_from_gateway_mac)
 {
 	struct fast *f = fast_open();

@@ -109,7 +109,9 @@ topo_l2() {
 
 # topo_nat PATH: c1 (10.20.0.2) -> host gateway -> uplink -> outside (10.99.0.2), masqueraded
 # by PATH: iptables (Debian's default iptables-nft), iptables-legacy, nft, sluice (fast path
-# on, the default) or sluice-slow (fastpath off: routed by the host, translated on the uplink).
+# on, the default) or sluice-slow (fastpath off: routed by the host, translated on the uplink);
+# or nat-ceiling: no NAT, a minimal tc program on h1 rewrites the MACs and redirects to up0
+# (xdpfwd tcmac), one way only, the most the fast path's route can carry.
 # Returns 2 when sluice has no `nat` yet, 1 on a setup failure.
 topo_nat() {
 	local path=$1 gw
@@ -131,6 +133,14 @@ topo_nat() {
 		sl switch add sw0 addr 10.20.0.1/24 &&
 			sl port add sw0 h1 netns "$SRC" addr $SRC_IP/24 gw 10.20.0.1 || return 1
 		gw=sw0 ;;
+	nat-ceiling)
+		veth_to_host "$SRC" h1 $SRC_IP/24 || return 1
+		bg_ns "$HOST" "$WORK/xdpfwd.log" "$BUILD/xdpfwd" tcmac h1 up0 "$(mac_of "$DST" eth0)"
+		TOPO_PIDS+=("$BG_PID")
+		sleep 0.3
+		kill -0 "$BG_PID" 2>/dev/null || { cat "$WORK/xdpfwd.log" >&2; return 1; }
+		GEN_GRO_DEV=h1 DST_MAC=$(mac_of "$HOST" h1)
+		return 0 ;;	# nothing answers: no ping
 	*) echo "topo_nat: unknown path $path" >&2; return 1 ;;
 	esac
 	ip -n "$SRC" route replace default via 10.20.0.1 || return 1

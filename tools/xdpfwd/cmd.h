@@ -26,5 +26,6 @@ double now_s(void);
 int cmd_redirect(int argc, char **argv);
 int cmd_sink(int argc, char **argv);
 int cmd_tcredirect(int argc, char **argv);
+int cmd_tcmac(int argc, char **argv);
 
 #endif

@@ -20,6 +20,7 @@ static const struct {
 	{ "redirect", cmd_redirect },
 	{ "sink", cmd_sink },
 	{ "tcredirect", cmd_tcredirect },
+	{ "tcmac", cmd_tcmac },
 };
 
 static void print_usage(FILE *f)
@@ -28,9 +29,12 @@ static void print_usage(FILE *f)
 		"usage: xdpfwd redirect IN OUT [--generic] [--any-netns]\n"
 		"       xdpfwd sink IF [-t SECONDS] [--generic] [-j] [--any-netns]\n"
 		"       xdpfwd tcredirect IN OUT [--any-netns]\n"
+		"       xdpfwd tcmac IN OUT NEXTHOP_MAC [--any-netns]\n"
 		"redirect: every frame arriving on IN leaves by OUT (DEVMAP), until SIGINT/SIGTERM.\n"
 		"tcredirect: every frame at IN's tc ingress goes into OUT's veth peer\n"
 		"          (bpf_redirect_peer): the tc ceiling, until SIGINT/SIGTERM.\n"
+		"tcmac:    every frame at IN's tc ingress gets NEXTHOP_MAC and OUT's MAC and\n"
+		"          leaves by OUT (bpf_redirect): the NAT ceiling, until SIGINT/SIGTERM.\n"
 		"sink:     count and drop every frame arriving on IF for SECONDS (default 10),\n"
 		"          then print frames and pps and detach.\n"
 		"Runs only inside a named netns (ip netns exec NS xdpfwd ...) unless --any-netns.\n"
@@ -139,6 +143,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1) ? 1 : 0;
-	fprintf(stderr, "xdpfwd: unknown command '%s' (want redirect, tcredirect or sink)\n", argv[1]);
+	fprintf(stderr, "xdpfwd: unknown command '%s' (want redirect, tcredirect, tcmac or sink)\n", argv[1]);
 	return 2;
 }
