@@ -233,6 +233,32 @@ static bool nat_src_clash(struct ctl *c, struct nat *n, int s, const struct nat_
 	return true;
 }
 
+/* One rule's src holding another's external address on the same uplink would translate
+ * the other's packets twice and take its replies for private traffic (docs/datapath.md). */
+static bool nat_ext_clash(const struct nat *n, int s, const struct nat_req *q)
+{
+	const struct sl_nat_rule *o = &n->rule[s], *r = &q->r;
+	char a[24], b[16];
+
+	if (((o->flags | r->flags) & SL_NAT_F_IPV6) || o->out_ifindex != r->out_ifindex)
+		return false;
+	if ((o->ext_addr & r->src_mask) == r->src_addr) {
+		format_cidr(r->src_addr, r->src_mask, a);
+		format_ipv4(o->ext_addr, b);
+		errf("nat %s: src %s holds %s, the external address of rule %s on %s", q->name, a,
+		     b, o->name, q->dev);
+		return true;
+	}
+	if ((r->ext_addr & o->src_mask) == o->src_addr) {
+		format_cidr(o->src_addr, o->src_mask, a);
+		format_ipv4(r->ext_addr, b);
+		errf("nat %s: external address %s is inside src %s of rule %s on %s", q->name, b,
+		     a, o->name, q->dev);
+		return true;
+	}
+	return false;
+}
+
 /* With the NAT loaded: the slot Q's rule takes, once it clashes with no rule there; or -1
  * printed. */
 static int nat_slot_pick(struct ctl *c, struct nat *n, const struct nat_req *q)
@@ -247,7 +273,7 @@ static int nat_slot_pick(struct ctl *c, struct nat *n, const struct nat_req *q)
 				slot = s;
 			continue;
 		}
-		if (nat_src_clash(c, n, s, q))
+		if (nat_src_clash(c, n, s, q) || nat_ext_clash(n, s, q))
 			return -1;
 	}
 	if (slot < 0)

@@ -271,6 +271,12 @@ test_bad_input() {
 	fails "$T.bad_input_switch_port_as_uplink" "device p-c1 is a switch port" \
 		sl nat add m1 src 10.30.0.0/24 out p-c1 to 192.0.2.1
 	fails "$T.bad_input_del_unknown" "nat rule nosuch does not exist" sl nat del nosuch
+	# A src holding another rule's external address, or the reverse (docs/datapath.md).
+	fails "$T.bad_input_src_holds_other_rules_external_address" "the external address of rule m0" \
+		sl nat add m1 src "$(ip -n "$HOST" -4 -o addr show dev up0 | awk '{ sub("/.*", "/32", $4); print $4 }')" out up0
+	fails "$T.bad_input_external_address_inside_other_rules_src" \
+		"external address 10.20.0.5 is inside src 10.20.0.0/24 of rule m0" \
+		sl nat add m1 src 10.30.0.0/24 out up0 to 10.20.0.5
 	check "$T.bad_input_leaves_nothing_behind" test "$before" = "$(nat_state)"
 	ip -n "$HOST" link del noaddr0
 }
