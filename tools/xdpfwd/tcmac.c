@@ -58,9 +58,9 @@ int cmd_tcmac(int argc, char **argv)
 	struct common_opts o;
 	const char *names[3];
 	unsigned char macs[12];
-	struct tcmac *skel = NULL;
+	struct tcmac *skel;
+	char what[64];
 	int in, out, err;
-	bool made_hook = false;
 
 	err = parse_command(argc, argv, &o, names, 3);
 	if (err)
@@ -74,8 +74,6 @@ int cmd_tcmac(int argc, char **argv)
 		err = own_mac(names[1], macs + 6);
 	if (err)
 		return err;
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = in, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, tc, .handle = 1, .priority = 1);
 	skel = tcmac__open();
 	if (!skel) {
 		fprintf(stderr, "xdpfwd: opening tcmac.bpf.o: %s\n", strerror(errno));
@@ -88,30 +86,9 @@ int cmd_tcmac(int argc, char **argv)
 		fprintf(stderr, "xdpfwd: loading tcmac.bpf.o: %s\n", strerror(-err));
 		goto out;
 	}
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST) {
-		fprintf(stderr, "xdpfwd: clsact on %s: %s\n", names[0], strerror(-err));
-		goto out;
-	}
-	made_hook = !err;
-	tc.prog_fd = bpf_program__fd(skel->progs.tcmac_redirect);
-	err = bpf_tc_attach(&hook, &tc);
-	if (err) {
-		fprintf(stderr, "xdpfwd: tc ingress on %s: %s\n", names[0], strerror(-err));
-		goto out;
-	}
-	printf("xdpfwd: %s -> %s with MACs rewritten (tc) until SIGINT/SIGTERM\n", names[0],
-	       names[1]);
-	fflush(stdout);
-	wait_for_signal(0);
-	tc.prog_fd = tc.prog_id = tc.flags = 0;
-	bpf_tc_detach(&hook, &tc);
-	printf("xdpfwd: detached from %s\n", names[0]);
+	snprintf(what, sizeof(what), "%s -> %s with MACs rewritten (tc)", names[0], names[1]);
+	err = run_tc_ingress(bpf_program__fd(skel->progs.tcmac_redirect), in, names[0], what);
 out:
-	if (made_hook) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		bpf_tc_hook_destroy(&hook);
-	}
 	tcmac__destroy(skel);
 	return err;
 }
