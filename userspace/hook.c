@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* Hook kinds and their attach/detach: a tcx link pinned under links/, or on kernels
- * without tcx a clsact filter whose qdisc goes again when sluice created it (hook.h). */
+/* Hook kinds and their attach/detach: a tcx link pinned under links/, or for switch ports and
+ * on kernels without tcx a clsact filter whose qdisc goes again when sluice created it
+ * (hook.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@
 #define TC_PRIO_LAN		1
 
 const struct hook_def hook_defs[HOOK_KINDS] = {
-	[HOOK_PORT]	 = { "tc", false, false, false, TC_HANDLE_PORT, TC_PRIO_PORT, 0 },
+	[HOOK_PORT]	 = { "tc", false, false, false, TC_HANDLE_PORT, TC_PRIO_PORT, 0, true },
 	[HOOK_NAT_OUT]	 = { "nat_egress", true, false, false, TC_HANDLE_NAT, TC_PRIO_NAT,
 			     TC_PRIO_NAT_OLD },
 	[HOOK_NAT_IN]	 = { "nat_ingress", false, false, false, TC_HANDLE_NAT, TC_PRIO_NAT,
@@ -99,14 +100,16 @@ int hook_attach(struct ctl *c, enum hook_kind k, int ifindex, uint32_t id, int p
 	char path[PATH_MAX];
 	int fd, ret;
 
-	fd = bpf_link_create(prog_fd, ifindex, d->egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS, &lo);
+	fd = d->clsact ? -1 :
+		bpf_link_create(prog_fd, ifindex, d->egress ? BPF_TCX_EGRESS : BPF_TCX_INGRESS, &lo);
 	if (fd >= 0) {
 		hook_link_path(c, path, k, id);
 		ret = bpf_obj_pin(fd, path) ? -errno : 0;
 		close(fd);
 		return ret ? errf("pin %s: %s", path, strerror(-ret)) : 0;
 	}
-	/* No tcx (kernel < 6.6): a clsact direct-action filter, which persists by itself. */
+	/* No tcx (kernel < 6.6), or a port: a clsact direct-action filter, which persists by
+	 * itself. */
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST)
 		return errf("%s: create clsact: %s", what, strerror(-ret));
@@ -136,6 +139,8 @@ static void qdisc_release(struct ctl *c, int ifindex)
 	else if (nl_link_get(ifindex, &(struct nl_link_info){ 0 }) == 0)
 		return;		/* still in use: the last detach destroys it */
 	rmdir(path);
+	snprintf(path, sizeof(path), "%s/%s", c->root, SL_PIN_CLSACT);
+	rmdir(path);	/* the last mark: a failed first `port add` leaves no directory */
 }
 
 void hook_detach(struct ctl *c, enum hook_kind k, int ifindex, uint32_t id)

@@ -10,7 +10,11 @@
  * Before tcx (< 6.6) a hook is a clsact direct-action filter with the kind's handle and
  * priority, and a clsact qdisc sluice had to create on a host device is recorded as the
  * empty directory <root>/clsact/<ifindex> (SL_PIN_CLSACT): detaching the last filter on that device destroys
- * the qdisc again, and a qdisc that was there before is never touched. */
+ * the qdisc again, and a qdisc that was there before is never touched.
+ *
+ * Switch ports are clsact filters on every kernel (hook_def.clsact): each tcx attach waits
+ * for an RCU grace period (~20 ms), a clsact filter does not, and a container runtime adds
+ * ports one at a time. Ports of older builds keep their tcx links until deleted. */
 #ifndef SLUICE_HOOK_H
 #define SLUICE_HOOK_H
 
@@ -38,6 +42,7 @@ struct hook_def {
 	bool first;		/* tcx: BPF_F_BEFORE, ahead of the device's other programs */
 	uint32_t handle, prio;	/* the clsact filter (< 6.6) */
 	uint32_t prio_old;	/* a filter of older builds to detach as well, 0 none */
+	bool clsact;		/* a clsact filter on tcx kernels too (switch ports: see above) */
 };
 
 extern const struct hook_def hook_defs[HOOK_KINDS];

@@ -54,24 +54,21 @@ one_of_two_wins() {
 		[ "$(in_ns cdup ip -o link show | grep -c ': e[ab]@')" = 1 ]
 }
 
-# Ports map, pinned links and the VLAN 1 flood list all name the same set of ports.
+# Ports map, hooks and the VLAN 1 flood list all name the same set of ports. A port's hook is a
+# clsact filter on every kernel (no tcx link: its grace period would slow `port add`).
 consistent() {
-	local want=$1 ports ifx members links tcx_links n hooks_ok=1
+	local want=$1 ports ifx members links n hooks_ok=1
 	ports=$(sl -j port show)
 	ifx=$(jq -r '.[].ifindex' <<<"$ports" | sort -n | tr '\n' ' ')
 	members=$(bpftool -j map dump pinned "/sys/fs/bpf/sluice/$PFX/sl_flood" |
 		jq -r '.[].formatted | select(.key.vid == 1) | .value | .ifindex[:.count][]' | sort -n | tr '\n' ' ')
 	links=$(ls "/sys/fs/bpf/sluice/$PFX/links" | sort | tr '\n' ' ')
 	echo "ports $(jq -r '[.[].name] | sort | join(",")' <<<"$ports"), links $links, flood $members"
-	if printf '%s\n' 6.6 "$(uname -r | cut -d. -f1-2)" | sort -V -C; then
-		tcx_links=$(for n in $ifx; do echo "${n}_tc"; done | sort | tr '\n' ' ')
-		[ "$links" = "$tcx_links" ] || hooks_ok=0
-	else	# no tcx: the hooks are clsact filters, which have no pins
-		[ -z "$links" ] || hooks_ok=0
-		for n in $(jq -r '.[].name' <<<"$ports"); do
-			tc -n "$HOST" filter show ingress dev "$n" | grep -q sl_tc_ingress || hooks_ok=0
-		done
-	fi
+	[ -z "$links" ] || hooks_ok=0
+	for n in $(jq -r '.[].name' <<<"$ports"); do
+		[ "$(tc -n "$HOST" filter show ingress dev "$n" | grep -c sl_tc_ingress)" = 1 ] ||
+			{ echo "port $n: not one sl_tc_ingress filter"; hooks_ok=0; }
+	done
 	# the flood list holds each port once: the sorted lists of ifindexes are equal
 	[ "$(jq length <<<"$ports")" = "$want" ] && [ "$members" = "$ifx" ] && [ $hooks_ok = 1 ]
 }

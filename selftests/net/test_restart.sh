@@ -27,13 +27,17 @@ fixture() {
 	ping_ok c1 10.31.0.12 && ping_ok c2 192.0.2.2 || { echo "setup ping failed"; return 1; }
 }
 
-# prog id behind every pinned link, one "link prog" pair a line
+# prog id behind every pinned link, one "link prog" pair a line; a port's clsact filter (ports
+# have no link) as "<ifindex>_tc prog"
 link_progs() {
 	local l
 	for l in "/sys/fs/bpf/sluice/$PFX/links/"*; do
 		[ -e "$l" ] || continue	# no links at all before 6.6 (clsact)
 		echo "$(basename "$l") $(bpftool -j link show pinned "$l" | jq .prog_id)"
 	done
+	in_ns host bpftool -j net show |
+		jq -r '.[0].tc[] | select(.kind == "clsact/ingress" and .name == "sl_tc_ingress") |
+			"\(.ifindex)_tc \(.id)"'
 }
 
 # One round of disturbance each: kill -9 the daemon and start it again, upgrade the
