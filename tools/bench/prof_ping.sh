@@ -9,6 +9,9 @@
 # the two containers' taps), and with the napi:napi_poll tracepoint the frames each NAPI poll
 # took per device (full 64-frame budgets mean a standing backlog in that ring).
 # CAPTURE=0: ping and iperf3 only (no tcpdump, no perf), to see what the taps cost.
+# Variants, not what sluice does: GSO_SEGS=N caps both containers' eth0 at N segments per
+# GSO skb (gso_max_segs: the burst one skb becomes once TSO is off); THREADED=1 gives the
+# four veth ends threaded NAPI (a kthread each, which the scheduler can move between CPUs).
 # usage: tools/bench/prof_ping.sh [PATH...]   (root; removes what it made on exit)
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +19,9 @@ TIME=${TIME:-10}
 ROUNDS=${ROUNDS:-2}
 LIMIT=${LIMIT:-half}	# iperf3 -b of the limited pass: "half", a rate (5G) or "none"
 CAPTURE=${CAPTURE:-1}
+GSO_SEGS=${GSO_SEGS:-}
+THREADED=${THREADED:-}
+export GSO_SEGS THREADED
 . "$HERE/lib.sh"
 . "$HERE/topo.sh"
 PATHS=("$@")
@@ -47,11 +53,31 @@ redirect_back() {
 		{ echo "prof_ping: c1 cannot ping c2 through xdp-redirect" >&2; return 1; }
 }
 
+# The GSO_SEGS and THREADED variants on the topology just built.
+variant() {
+	local ns
+	if [ -n "$GSO_SEGS" ]; then
+		for ns in "$SRC" "$DST"; do
+			ip -n "$ns" link set dev eth0 gso_max_segs "$GSO_SEGS" ||
+				{ echo "prof_ping: gso_max_segs $GSO_SEGS refused" >&2; return 1; }
+		done
+	fi
+	if [ "$THREADED" = 1 ]; then
+		ip netns exec "$SRC" sh -c 'echo 1 >/sys/class/net/eth0/threaded' &&
+			ip netns exec "$DST" sh -c 'echo 1 >/sys/class/net/eth0/threaded' &&
+			ip netns exec "$HOST" sh -c 'echo 1 >/sys/class/net/h1/threaded' &&
+			ip netns exec "$HOST" sh -c 'echo 1 >/sys/class/net/h2/threaded' ||
+			{ echo "prof_ping: threaded NAPI refused" >&2; return 1; }
+	fi
+	return 0
+}
+
 # run_one PATH TAG [BPS]: one measurement on a fresh topology; files $WORK/PATH.TAG.N.*
 run_one() {
 	local path=$1 tag=$2 bps=${3:-} n srv ping cap1 cap2 prof="" out b=()
 	topo_l2 "$path" || { echo "prof_ping: topology $path failed" >&2; return 1; }
 	[ "$path" = xdp-redirect ] && { redirect_back || return 1; }
+	variant || return 1
 	n=$(ls "$WORK" | grep -c "^$path\.$tag\..*\.iperf$")
 	out=$WORK/$path.$tag.$n
 	[ -n "$bps" ] && b=(-b "$bps")

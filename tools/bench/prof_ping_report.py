@@ -38,7 +38,12 @@ def one_way(base):
     req = [(c2[k] - t) * 1e6 for k, t in c1.items() if k[0] == "request" and k in c2]
     rep = [(c1[k] - t) * 1e6 for k, t in c2.items() if k[0] == "reply" and k in c1]
     lost = sum(1 for k in c1 if k[0] == "request" and k not in c2)
-    return req, rep, lost
+    # c2's turnaround (request in -> reply out) and the RTT between c1's two sightings.
+    turn = [(c2[("reply",) + k[1:]] - t) * 1e6 for k, t in c2.items()
+            if k[0] == "request" and ("reply",) + k[1:] in c2]
+    tap = [(c1[("reply",) + k[1:]] - t) * 1e6 for k, t in c1.items()
+           if k[0] == "request" and ("reply",) + k[1:] in c1]
+    return req, rep, lost, turn, tap
 
 
 def napi(base):
@@ -96,16 +101,19 @@ def section(tag, title):
         bases = [r[:-len(".iperf")] for r in runs]
         g = [gbits(b + ".iperf") for b in bases]
         r = [rtt(b + ".ping") for b in bases]
-        req, rep, lost = [], [], 0
+        req, rep, lost, turn, tap = [], [], 0, [], []
         for b in bases:
-            q, a, n = one_way(b)
-            req, rep, lost = req + q, rep + a, lost + n
+            q, a, n, t, c = one_way(b)
+            req, rep, lost, turn, tap = req + q, rep + a, lost + n, turn + t, tap + c
         fmt = lambda v: "/".join(f"{x:.2f}" if isinstance(x, float) and x < 100 else f"{x:.0f}"
                                  for x in v)
         ow = lambda v: f"{pct(v, .5):.0f}/{pct(v, .99):.0f}" if v else "-"
         print(f"{p:14}{fmt(g):>16}{fmt([pct(x, .5) for x in r]):>18}"
               f"{fmt([pct(x, .99) for x in r]):>18}{ow(req):>18}{ow(rep):>18}  {lost}"
               f"  ({sum(len(x) for x in r)} pings, {len(req)}/{len(rep)} tapped)")
+        if tap:
+            print(f"{'':14}c2 turnaround p50/p99 {ow(turn)} µs; RTT between c1's taps "
+                  f"p50/p99 {ow(tap)} µs (ping's own, all runs: {ow(sum(r, []))})")
         merged = collections.defaultdict(list)
         for b in bases:
             for dev, v in (napi(b) or {}).items():
@@ -136,6 +144,9 @@ def section(tag, title):
                   " | ".join(f"{100 * x / len(v):.0f}%" for x in bins))
 
 
+import os
+print("variant: " + (", ".join(f"{k}={os.environ[k]}" for k in ("GSO_SEGS", "THREADED")
+                              if os.environ.get(k)) or "none (the bench's setup)"))
 section("full", "iperf3 unlimited (runs separated by /)")
 if limit != "none":
     section("limited", f"iperf3 -b {limit}")
