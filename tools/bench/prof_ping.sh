@@ -74,11 +74,12 @@ variant() {
 
 # run_one PATH TAG [BPS]: one measurement on a fresh topology; files $WORK/PATH.TAG.N.*
 run_one() {
-	local path=$1 tag=$2 bps=${3:-} n srv ping cap1 cap2 prof="" out b=()
+	local path=$1 tag=$2 bps=${3:-} n f srv ping cap1 cap2 prof="" out b=()
 	topo_l2 "$path" || { echo "prof_ping: topology $path failed" >&2; return 1; }
 	[ "$path" = xdp-redirect ] && { redirect_back || return 1; }
 	variant || return 1
-	n=$(ls "$WORK" | grep -c "^$path\.$tag\..*\.iperf$")
+	n=0
+	for f in "$WORK/$path.$tag".*.iperf; do [ -e "$f" ] && n=$((n + 1)); done
 	out=$WORK/$path.$tag.$n
 	[ -n "$bps" ] && b=(-b "$bps")
 	bg_ns "$DST" "$WORK/iperf-s.log" iperf3 -s -1 -p 5201
