@@ -293,15 +293,15 @@ test_bad_input() {
 
 # A failure after the device exists undoes everything it made. The port's hook attach is made
 # to fail: for the length of one `port add`, the instance's pinned tc program is its XDP one,
-# which the kernel refuses as a clsact filter.
+# which the kernel refuses as a clsact filter (bpffs names may hold no dot).
 undo_after_device() {
 	local root=/sys/fs/bpf/sluice/$PFX-h1 out rc before
 	before=$(snap1)
-	mv "$root/prog_tc" "$root/prog_tc.aside" || return 1
-	bpftool prog pin pinned "$root/prog_xdp" "$root/prog_tc" || { mv "$root/prog_tc.aside" "$root/prog_tc"; return 1; }
+	mv "$root/prog_tc" "$root/prog_tc_aside" || return 1
+	bpftool prog pin pinned "$root/prog_xdp" "$root/prog_tc" || { mv "$root/prog_tc_aside" "$root/prog_tc"; return 1; }
 	out=$(slh 1 port add sw0 vx1 vxlan vni 200 dstport 4790 remote "$UNDER.2" 2>&1 >/dev/null)
 	rc=$?
-	rm "$root/prog_tc" && mv "$root/prog_tc.aside" "$root/prog_tc"
+	rm "$root/prog_tc" && mv "$root/prog_tc_aside" "$root/prog_tc"
 	if [ $rc != 1 ] || ! echo "$out" | grep -q "port vx1: attach tc .*Invalid argument"; then
 		echo "exit $rc: $out"; slh 1 port del vx1 2>/dev/null; return 1
 	fi
