@@ -15,8 +15,13 @@
 #include "identity.h"
 #include "vxlan.h"
 
-int ports_for_each(struct ctl *c, int (*fn)(struct ctl *, const struct sl_port *, void *),
-		   void *arg)
+/* Ports read per syscall: a walk by key cost two syscalls per port, which made every
+ * `port add` at 500 ports ~10 ms slower (it walks the table several times). */
+#define PORTS_CHUNK	128
+
+/* The walk by key, where a batch read fails (ENOMEM, or a kernel without batch ops). */
+static int ports_walk_by_key(struct ctl *c,
+			     int (*fn)(struct ctl *, const struct sl_port *, void *), void *arg)
 {
 	struct sl_port p;
 	uint32_t ifx, next;
@@ -33,6 +38,37 @@ int ports_for_each(struct ctl *c, int (*fn)(struct ctl *, const struct sl_port *
 			return ret;
 	}
 	return 0;
+}
+
+int ports_for_each(struct ctl *c, int (*fn)(struct ctl *, const struct sl_port *, void *),
+		   void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct sl_port *ports = malloc(PORTS_CHUNK * sizeof(*ports));
+	uint32_t keys[PORTS_CHUNK], cursor, got;
+	void *in = NULL;
+	int ret = 0, err;
+
+	if (!ports)
+		return ports_walk_by_key(c, fn, arg);
+	/* A chunk is a copy: FN may remove its port (or any other) as it goes. */
+	do {
+		got = PORTS_CHUNK;
+		err = bpf_map_lookup_batch(c->ports, in, &cursor, keys, ports, &got, &opts);
+		if (err && errno != ENOENT) {
+			if (!in) {	/* nothing seen yet: the walk by key does it all */
+				free(ports);
+				return ports_walk_by_key(c, fn, arg);
+			}
+			ret = errf("map sl_ports: batch read: %s", strerror(errno));
+			break;
+		}
+		for (uint32_t i = 0; !ret && i < got; i++)
+			ret = fn(c, &ports[i], arg);
+		in = &cursor;
+	} while (!err && !ret);
+	free(ports);
+	return ret;
 }
 
 struct by_name {

@@ -36,7 +36,7 @@ link_progs() {
 		echo "$(basename "$l") $(bpftool -j link show pinned "$l" | jq .prog_id)"
 	done
 	in_ns host bpftool -j net show |
-		jq -r '.[0].tc[] | select(.kind == "clsact/ingress" and .name == "sl_tc_ingress") |
+		jq -r '.[0].tc[] | select(.kind == "clsact/ingress" and (.name | startswith("sl_tc_ingress"))) |
 			"\(.ifindex)_tc \(.id)"'
 }
 
@@ -125,6 +125,7 @@ disturbances_happened() {
 links_run_new_programs() {
 	local l old new pinned
 	echo "before: $before"; echo "after: $after"
+	grep -q "_tc " <<<"$before" || { echo "no port hook seen"; return 1; }
 	while read -r l old; do
 		new=$(sed -n "s/^$l //p" <<<"$after")
 		[ -z "$new" ] && continue	# the churned port
