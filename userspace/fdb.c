@@ -2,6 +2,8 @@
 /* `sluice fdb`: the (switch, VLAN, MAC) -> port table: show, static add/del,
  * flush; and the helpers that clear a port's entries and age learned ones. */
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +19,27 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns()'s clock */
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Tell the datapath's learn caches (sluice.h) that the FDB changed: each CPU learns its
+ * sources again with their next frame. An instance made before the caches has no counter
+ * and no cache. A move bumped by the datapath between our read and write is not lost in
+ * effect: the value still differs from every cache entry made before our change. */
+void fdb_gen_bump(struct ctl *c)
+{
+	char path[PATH_MAX];
+	uint32_t zero = 0, gen;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sl_fdb_gen", c->root);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(fd, &zero, &gen)) {
+		gen++;
+		bpf_map_update_elem(fd, &zero, &gen, BPF_ANY);
+	}
+	close(fd);
 }
 
 /* Delete entries for which DROP says so; returns how many went. */
@@ -38,6 +61,8 @@ int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *,
 		first = false;
 		k = next;
 	}
+	if (n)
+		fdb_gen_bump(c);
 	return n;
 }
 
@@ -276,6 +301,7 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	if (!add) {
 		if (bpf_map_delete_elem(c->fdb, &k))
 			return errf("fdb: %s vlan %u is not in switch %s", argv[1], k.vid, argv[0]);
+		fdb_gen_bump(c);
 		return 0;
 	}
 	if (port_get_by_name(c, port, &p))
@@ -307,6 +333,7 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	e.flags |= SL_FDB_F_SLOT(p.slot);
 	if (bpf_map_update_elem(c->fdb, &k, &e, BPF_ANY))
 		return errf("fdb add %s: map sl_fdb: %s", argv[1], strerror(errno));
+	fdb_gen_bump(c);
 	return 0;
 }
 
