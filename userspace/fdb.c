@@ -301,7 +301,6 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	if (!add) {
 		if (bpf_map_delete_elem(c->fdb, &k))
 			return errf("fdb: %s vlan %u is not in switch %s", argv[1], k.vid, argv[0]);
-		fdb_gen_bump(c);
 		return 0;
 	}
 	if (port_get_by_name(c, port, &p))
@@ -333,7 +332,6 @@ static int fdb_change(struct ctl *c, int argc, char **argv, bool add)
 	e.flags |= SL_FDB_F_SLOT(p.slot);
 	if (bpf_map_update_elem(c->fdb, &k, &e, BPF_ANY))
 		return errf("fdb add %s: map sl_fdb: %s", argv[1], strerror(errno));
-	fdb_gen_bump(c);
 	return 0;
 }
 
@@ -349,12 +347,17 @@ static int fdb_flush(struct ctl *c, int argc, char **argv)
 
 int cmd_fdb(struct ctl *c, int argc, char **argv)
 {
+	bool add;
+
 	if (argc < 1 || matches(argv[0], "show") || matches(argv[0], "list"))
 		return fdb_show(c, argc > 0 ? argc - 1 : 0, argv + 1);
-	if (matches(argv[0], "add"))
-		return fdb_change(c, argc - 1, argv + 1, true);
-	if (matches(argv[0], "del") || matches(argv[0], "delete"))
-		return fdb_change(c, argc - 1, argv + 1, false);
+	add = matches(argv[0], "add");
+	if (add || matches(argv[0], "del") || matches(argv[0], "delete")) {
+		if (fdb_change(c, argc - 1, argv + 1, add))
+			return -1;
+		fdb_gen_bump(c);	/* the learn caches forget what they skipped */
+		return 0;
+	}
 	if (matches(argv[0], "flush"))
 		return fdb_flush(c, argc - 1, argv + 1);
 	return errf("fdb: unknown command \"%s\" (show, add, del, flush)", argv[0]);
