@@ -42,6 +42,17 @@ void fdb_gen_bump(struct ctl *c)
 	close(fd);
 }
 
+void fdb_cache_unpin(struct ctl *c)
+{
+	static const char *const names[] = { "sl_learn_cache", "sl_fdb_gen" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->root, names[i]);
+		unlink(path);
+	}
+}
+
 /* Delete entries for which DROP says so; returns how many went. */
 int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *,
 						     const struct sl_fdb_entry *, const void *),
