@@ -109,6 +109,19 @@ struct sl_fdb_entry {
 _Static_assert(sizeof(struct sl_fdb_entry) == 16, "pinned FDBs survive an upgrade");
 _Static_assert(SL_PORTS_MAX <= SL_FDB_SLOT_MASK, "a slot must fit the FDB entry's flags");
 
+/* The learn cache (docs/datapath.md): per CPU and ingress port slot, the last source MAC
+ * learned there, so that the frames of a burst from one container skip the FDB's hash lookup
+ * for up to SL_FDB_REFRESH_NS. An entry counts only while its gen equals sl_fdb_gen, which
+ * is bumped by every FDB change but a refresh: a move learned by any CPU or hook, and every
+ * delete, flush, ageing sweep and `fdb add` of the controller. */
+struct sl_learn_cache {
+	__u8 mac[6];
+	__u16 vid;
+	__u32 flags;		/* the FDB flags it was learned with (slot, remote) */
+	__u32 gen;		/* sl_fdb_gen when learned */
+	__u64 stamp;		/* sl_fdb_now() of that learning */
+};
+
 /* Port facts by slot and the slot of a host ifindex, both ARRAYs that the switch programs
  * read instead of hashing into sl_ports (docs/datapath.md). Copies of sl_ports, written only
  * with it (userspace/port_table.c); an erased slot is all zero. Ifindexes at or above

@@ -102,6 +102,10 @@ int fdb_flush_port(struct ctl *c, uint32_t ifindex);
 int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *, const struct sl_fdb_entry *,
 					     const void *), const void *arg);
 int fdb_age_sweep(struct ctl *c, uint64_t max_age_ns);
+/* Invalidate the datapath's learn caches after an FDB change (fdb.c). */
+void fdb_gen_bump(struct ctl *c);
+/* Unpin the learn cache and its generation (instance_remove). */
+void fdb_cache_unpin(struct ctl *c);
 /* nat.c: the NAT lives in the instance (its pins outlive the last switch); the daemon's
  * NAT round: expiry, mapping GC, following uplink addresses. */
 bool nat_loaded(struct ctl *c);

@@ -2,6 +2,8 @@
 /* `sluice fdb`: the (switch, VLAN, MAC) -> port table: show, static add/del,
  * flush; and the helpers that clear a port's entries and age learned ones. */
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,6 +19,38 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);	/* bpf_ktime_get_ns()'s clock */
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Tell the datapath's learn caches (sluice.h) that the FDB changed: each CPU learns its
+ * sources again with their next frame. An instance made before the caches has no counter
+ * and no cache. A move bumped by the datapath between our read and write is not lost in
+ * effect: the value still differs from every cache entry made before our change. */
+void fdb_gen_bump(struct ctl *c)
+{
+	char path[PATH_MAX];
+	uint32_t zero = 0, gen;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sl_fdb_gen", c->root);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	if (!bpf_map_lookup_elem(fd, &zero, &gen)) {
+		gen++;
+		bpf_map_update_elem(fd, &zero, &gen, BPF_ANY);
+	}
+	close(fd);
+}
+
+void fdb_cache_unpin(struct ctl *c)
+{
+	static const char *const names[] = { "sl_learn_cache", "sl_fdb_gen" };
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->root, names[i]);
+		unlink(path);
+	}
 }
 
 /* Delete entries for which DROP says so; returns how many went. */
@@ -38,6 +72,8 @@ int fdb_delete_if(struct ctl *c, bool (*drop)(const struct sl_fdb_key *,
 		first = false;
 		k = next;
 	}
+	if (n)
+		fdb_gen_bump(c);
 	return n;
 }
 
@@ -322,12 +358,17 @@ static int fdb_flush(struct ctl *c, int argc, char **argv)
 
 int cmd_fdb(struct ctl *c, int argc, char **argv)
 {
+	bool add;
+
 	if (argc < 1 || matches(argv[0], "show") || matches(argv[0], "list"))
 		return fdb_show(c, argc > 0 ? argc - 1 : 0, argv + 1);
-	if (matches(argv[0], "add"))
-		return fdb_change(c, argc - 1, argv + 1, true);
-	if (matches(argv[0], "del") || matches(argv[0], "delete"))
-		return fdb_change(c, argc - 1, argv + 1, false);
+	add = matches(argv[0], "add");
+	if (add || matches(argv[0], "del") || matches(argv[0], "delete")) {
+		if (fdb_change(c, argc - 1, argv + 1, add))
+			return -1;
+		fdb_gen_bump(c);	/* the learn caches forget what they skipped */
+		return 0;
+	}
 	if (matches(argv[0], "flush"))
 		return fdb_flush(c, argc - 1, argv + 1);
 	return errf("fdb: unknown command \"%s\" (show, add, del, flush)", argv[0]);

@@ -274,6 +274,7 @@ int instance_remove(struct ctl *c)
 		unlink(path);
 	}
 	ports_fast_unpin(c);
+	fdb_cache_unpin(c);
 	path_of(c, path, SL_PIN_PROG_TC);
 	unlink(path);
 	path_of(c, path, SL_PIN_PROG_XDP);

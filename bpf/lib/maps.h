@@ -51,6 +51,23 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_fdb SEC(".maps");
 
+/* The learn cache and its generation (sluice.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SL_PORTS_MAX + 1);
+	__type(key, __u32);
+	__type(value, struct sl_learn_cache);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_learn_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_fdb_gen SEC(".maps");
+
 /* 4 KiB values: allocated per (switch, VLAN) in use, not up front. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -174,4 +174,25 @@ test_upgrade_creates_and_fills_port_slot_copies() {
 		sl upgrade >/dev/null || return 1
 	port_copies_match && ping_ok c1 10.31.0.12
 }
+# An instance made by a build without the learn cache (#14): upgrade creates sl_learn_cache and
+# sl_fdb_gen, the new programs use them, and the controller's FDB changes bump the generation.
+fdb_gen() {
+	bpftool -j map lookup pinned "/sys/fs/bpf/sluice/$PFX/sl_fdb_gen" key 0 0 0 0 |
+		/usr/bin/python3 -c 'import json, sys
+v = json.load(sys.stdin)["value"]
+print(int.from_bytes(bytes(int(b, 16) for b in v), "little"))'
+}
+test_upgrade_creates_the_learn_cache_and_fdb_changes_bump_it() {
+	local g mac
+	rm "/sys/fs/bpf/sluice/$PFX/sl_learn_cache" "/sys/fs/bpf/sluice/$PFX/sl_fdb_gen" &&
+		sl upgrade >/dev/null || return 1
+	ping_ok c1 10.31.0.12 || return 1
+	g=$(fdb_gen) && [ -n "$g" ] || { echo "no sl_fdb_gen after upgrade"; return 1; }
+	mac=$(in_ns c1 cat /sys/class/net/eth0/address)
+	sl fdb del sw0 "$mac" || return 1
+	echo "generation $g -> $(fdb_gen)"
+	[ "$(fdb_gen)" -gt "$g" ] || return 1
+	# c1's next frame learns it again at once (its cached entry no longer counts)
+	ping_ok c1 10.31.0.12 && sl -j fdb show | jq -e --arg m "$mac" 'any(.[]; .mac == $m)' >/dev/null
+}
 . "$(dirname "$0")/runner.sh"

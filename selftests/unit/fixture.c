@@ -198,14 +198,40 @@ void sw_port_erase(struct sw *sw, int n)
 	*p = zero;
 }
 
-void sw_fdb_put(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
-		const struct sl_fdb_entry *e)
+void sw_fdb_gen_bump(struct sw *sw)
+{
+	int fd = bpf_map__fd(sw->tc->maps.sl_fdb_gen);
+	__u32 zero = 0, gen;
+
+	if (bpf_map_lookup_elem(fd, &zero, &gen) || (gen++, bpf_map_update_elem(fd, &zero, &gen, 0)))
+		runner_fail(__FILE__, __LINE__, "sl_fdb_gen: %s", strerror(errno));
+}
+
+void sw_fdb_write(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
+		  const struct sl_fdb_entry *e)
 {
 	struct sl_fdb_key k = { .switch_id = switch_id, .vid = vid };
 
 	memcpy(k.mac, mac, sizeof(k.mac));
 	if (bpf_map_update_elem(sw->fdb, &k, e, BPF_ANY))
 		runner_fail(__FILE__, __LINE__, "sl_fdb: %s", strerror(errno));
+}
+
+void sw_fdb_put(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
+		const struct sl_fdb_entry *e)
+{
+	sw_fdb_write(sw, switch_id, vid, mac, e);
+	sw_fdb_gen_bump(sw);
+}
+
+void sw_fdb_del(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac)
+{
+	struct sl_fdb_key k = { .switch_id = switch_id, .vid = vid };
+
+	memcpy(k.mac, mac, sizeof(k.mac));
+	if (bpf_map_delete_elem(sw->fdb, &k))
+		runner_fail(__FILE__, __LINE__, "sl_fdb delete: %s", strerror(errno));
+	sw_fdb_gen_bump(sw);
 }
 
 void sw_fdb_add(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac, int n)

@@ -55,6 +55,12 @@ void sw_port(struct sw *sw, int n, const struct port_opts *o);
 void sw_port_erase(struct sw *sw, int n);
 /* MAC lives on port N, learned just now (the entry names N's slot, as learning writes it). */
 void sw_fdb_add(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac, int n);
+/* Write or delete an FDB entry as the controller does: then bump sl_fdb_gen, so that the
+ * learn caches forget (sw_fdb_write alone: a write the caches do not hear of). */
+void sw_fdb_gen_bump(struct sw *sw);
+void sw_fdb_write(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
+		  const struct sl_fdb_entry *e);
+void sw_fdb_del(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac);
 void sw_fdb_put(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,
 		const struct sl_fdb_entry *e);
 bool sw_fdb_get(struct sw *sw, __u32 switch_id, __u16 vid, const __u8 *mac,

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* Forwarding through both hooks: learning, known unicast, flooding, hairpin,
  * runts, multicast sources and two switches kept apart. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
@@ -96,6 +100,95 @@ TEST(learning_restamps_an_entry_at_most_once_a_second)
 	ASSERT_TRUE(sw_fdb_get(sw, 1, 1, MAC_A, &e));
 	ASSERT_IN_RANGE(e.last_seen, before, now_ns());
 	ASSERT_EQ(sw_stats(sw, 0).learned, 1);	/* a refresh is no new entry */
+}
+
+/* The learn cache: a source this port learned on this CPU within the second is not looked up
+ * again (a write the caches do not hear of stays as written), until the controller's next
+ * FDB change (sl_fdb_gen). */
+static cpu_set_t saved_cpus;
+
+static void cpus_restore(void *arg)
+{
+	(void)arg;
+	sched_setaffinity(0, sizeof(saved_cpus), &saved_cpus);
+}
+
+/* The cache is per CPU and test runs execute on the caller's: stay on one CPU. */
+static void pin_to_this_cpu(void)
+{
+	cpu_set_t one;
+
+	if (sched_getaffinity(0, sizeof(saved_cpus), &saved_cpus))
+		runner_fail(__FILE__, __LINE__, "sched_getaffinity: %s", strerror(errno));
+	runner_defer(cpus_restore, NULL);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		runner_fail(__FILE__, __LINE__, "sched_setaffinity: %s", strerror(errno));
+}
+
+TEST(learn_cache_skips_a_fresh_source_until_the_fdb_changes)
+{
+	pin_to_this_cpu();
+	struct sw *sw = three_ports();
+	struct pkt p = udp_frame(MAC_BCAST, MAC_A);
+	struct sl_fdb_entry e;
+
+	sw_run_xdp(sw, 0, &p);
+	ASSERT_TRUE(sw_fdb_get(sw, 1, 1, MAC_A, &e));
+	e.last_seen -= 2 * SL_FDB_REFRESH_NS;
+	sw_fdb_write(sw, 1, 1, MAC_A, &e);	/* no gen bump */
+	sw_run_xdp(sw, 0, &p);
+	ASSERT_TRUE(sw_fdb_get(sw, 1, 1, MAC_A, &e));
+	ASSERT_TRUE(now_ns() - e.last_seen > SL_FDB_REFRESH_NS);	/* skipped: cached */
+	sw_fdb_gen_bump(sw);
+	sw_run_xdp(sw, 0, &p);
+	ASSERT_TRUE(sw_fdb_get(sw, 1, 1, MAC_A, &e));
+	ASSERT_TRUE(now_ns() - e.last_seen < SL_FDB_REFRESH_NS);	/* looked up, restamped */
+}
+
+/* A MAC that moves away and comes back within the second is learned back at once: the move
+ * (by either hook) bumps sl_fdb_gen, so the first port's cached entry no longer counts. */
+static void check_move_back(bool xdp_first, bool xdp_second)
+{
+	struct sw *sw = three_ports();
+	struct pkt p = udp_frame(MAC_BCAST, MAC_A);
+	struct sl_fdb_entry e;
+
+	xdp_first ? sw_run_xdp(sw, 0, &p) : sw_run_tc(sw, 0, &p);
+	xdp_second ? sw_run_xdp(sw, 2, &p) : sw_run_tc(sw, 2, &p);
+	ASSERT_TRUE(sw_fdb_get(sw, 1, 1, MAC_A, &e));
+	ASSERT_EQ(e.ifindex, sw_ifindex(2));
+	xdp_first ? sw_run_xdp(sw, 0, &p) : sw_run_tc(sw, 0, &p);
+	ASSERT_TRUE(sw_fdb_get(sw, 1, 1, MAC_A, &e));
+	ASSERT_EQ(e.ifindex, sw_ifindex(0));
+	ASSERT_EQ(e.flags, SL_FDB_F_SLOT(1));
+}
+
+TEST(learn_cache_mac_moved_back_within_a_second_is_relearned_tc)
+{
+	check_move_back(false, false);
+}
+
+TEST(learn_cache_mac_moved_back_within_a_second_is_relearned_xdp_and_tc)
+{
+	check_move_back(true, false);
+}
+
+/* The controller deletes an entry (fdb del, a port's flush, ageing): the next frame of that
+ * source learns it again, cache or not. */
+TEST(learn_cache_source_relearned_after_the_controller_deletes_it)
+{
+	struct sw *sw = three_ports();
+	struct pkt p = udp_frame(MAC_BCAST, MAC_A);
+	struct sl_fdb_entry e;
+
+	sw_run_tc(sw, 0, &p);
+	sw_fdb_del(sw, 1, 1, MAC_A);
+	sw_run_tc(sw, 0, &p);
+	ASSERT_TRUE(sw_fdb_get(sw, 1, 1, MAC_A, &e));
+	ASSERT_EQ(e.ifindex, sw_ifindex(0));
+	ASSERT_EQ(sw_stats(sw, 0).learned, 2);
 }
 
 TEST(static_fdb_entry_is_not_moved_by_learning)
