@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Where sluice's tc programs hang: one table of hook kinds, and attach/detach written once.
  *
- * Link names. On kernels with tcx (>= 6.6) each hook is a bpf_link pinned under
- * <root>/links/ (SL_PIN_LINKS) as "<id>_<kind>", where id is the ifindex in the host netns
- * ("12_tc", "7_nat_egress", "3_lan_in", "9_nat_guard"), and for macvlan endpoints, whose
- * device lives in the container's netns, "ep<slot>_in|out". XDP links are "<ifindex>_xdp"
+ * Link names. On kernels with tcx (>= 6.6) each hook but a port's is a bpf_link pinned
+ * under <root>/links/ (SL_PIN_LINKS) as "<id>_<kind>", where id is the ifindex in the host
+ * netns ("7_nat_egress", "3_lan_in", "9_nat_guard"; "12_tc" for ports of older builds), and
+ * for macvlan endpoints, whose device lives in the container's netns, "ep<slot>_in|out". XDP links are "<ifindex>_xdp"
  * (loader.c). `upgrade` swaps every pin of links/ by its program's name.
  *
  * Before tcx (< 6.6) a hook is a clsact direct-action filter with the kind's handle and
