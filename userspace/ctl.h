@@ -32,6 +32,8 @@ int instance_open_query(struct ctl *c);
 int instance_open_read(struct ctl *c);
 /* Unpin everything when the last switch is gone. */
 int instance_remove(struct ctl *c);
+/* Unlink the pins NAMES[0..N) under the instance's root (absent ones are fine). */
+void pins_unlink(struct ctl *c, const char *const names[], size_t n);
 /* lan.c: unpin the LAN hook's programs and map (instance_remove). */
 void lan_unpin(struct ctl *c);
 /* vxlan.c: unpin the VXLAN ports' maps (instance_remove). */

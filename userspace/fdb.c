@@ -45,12 +45,8 @@ void fdb_gen_bump(struct ctl *c)
 void fdb_cache_unpin(struct ctl *c)
 {
 	static const char *const names[] = { "sl_learn_cache", "sl_fdb_gen" };
-	char path[PATH_MAX];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", c->root, names[i]);
-		unlink(path);
-	}
+	pins_unlink(c, names, sizeof(names) / sizeof(names[0]));
 }
 
 /* Delete entries for which DROP says so; returns how many went. */

@@ -262,6 +262,15 @@ void instance_close(struct ctl *c)
 	c->read_only = false;	/* a batch's next command decides for itself */
 }
 
+void pins_unlink(struct ctl *c, const char *const names[], size_t n)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < n; i++)
+		if (!path_of(c, path, names[i]))
+			unlink(path);
+}
+
 int instance_remove(struct ctl *c)
 {
 	char path[PATH_MAX];
@@ -269,10 +278,7 @@ int instance_remove(struct ctl *c)
 	if (nat_loaded(c))
 		return 0;	/* NAT rules still use the instance: `nat del` of the last removes it */
 
-	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
-		path_of(c, path, map_names[i]);
-		unlink(path);
-	}
+	pins_unlink(c, map_names, sizeof(map_names) / sizeof(map_names[0]));
 	ports_fast_unpin(c);
 	fdb_cache_unpin(c);
 	path_of(c, path, SL_PIN_PROG_TC);

@@ -179,12 +179,8 @@ int ports_fast_sync(struct ctl *c)
 void ports_fast_unpin(struct ctl *c)
 {
 	static const char *const names[] = { "sl_port_slots", "sl_port_idx" };
-	char path[PATH_MAX];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", c->root, names[i]);
-		unlink(path);
-	}
+	pins_unlink(c, names, sizeof(names) / sizeof(names[0]));
 }
 
 /* Start a slot's counters from zero (slots are reused). */

@@ -38,12 +38,7 @@ int vx_maps_open(struct ctl *c, struct vx_maps *m)
 
 void vxlan_unpin(struct ctl *c)
 {
-	char path[PATH_MAX];
-
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/%s", c->root, vx_map_names[i]);
-		unlink(path);
-	}
+	pins_unlink(c, vx_map_names, sizeof(vx_map_names) / sizeof(vx_map_names[0]));
 }
 
 void vx_maps_close(struct vx_maps *m)
