@@ -68,9 +68,15 @@ measure_rr() {
 
 # measure_tcp SECTION PATH RUN STREAMS [rtt]: iperf3 TCP SRC -> DST; with "rtt", ping RTT
 # p50/p99 of 5 ms-spaced pings sent while the transfer runs.
+# iperf3's server on CPU 0 and client on CPU 1 (with two CPUs or more): left to the
+# scheduler, whether the two shared a CPU moved 8-stream TCP between ~14 and ~28 Gbit/s, for
+# sluice and the bridge alike (README, "Performance work (#14)").
+TCP_SRV_CPU=() TCP_CLI_CPU=()
+if [ "$(nproc)" -ge 2 ]; then TCP_SRV_CPU=(taskset -c 0) TCP_CLI_CPU=(taskset -c 1); fi
+
 measure_tcp() {
 	local section=$1 path=$2 run=$3 streams=$4 rtt=${5:-} srv ping=""
-	bg_ns "$DST" "$WORK/iperf-s.log" iperf3 -s -1 -p 5201
+	bg_ns "$DST" "$WORK/iperf-s.log" "${TCP_SRV_CPU[@]}" iperf3 -s -1 -p 5201
 	srv=$BG_PID
 	sleep 0.3
 	if [ -n "$rtt" ]; then
@@ -78,8 +84,8 @@ measure_tcp() {
 			-c $((TIME * 200 - 150)) $DST_IP"
 		ping=$BG_PID
 	fi
-	ip netns exec "$SRC" timeout $((TIME + 15)) iperf3 -c "$DST_IP" -p 5201 -t "$TIME" \
-		-P "$streams" -J >"$WORK/iperf.json" 2>&1
+	ip netns exec "$SRC" "${TCP_CLI_CPU[@]}" timeout $((TIME + 15)) iperf3 -c "$DST_IP" \
+		-p 5201 -t "$TIME" -P "$streams" -J >"$WORK/iperf.json" 2>&1
 	[ -n "$ping" ] && wait "$ping"
 	bg_stop "$srv"
 	if ! json_get "$WORK/iperf.json" 'j["end"]["sum_received"]["bits_per_second"]' \
