@@ -43,7 +43,7 @@ static int reap_one(struct ctl *c, const struct sl_port *p, void *arg)
 	struct sl_port gone = *p;
 
 	port_remove(c, &gone, false);
-	return 0;	/* the walk goes on from the table's start (its key is gone) */
+	return 0;
 }
 
 /* Ports whose device vanished (container netns deleted, device removed). */

@@ -14,8 +14,8 @@
  * FLAGS; port_erase deletes KEY. 0, or -1 with errno set. */
 int port_put(struct ctl *c, uint32_t key, const struct sl_port *p, uint64_t flags);
 int port_erase(struct ctl *c, uint32_t key);
-/* Call FN for each port (a copy); stops at and returns FN's first nonzero result. FN may
- * remove the port it is given: the walk then goes on from the table's start. */
+/* Call FN for each port (a copy, read in chunks); stops at and returns FN's first nonzero
+ * result. FN may remove the port it is given, or others: the chunk it walks is a copy. */
 int ports_for_each(struct ctl *c, int (*fn)(struct ctl *, const struct sl_port *, void *),
 		   void *arg);
 /* Fill the ARRAY copies from sl_ports (`sluice upgrade` from a build without them). */
